@@ -1,0 +1,71 @@
+import type { BackendName } from '../config/types';
+
+export interface CliArgs {
+  config?: string;
+  dryRun: boolean;
+  verbose: boolean;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+  backend?: BackendName;
+  resume: boolean;
+  rerunFailed: boolean;
+  runDir?: string;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: pq-orchestrator --config <path> [options]
+
+Runs a worker script once per (date, partition) of a config.yaml, as Deephaven Enterprise persistent queries
+or as local processes.
+
+Options:
+  --config <path>       the YAML configuration file (required)
+  --dry-run             validate the config and print the plan; creates nothing
+  --verbose             debug logging
+  --json                machine-readable output: the plan or problems (dry run), one event per line (run)
+  --backend <name>      dhe | local: where cells run (overrides the config's \`backend\`)
+  --resume              continue the last interrupted run of this config
+  --rerun-failed        run again only the cells that failed in the last run of this config
+  --run-dir <path>      where run records are kept (default: .pq-orchestrator/ beside the config)
+  --help                this text
+  --version             the version
+
+Exit codes: 0 success, 1 creation failures, 2 execution failures, 3 both, 4 error.`;
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--config': case '-c': args.config = value(); break;
+      case '--dry-run': args.dryRun = true; break;
+      case '--verbose': case '-v': args.verbose = true; break;
+      case '--json': args.json = true; break;
+      case '--help': case '-h': args.help = true; break;
+      case '--version': args.version = true; break;
+      case '--resume': args.resume = true; break;
+      case '--rerun-failed': args.rerunFailed = true; break;
+      case '--run-dir': args.runDir = value(); break;
+      case '--backend': {
+        const b = value();
+        if (b !== 'dhe' && b !== 'local') throw new UsageError(`--backend must be dhe or local, got "${b}"`);
+        args.backend = b;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option: ${a}`);
+    }
+  }
+  if (args.resume && args.rerunFailed) throw new UsageError('--resume and --rerun-failed cannot be combined');
+  if (!args.help && !args.version && !args.config) throw new UsageError('--config <path> is required');
+  return args;
+}

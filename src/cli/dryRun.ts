@@ -1,0 +1,90 @@
+import type { Config } from '../config/types';
+import { encodeEnvVars, querySpec, type QuerySpec } from '../plan/querySpec';
+import { cellEnv, waves, type Plan } from '../plan/plan';
+import { MASK, redact } from '../util/redact';
+import { displayPath } from './problems';
+
+/** What the server would receive for one cell, secrets masked and the script summarised. */
+export function describeQuery(plan: Plan, spec: QuerySpec): Record<string, unknown> {
+  const { scriptCode, envVars, cell: _cell, ...rest } = spec;
+  return {
+    ...rest,
+    envVars: maskEnv(plan.config, envVars),
+    scriptCode: `<${Buffer.byteLength(scriptCode, 'utf8')} bytes of ${displayPath(spec.scriptPath)}>`,
+  };
+}
+
+export function maskEnv(config: Config, env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = config.secrets.includes(v) ? MASK : redact(v, config.secrets);
+  return out;
+}
+
+export function planSummary(plan: Plan, now = new Date()) {
+  const c = plan.config;
+  const first = plan.cells[0];
+  const last = plan.cells[plan.cells.length - 1];
+  return {
+    name: plan.name,
+    config: c.file,
+    mode: plan.mode,
+    backend: c.backend,
+    server: c.backend === 'dhe' && c.deephaven ? serverOrigin(c.deephaven.connection_url) : undefined,
+    dates: { start: c.dates.start, end: c.dates.end, weekdaysOnly: c.dates.weekdays_only, count: plan.dates.length },
+    partitionsPerDate: plan.numPartitions,
+    cells: plan.cells.length,
+    concurrency: plan.concurrency,
+    waves: waves(plan),
+    firstQuery: first.queryName,
+    lastQuery: last.queryName,
+    workerScript: c.execution.worker_script,
+    env: maskEnv(c, cellEnv(plan, first)),
+    query: describeQuery(plan, querySpec(plan, first, now)),
+    planHash: plan.hash,
+  };
+}
+
+export function serverOrigin(connectionUrl: string): string {
+  try {
+    return new URL(connectionUrl).origin + '/';
+  } catch {
+    return connectionUrl;
+  }
+}
+
+export function formatPlanText(plan: Plan, now = new Date()): string {
+  const s = planSummary(plan, now);
+  const c = plan.config;
+  const lines: string[] = [];
+  const row = (k: string, v: string) => lines.push(`  ${k.padEnd(18)}${v}`);
+  lines.push(`Plan: ${s.name} (${s.mode} mode) from ${displayPath(s.config)}`);
+  row('backend', s.backend === 'dhe' ? `dhe, ${s.server} as ${redact(c.deephaven?.username ?? '', c.secrets)} (${c.deephaven?.auth_method})` : `local (python: ${c.local.python})`);
+  row('dates', `${s.dates.start} to ${s.dates.end}${s.dates.weekdaysOnly ? ', weekdays only' : ''}: ${s.dates.count} date${s.dates.count === 1 ? '' : 's'}`);
+  row('partitions', `${s.partitionsPerDate} per date`);
+  row('cells', `${s.cells} queries (${s.dates.count} × ${s.partitionsPerDate})`);
+  row('concurrency', `${s.concurrency} at once: ${s.waves} wave${s.waves === 1 ? '' : 's'}`);
+  row('first query', s.firstQuery);
+  row('last query', s.lastQuery);
+  row('worker script', `${displayPath(s.workerScript)} (${c.execution.script_language})`);
+  row('retries', `${c.execution.max_retries} per creation; stop after more than ${c.execution.max_failures} failed cells`);
+  row('cleanup', `delete successful: ${c.execution.delete_successful_queries}, delete failed: ${c.execution.delete_failed_queries}`);
+  lines.push('', 'Environment of each cell (values of the first cell):');
+  for (const [k, v] of Object.entries(s.env)) lines.push(`  ${k}=${v}`);
+  lines.push('', 'Query settings sent to the server (first cell):');
+  for (const [k, v] of Object.entries(s.query)) {
+    if (k === 'envVars') continue; // listed above, and as sent below
+    if (Array.isArray(v)) {
+      lines.push(`  ${k}:${v.length ? '' : ' (none)'}`);
+      for (const item of v) lines.push(`    ${item}`);
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      lines.push(`  ${k}:${entries.length ? '' : ' (none)'}`);
+      for (const [kk, vv] of entries) lines.push(`    ${kk}: ${typeof vv === 'object' ? JSON.stringify(vv) : String(vv)}`);
+    } else {
+      row(k, String(v));
+    }
+  }
+  lines.push(`  ${'envVars (as sent)'.padEnd(18)}${JSON.stringify(encodeEnvVars(s.env))}`);
+  lines.push('', `Dry run: nothing was created. ${s.cells} queries would be created.`);
+  return redact(lines.join('\n'), c.secrets);
+}

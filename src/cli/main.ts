@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import { hasErrors } from '../config/problem';
+import { loadConfigFile } from '../config/load';
+import { buildPlan } from '../plan/plan';
+import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
+import { formatPlanText, planSummary } from './dryRun';
+import { formatProblemLine, locateProblems } from './problems';
+import { EXIT } from '../orchestrator/exitCodes';
+import { runOrchestration } from './run';
+import { version } from '../../package.json';
+
+export { EXIT };
+
+/** Entry point; resolves to the process exit code. Never throws. */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`pq-orchestrator: ${e.message}\n\n${USAGE}\n`);
+      return EXIT.ERROR;
+    }
+    throw e;
+  }
+  if (args.help) {
+    io.out(USAGE + '\n');
+    return EXIT.SUCCESS;
+  }
+  if (args.version) {
+    io.out(`pq-orchestrator ${version}\n`);
+    return EXIT.SUCCESS;
+  }
+  try {
+    return await execute(args, io);
+  } catch (e) {
+    io.err(`pq-orchestrator: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.ERROR;
+  }
+}
+
+async function execute(args: CliArgs, io: Io): Promise<number> {
+  const loaded = loadConfigFile(args.config!, { purpose: 'run', backend: args.backend, env: io.env });
+  if ('readError' in loaded) {
+    if (args.json) io.out(JSON.stringify({ ok: false, error: loaded.readError }) + '\n');
+    else io.err(`pq-orchestrator: ${loaded.readError}\n`);
+    return EXIT.ERROR;
+  }
+  const located = locateProblems(loaded.file, loaded.text, loaded.problems);
+  if (hasErrors(loaded.problems) || !loaded.config) {
+    if (args.json) io.out(JSON.stringify({ ok: false, problems: located }, null, 2) + '\n');
+    else {
+      for (const p of located) io.err(formatProblemLine(p) + '\n');
+      const n = located.filter((p) => p.severity === 'error').length;
+      io.err(`\n${n} error${n === 1 ? '' : 's'} in ${located[0]?.file ?? args.config}; nothing was created.\n`);
+    }
+    return EXIT.ERROR;
+  }
+  const config = loaded.config;
+  if (!args.json) for (const p of located) io.err(formatProblemLine(p) + '\n');
+  let scriptText: string;
+  try {
+    scriptText = fs.readFileSync(config.execution.worker_script, 'utf8');
+  } catch (e) {
+    io.err(`pq-orchestrator: cannot read worker script ${config.execution.worker_script}: ${(e as Error).message}\n`);
+    return EXIT.ERROR;
+  }
+  const plan = buildPlan(config, scriptText);
+  if (args.dryRun) {
+    if (args.json) io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan) }, null, 2) + '\n');
+    else io.out(formatPlanText(plan) + '\n');
+    return EXIT.SUCCESS;
+  }
+  return runOrchestration(plan, args, io);
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  isTTY: boolean;
+  /** Where SIGINT/SIGTERM arrive; tests substitute their own emitter. */
+  signals: NodeJS.EventEmitter;
+}
+
+function processIo(): Io {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    isTTY: Boolean(process.stderr.isTTY),
+    signals: process,
+  };
+}

@@ -1,0 +1,144 @@
+import type { Plan } from '../plan/plan';
+import type { RunEvent, RunSummary } from '../orchestrator/events';
+import { redact } from '../util/redact';
+
+export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+
+export function timestamp(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The log line of an event, in the spec's console format, or undefined for events that print nothing. */
+/** `created`: how many sessions this run has created so far, this one included. */
+export function eventLine(e: RunEvent, total: number, created = 0): { level: Level; text: string } | undefined {
+  switch (e.type) {
+    case 'run-started':
+      return { level: 'INFO', text: `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.cells} sessions, up to ${e.concurrency} at once` };
+    case 'cell-creating':
+      return { level: 'DEBUG', text: `Creating session: date=${e.cell.date}, partition=${e.cell.partition}, attempt=${e.attempt}, name=${e.cell.queryName}` };
+    case 'cell-created':
+      return e.adopted
+        ? { level: 'INFO', text: `Adopted existing session ${created}/${total}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` }
+        : { level: 'INFO', text: `Created session ${created}/${total}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` };
+    case 'cell-status':
+      return { level: 'DEBUG', text: `Status ${e.status}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` };
+    case 'cell-create-failed':
+      return e.retryInMs !== undefined
+        ? { level: 'WARNING', text: `Creation failed (attempt ${e.attempt}): date=${e.cell.date}, partition=${e.cell.partition}: ${e.error}; retrying in ${(e.retryInMs / 1000).toFixed(1)}s` }
+        : { level: 'ERROR', text: `Creation failed: date=${e.cell.date}, partition=${e.cell.partition}: ${e.error}` };
+    case 'cell-requeued':
+      return { level: 'WARNING', text: `Queued again: date=${e.cell.date}, partition=${e.cell.partition}${e.serial ? `, serial=${e.serial}` : ''}: ${e.reason}` };
+    case 'cell-finished':
+      switch (e.outcome) {
+        case 'succeeded':
+          return { level: 'INFO', text: `Session completed successfully: date=${e.cell.date}, partition=${e.cell.partition}` };
+        case 'failed':
+          return { level: 'ERROR', text: `Session failed (${e.kind}): date=${e.cell.date}, partition=${e.cell.partition}${e.serial ? `, serial=${e.serial}` : ''}: ${(e.detail ?? '').split('\n')[0]}` };
+        case 'cancelled':
+          return { level: 'WARNING', text: `Session stopped and deleted: date=${e.cell.date}, partition=${e.cell.partition}` };
+        default:
+          return { level: 'DEBUG', text: `Not started: date=${e.cell.date}, partition=${e.cell.partition}` };
+      }
+    case 'query-deleted':
+      return { level: 'DEBUG', text: `Deleted query ${e.cell.queryName} (serial ${e.serial})` };
+    case 'log':
+      return { level: e.level.toUpperCase() as Level, text: e.message };
+    case 'cancel-requested':
+      return e.stage === 'graceful'
+        ? { level: 'WARNING', text: 'Shutdown signal received: creating no more sessions, letting running ones finish. Press Ctrl+C again to stop and delete them.' }
+        : { level: 'WARNING', text: 'Second shutdown signal: stopping and deleting the sessions this run created that are still running.' };
+    case 'run-finished':
+      return undefined;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+const EXIT_WORDS: Record<number, string> = {
+  0: 'success',
+  1: 'creation failures',
+  2: 'execution failures',
+  3: 'creation and execution failures',
+  4: 'error',
+};
+
+export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string): string {
+  const out: string[] = [];
+  const failed = s.failedCreation + s.failedExecution;
+  out.push('', `Summary of ${plan.name} (run ${s.runId}):`);
+  out.push(`  sessions      ${s.cells}`);
+  out.push(`  succeeded     ${s.succeeded}`);
+  out.push(`  failed        ${failed}${failed ? ` (${s.failedCreation} creation, ${s.failedExecution} execution)` : ''}`);
+  if (s.cancelled) out.push(`  cancelled     ${s.cancelled} (stopped and deleted)`);
+  if (s.notStarted) out.push(`  not started   ${s.notStarted}`);
+  out.push(`  duration      ${formatDuration(s.endedAt - s.startedAt)}`);
+  if (s.interrupted) out.push(`  interrupted   ${s.interrupted === 'graceful' ? 'by a shutdown signal (running sessions finished)' : 'by a second shutdown signal (running sessions deleted)'}`);
+  if (s.budgetExhausted) out.push(`  stopped early more than max_failures (${plan.config.execution.max_failures}) sessions failed`);
+  if (s.failures.length) {
+    out.push('', 'Failed sessions:');
+    const sorted = [...s.failures].sort((a, b) => a.cell.index - b.cell.index);
+    for (const f of sorted.slice(0, 50)) {
+      const lines = f.detail.split('\n').filter((l) => l.trim());
+      out.push(`  ${f.cell.date} partition ${f.cell.partition}  ${f.cell.queryName}${f.serial ? `  serial ${f.serial}` : ''}  (${f.kind})`);
+      for (const l of lines.slice(0, 6)) out.push(`      ${l}`);
+      if (lines.length > 6) out.push(`      ... ${lines.length - 6} more lines`);
+    }
+    if (sorted.length > 50) out.push(`  ... and ${sorted.length - 50} more (see the run record)`);
+  }
+  if (s.undeleted.length) {
+    out.push('', 'Queries that could not be deleted (delete them by hand):');
+    for (const u of s.undeleted) out.push(`  ${u.name}  serial ${u.serial}: ${u.error}`);
+  }
+  if (recordFile) out.push('', `Run record: ${recordFile}`);
+  if (s.notStarted + s.cancelled > 0) out.push('Continue this run with --resume.');
+  if (failed > 0) out.push('Run only the failed sessions again with --rerun-failed.');
+  out.push(`Exit code ${s.exitCode}: ${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ' (not every session ran)' : ''}`);
+  return redact(out.join('\n'), plan.config.secrets);
+}
+
+/** A one-line live view for terminals. */
+export class ProgressLine {
+  private done = 0;
+  private failed = 0;
+  private running = 0;
+  private lastDraw = 0;
+  private shown = false;
+
+  constructor(private readonly total: number, private readonly write: (t: string) => void) {}
+
+  update(e: RunEvent): void {
+    if (e.type === 'cell-created') this.running++;
+    else if (e.type === 'cell-finished') {
+      if (e.outcome === 'succeeded' || e.outcome === 'failed' || e.outcome === 'cancelled') {
+        this.done++;
+        if (e.outcome === 'failed') this.failed++;
+      } else this.done++;
+      if (e.serial && this.running > 0) this.running--;
+    } else if (e.type === 'cell-requeued' && e.serial && this.running > 0) this.running--;
+    else return;
+    const now = Date.now();
+    if (now - this.lastDraw > 100 || this.done === this.total) this.draw(now);
+  }
+
+  private draw(now: number): void {
+    this.lastDraw = now;
+    const width = 24;
+    const filled = this.total ? Math.round((this.done / this.total) * width) : width;
+    this.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} done, ${this.running} running, ${this.failed} failed`);
+    this.shown = true;
+  }
+
+  /** Clears the line so a log line can print; the next update draws it again. */
+  clear(): void {
+    if (this.shown) this.write('\r\x1b[2K');
+    this.shown = false;
+    this.lastDraw = 0;
+  }
+}

@@ -1,0 +1,205 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { QuerySpec } from '../../plan/querySpec';
+import { CreateError, type Controller, type QueryState, type QueryStatus } from '../controller';
+import { PYTHON_BOOTSTRAP } from './bootstrap';
+
+export interface LocalControllerOptions {
+  /** Folder for the per-attempt log files. */
+  logDir: string;
+  python: string;
+  /** Environment every worker starts from (the orchestrator's own, by default). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Lines of a failed worker's log kept as its failure detail. */
+  detailLines?: number;
+  /** Grace between SIGTERM and SIGKILL when stopping. */
+  killGraceMs?: number;
+}
+
+interface LocalQuery {
+  state: QueryState;
+  spec: QuerySpec;
+  child?: ChildProcess;
+  logFile: string;
+  exited: Promise<void>;
+}
+
+/**
+ * Runs each query as a local process: the worker script with the cell's environment, in its own process group,
+ * stdout and stderr to a log file. Statuses follow Deephaven's vocabulary so the engine cannot tell the difference.
+ */
+export class LocalController implements Controller {
+  readonly kind = 'local';
+  private readonly queries = new Map<string, LocalQuery>();
+  private readonly byName = new Map<string, string>();
+  private readonly listeners = new Set<(s: QueryState) => void>();
+  private seq = 0;
+  private readonly prefix = `L${process.pid.toString(36)}${Date.now().toString(36)}`;
+
+  constructor(private readonly options: LocalControllerOptions) {
+    fs.mkdirSync(options.logDir, { recursive: true });
+  }
+
+  subscribe(listener: (state: QueryState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async create(spec: QuerySpec): Promise<string> {
+    if (spec.scriptLanguage !== 'Python') throw new CreateError('the local backend runs Python worker scripts only (script_language: Groovy needs the dhe backend)');
+    if (this.byName.has(spec.name)) throw new CreateError(`a query named ${spec.name} already exists`);
+    const serial = `${this.prefix}-${++this.seq}`;
+    const logFile = path.join(this.options.logDir, `${spec.name}.${serial}.log`);
+    const fd = fs.openSync(logFile, 'w');
+    const state: QueryState = { serial, name: spec.name, status: 'Initializing' };
+    let child: ChildProcess;
+    try {
+      child = spawn(this.options.python, ['-c', PYTHON_BOOTSTRAP, spec.scriptPath], {
+        cwd: path.dirname(spec.scriptPath),
+        env: { ...(this.options.baseEnv ?? process.env), ...spec.envVars, PQO_PARENT_PID: String(process.pid), PYTHONUNBUFFERED: '1' },
+        stdio: ['ignore', fd, fd],
+        detached: true,
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    let resolveExit!: () => void;
+    const q: LocalQuery = { state, spec, child, logFile, exited: new Promise<void>((r) => (resolveExit = r)) };
+    this.queries.set(serial, q);
+    this.byName.set(spec.name, serial);
+    return new Promise<string>((resolve, reject) => {
+      let spawned = false;
+      child.once('spawn', () => {
+        spawned = true;
+        resolve(serial);
+        this.update(q, { status: 'Initializing' });
+        this.update(q, { status: 'Running', processInfoId: String(child.pid) });
+      });
+      child.once('error', (err) => {
+        if (!spawned) {
+          this.queries.delete(serial);
+          this.byName.delete(spec.name);
+          resolveExit();
+          reject(new CreateError(`cannot start ${this.options.python}: ${err.message}`));
+        }
+      });
+      child.once('exit', (code, signal) => {
+        q.child = undefined;
+        if (!spawned) return;
+        void this.onExit(q, code, signal).finally(resolveExit);
+      });
+    });
+  }
+
+  private async onExit(q: LocalQuery, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    if (code === 0) {
+      this.update(q, { status: q.spec.type === 'ReplayScript' ? 'Stopped' : 'Completed' });
+      return;
+    }
+    if (q.state.status === 'Stopping') {
+      this.update(q, { status: 'Stopped' });
+      return;
+    }
+    const tail = await this.tail(q.logFile);
+    const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    this.update(q, { status: 'Failed', detail: `worker ${how}${tail ? `\n${tail}` : ''}` });
+  }
+
+  private update(q: LocalQuery, patch: Partial<QueryState> & { status: QueryStatus }): void {
+    q.state = { ...q.state, ...patch };
+    for (const l of this.listeners) l(q.state);
+  }
+
+  async stop(serials: string[]): Promise<void> {
+    await Promise.all(serials.map((s) => this.kill(s)));
+  }
+
+  private async kill(serial: string): Promise<void> {
+    const q = this.queries.get(serial);
+    if (!q?.child?.pid) return;
+    const pid = q.child.pid;
+    this.update(q, { status: 'Stopping' });
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.options.killGraceMs ?? 3000);
+    await q.exited;
+    clearTimeout(timer);
+    signalGroup(pid, 'SIGKILL'); // anything the worker left behind in its group
+  }
+
+  async delete(serials: string[]): Promise<void> {
+    for (const serial of serials) {
+      const q = this.queries.get(serial);
+      if (!q) continue;
+      if (q.child) await this.kill(serial);
+      this.queries.delete(serial);
+      if (this.byName.get(q.state.name) === serial) this.byName.delete(q.state.name);
+    }
+  }
+
+  get(serial: string): QueryState | undefined {
+    return this.queries.get(serial)?.state;
+  }
+
+  findByName(name: string): QueryState | undefined {
+    const serial = this.byName.get(name);
+    return serial ? this.get(serial) : undefined;
+  }
+
+  async log(serial: string): Promise<string | undefined> {
+    const q = this.queries.get(serial);
+    return q ? this.tail(q.logFile) : undefined;
+  }
+
+  logFile(serial: string): string | undefined {
+    const q = this.queries.get(serial);
+    if (q) return q.logFile;
+    // Deleted queries keep their log file: find it by serial.
+    const match = safeReaddir(this.options.logDir).find((f) => f.endsWith(`.${serial}.log`));
+    return match ? path.join(this.options.logDir, match) : undefined;
+  }
+
+  /** Kills every worker still running; the controller is unusable afterwards. */
+  async close(): Promise<void> {
+    await Promise.all([...this.queries.values()].filter((q) => q.child).map((q) => this.kill(q.state.serial)));
+  }
+
+  /** Pids of the workers still running (tests check that none outlive a run). */
+  runningPids(): number[] {
+    return [...this.queries.values()].map((q) => q.child?.pid).filter((p): p is number => typeof p === 'number');
+  }
+
+  private async tail(file: string): Promise<string> {
+    const lines = this.options.detailLines ?? 40;
+    try {
+      const handle = await fs.promises.open(file, 'r');
+      try {
+        const { size } = await handle.stat();
+        const len = Math.min(size, 64 * 1024);
+        const buf = Buffer.alloc(len);
+        await handle.read(buf, 0, len, size - len);
+        return buf.toString('utf8').split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).slice(-lines).join('\n').trimEnd();
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return '';
+    }
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,58 @@
+import type { Cell } from '../plan/plan';
+
+export type CellOutcome = 'succeeded' | 'failed' | 'cancelled' | 'not-started';
+export type FailureKind = 'creation' | 'execution';
+
+/** The live state of a cell, as the tree and the progress line show it. */
+export type CellState = 'pending' | 'waiting-retry' | 'creating' | 'active' | 'succeeded' | 'failed' | 'cancelled' | 'not-started';
+
+export interface CellFailure {
+  cell: Cell;
+  kind: FailureKind;
+  serial?: string;
+  attempt: number;
+  detail: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  cells: number;
+  succeeded: number;
+  failedCreation: number;
+  failedExecution: number;
+  /** Stopped by a forceful cancel while running. */
+  cancelled: number;
+  /** Never created: cancelled before creation, or left when the failure budget ran out. */
+  notStarted: number;
+  failures: CellFailure[];
+  /** Queries this run created and could not delete although the config asked for it. */
+  undeleted: { name: string; serial: string; error: string }[];
+  interrupted: false | 'graceful' | 'forceful';
+  budgetExhausted: boolean;
+  exitCode: number;
+  startedAt: number;
+  endedAt: number;
+}
+
+interface Base {
+  at: number;
+}
+interface CellBase extends Base {
+  cell: Cell;
+}
+
+export type RunEvent =
+  | (Base & { type: 'run-started'; runId: string; planHash: string; cells: number; concurrency: number; resumed: boolean })
+  | (CellBase & { type: 'cell-creating'; attempt: number })
+  | (CellBase & { type: 'cell-created'; attempt: number; serial: string; adopted: boolean })
+  | (CellBase & { type: 'cell-status'; attempt: number; serial: string; status: string })
+  | (CellBase & { type: 'cell-create-failed'; attempt: number; error: string; retryInMs?: number })
+  | (CellBase & { type: 'cell-requeued'; attempt: number; serial?: string; reason: string })
+  | (CellBase & { type: 'cell-finished'; attempt: number; outcome: CellOutcome; kind?: FailureKind; serial?: string; detail?: string })
+  | (CellBase & { type: 'query-deleted'; serial: string })
+  | (Base & { type: 'log'; level: 'debug' | 'info' | 'warning' | 'error'; message: string })
+  | (Base & { type: 'cancel-requested'; stage: 'graceful' | 'forceful' })
+  | (Base & { type: 'run-finished'; summary: RunSummary });
+
+export type RunEventType = RunEvent['type'];
+export type RunListener = (event: RunEvent) => void;

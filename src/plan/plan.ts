@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { Config, Mode } from '../config/types';
+import { compactDate, listDates } from './dates';
+
+/** The unit of work: one (date, partition). */
+export interface Cell {
+  /** Position in date-major order. */
+  index: number;
+  date: string;
+  partition: number;
+  queryName: string;
+}
+
+export interface Plan {
+  config: Config;
+  name: string;
+  mode: Mode;
+  dates: string[];
+  numPartitions: number;
+  cells: Cell[];
+  concurrency: number;
+  /** The worker script's text, read once: sent as every query's script. */
+  scriptText: string;
+  /** Identifies what the plan would run: config settings and script text. A run record is tied to it. */
+  hash: string;
+}
+
+export function queryName(mode: Mode, name: string, date: string, partition: number): string {
+  return `pq_${mode}_${name}_${compactDate(date)}_${partition}`;
+}
+
+export function buildPlan(config: Config, scriptText: string): Plan {
+  const dates = listDates(config.dates.start, config.dates.end, config.dates.weekdays_only);
+  const p = config.execution.num_partitions;
+  const cells: Cell[] = new Array(dates.length * p);
+  let i = 0;
+  for (const date of dates) {
+    for (let partition = 0; partition < p; partition++) {
+      cells[i] = { index: i, date, partition, queryName: queryName(config.mode, config.name, date, partition) };
+      i++;
+    }
+  }
+  return {
+    config,
+    name: config.name,
+    mode: config.mode,
+    dates,
+    numPartitions: p,
+    cells,
+    concurrency: config.execution.max_concurrent_sessions,
+    scriptText,
+    hash: planHash(config, scriptText),
+  };
+}
+
+/** Hash over what decides the queries' content; secrets and the file's location are left out. */
+function planHash(config: Config, scriptText: string): string {
+  const { file: _file, secrets: _secrets, deephaven, ...rest } = config;
+  const dh = deephaven ? { connection_url: deephaven.connection_url, username: deephaven.username } : undefined;
+  return createHash('sha256')
+    .update(JSON.stringify({ ...rest, deephaven: dh }))
+    .update('\0')
+    .update(scriptText)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The environment every worker of this cell receives, auto variables first, then `env:` in file order. */
+export function cellEnv(plan: Plan, cell: Cell): Record<string, string> {
+  return {
+    SIMULATION_NAME: plan.name,
+    SIMULATION_DATE: cell.date,
+    PARTITION_ID: String(cell.partition),
+    NUM_PARTITIONS: String(plan.numPartitions),
+    QUERY_NAME: cell.queryName,
+    ...plan.config.env,
+  };
+}
+
+export function waves(plan: Plan): number {
+  return Math.ceil(plan.cells.length / plan.concurrency);
+}

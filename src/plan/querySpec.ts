@@ -1,0 +1,136 @@
+import type { Config } from '../config/types';
+import { cellEnv, type Cell, type Plan } from './plan';
+
+/** Everything a controller needs to create the query of one cell; backend-neutral, plain data. */
+export interface QuerySpec {
+  name: string;
+  type: 'ReplayScript' | 'RunAndDone';
+  enabled: true;
+  serverName: string;
+  heapSizeGb: number;
+  dataMemoryRatio: number;
+  workerKind: 'DeephavenCommunity';
+  scriptLanguage: 'Python' | 'Groovy';
+  scriptPath: string;
+  scriptCode: string;
+  jvmProfile: string;
+  /** Replay: how long it may take to start running. Batch: how long it may run. Milliseconds. */
+  timeoutMs: number;
+  restartUsers: number;
+  envVars: Record<string, string>;
+  jvmArgs: string[];
+  typeSpecificFields: Record<string, { type: string; value: string }>;
+  scheduling: string[];
+  /** The cell, for controllers that run work themselves (local). */
+  cell: { date: string; partition: number };
+}
+
+export const DATA_MEMORY_RATIO = 0.25;
+export const MIN_CYCLE_MS = 10;
+
+export function querySpec(plan: Plan, cell: Cell, now: Date = new Date()): QuerySpec {
+  const c = plan.config;
+  const replay = c.replay;
+  return {
+    name: cell.queryName,
+    type: replay ? 'ReplayScript' : 'RunAndDone',
+    enabled: true,
+    serverName: c.execution.server_name,
+    heapSizeGb: c.execution.heap_size_gb,
+    dataMemoryRatio: DATA_MEMORY_RATIO,
+    workerKind: 'DeephavenCommunity',
+    scriptLanguage: c.execution.script_language,
+    scriptPath: c.execution.worker_script,
+    scriptCode: plan.scriptText,
+    jvmProfile: c.execution.jvm_profile,
+    timeoutMs: Math.round((replay ? replay.init_timeout_minutes : c.batch!.timeout_minutes) * 60_000),
+    restartUsers: 1,
+    envVars: cellEnv(plan, cell),
+    jvmArgs: jvmArgs(c),
+    typeSpecificFields: replay
+      ? {
+          ReplaySorted: { type: 'boolean', value: String(replay.sorted_replay) },
+          ReplayStart: { type: 'string', value: replay.replay_start },
+          ReplayDate: { type: 'string', value: cell.date },
+          ReplaySpeed: { type: 'string', value: String(replay.replay_speed) },
+        }
+      : {},
+    scheduling: replay ? continuousScheduling() : rangeScheduling(now, c.batch!.timeout_minutes),
+    cell: { date: cell.date, partition: cell.partition },
+  };
+}
+
+/** Update cycle that keeps the simulated update frequency at a replay speed; undefined at real time. */
+export function targetCycleDurationMillis(speed: number): number | undefined {
+  if (!(speed > 1)) return undefined;
+  return Math.max(MIN_CYCLE_MS, Math.floor(1000 / speed));
+}
+
+export function jvmArgs(c: Config): string[] {
+  const r = c.replay;
+  if (!r) return [];
+  const args: string[] = [];
+  const cycle = targetCycleDurationMillis(r.replay_speed);
+  if (cycle !== undefined) args.push(`-DPeriodicUpdateGraph.targetCycleDurationMillis=${cycle}`);
+  if (r.buffer_rows !== undefined) args.push(`-DReplayDatabase.BufferSize=${r.buffer_rows}`);
+  for (const t of r.replay_timestamp_columns) args.push(`-DReplayDatabase.TimestampColumn.${t.namespace}.${t.table}=${t.column}`);
+  return args;
+}
+
+const SCHEDULER = 'com.illumon.iris.controller.IrisQueryScheduler';
+
+/** Replay: continuous from 00:00:00 UTC, so the query starts as soon as it is added. */
+export function continuousScheduling(): string[] {
+  return [
+    `SchedulerType=${SCHEDULER}Continuous`,
+    'StartTime=00:00:00',
+    'TimeZone=UTC',
+    'SchedulingDisabled=false',
+    'Overnight=false',
+    'RepeatEnabled=false',
+    'SkipIfUnsuccessful=false',
+    'StopTimeDisabled=true',
+    'RestartErrorCount=0',
+    'RestartErrorDelay=0',
+    'RestartWhenRunning=Yes',
+    'DailyRestart=false',
+  ];
+}
+
+/** Batch: a range from now to now + timeout (UTC), so the query starts when added and cannot outlive its timeout. */
+export function rangeScheduling(now: Date, timeoutMinutes: number): string[] {
+  const stop = new Date(now.getTime() + Math.ceil(timeoutMinutes * 60_000));
+  const date = (d: Date) => d.toISOString().slice(0, 10);
+  const time = (d: Date) => d.toISOString().slice(11, 19);
+  return [
+    `SchedulerType=${SCHEDULER}Range`,
+    `StartTime=${time(now)}`,
+    `StopTime=${time(stop)}`,
+    'TimeZone=UTC',
+    'SchedulingDisabled=false',
+    'Overnight=false',
+    'RepeatEnabled=false',
+    'SkipIfUnsuccessful=false',
+    'StopTimeDisabled=true',
+    'RestartErrorCount=0',
+    'RestartErrorDelay=0',
+    'RestartWhenRunning=Yes',
+    `StartDate=${date(now)}`,
+    'UseStartDateTime=true',
+    `StopDate=${date(stop)}`,
+    'UseStopDateTime=true',
+  ];
+}
+
+/**
+ * The DHE JS API takes environment variables as one string. Its grammar is unverified against a live server; the
+ * likely form is one NAME=value per line, so a value holding a line break cannot be sent and is refused here.
+ */
+export function encodeEnvVars(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([k, v]) => {
+      if (/[\r\n]/.test(v)) throw new Error(`environment variable ${k} holds a line break, which the server's env format cannot carry`);
+      return `${k}=${v}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,164 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { PriorCell } from '../orchestrator/engine';
+import type { CellOutcome, FailureKind, RunEvent, RunSummary } from '../orchestrator/events';
+import type { Plan } from '../plan/plan';
+import { redact } from '../util/redact';
+
+/**
+ * The run's record: one JSON object per line, appended with one write each, before the engine acts on what it says
+ * (a `creating` line precedes the create call). A crash can tear only the last line, which readers skip.
+ */
+export type RecordLine =
+  | { t: 'run'; runId: string; planHash: string; config: string; name: string; mode: string; backend: string; cells: number; cellIndexes?: number[]; rerunOf?: string; at: number }
+  | { t: 'resume'; at: number }
+  | { t: 'creating'; i: number; a: number; at: number }
+  | { t: 'created'; i: number; a: number; s: string; adopted?: boolean; at: number }
+  | { t: 'create-failed'; i: number; a: number; e: string; at: number }
+  | { t: 'requeued'; i: number; a: number; s?: string; at: number }
+  | { t: 'finished'; i: number; a: number; o: CellOutcome; k?: FailureKind; s?: string; d?: string; at: number }
+  | { t: 'deleted'; i: number; s: string; at: number }
+  | { t: 'end'; exitCode: number; summary: Omit<RunSummary, 'failures' | 'undeleted'>; at: number };
+
+export const RECORD_FILE = 'record.jsonl';
+
+/** Where a config's runs are kept: `<config dir>/.pq-orchestrator/runs/<name>/` unless told otherwise. */
+export function runsRoot(configFile: string, name: string, runDir?: string): string {
+  return runDir ? path.resolve(runDir, name) : path.join(path.dirname(configFile), '.pq-orchestrator', 'runs', name);
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export class RecordWriter {
+  private fd: number | undefined;
+  readonly file: string;
+
+  constructor(readonly dir: string, private readonly secrets: readonly string[]) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, RECORD_FILE);
+    this.fd = fs.openSync(this.file, 'a');
+  }
+
+  append(line: RecordLine): void {
+    if (this.fd === undefined) throw new Error('run record is closed');
+    fs.writeSync(this.fd, redact(JSON.stringify(line), this.secrets) + '\n');
+  }
+
+  /** Turns engine events into record lines. */
+  onEvent(e: RunEvent): void {
+    switch (e.type) {
+      case 'cell-creating': return this.append({ t: 'creating', i: e.cell.index, a: e.attempt, at: e.at });
+      case 'cell-created': return this.append({ t: 'created', i: e.cell.index, a: e.attempt, s: e.serial, ...(e.adopted ? { adopted: true } : {}), at: e.at });
+      case 'cell-create-failed': return this.append({ t: 'create-failed', i: e.cell.index, a: e.attempt, e: e.error, at: e.at });
+      case 'cell-requeued': return this.append({ t: 'requeued', i: e.cell.index, a: e.attempt, ...(e.serial ? { s: e.serial } : {}), at: e.at });
+      case 'cell-finished':
+        return this.append({ t: 'finished', i: e.cell.index, a: e.attempt, o: e.outcome, ...(e.kind ? { k: e.kind } : {}), ...(e.serial ? { s: e.serial } : {}), ...(e.detail ? { d: e.detail } : {}), at: e.at });
+      case 'query-deleted': return this.append({ t: 'deleted', i: e.cell.index, s: e.serial, at: e.at });
+      case 'run-finished': {
+        const { failures: _f, undeleted: _u, ...summary } = e.summary;
+        return this.append({ t: 'end', exitCode: e.summary.exitCode, summary, at: e.at });
+      }
+      default:
+        return;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+export interface RecordedRun {
+  dir: string;
+  header: Extract<RecordLine, { t: 'run' }>;
+  ended?: Extract<RecordLine, { t: 'end' }>;
+  cells: Map<number, PriorCell & { deleted?: boolean }>;
+}
+
+/** Reads a record; a torn last line (a crash mid-write) is skipped. Undefined when there is no usable header. */
+export function readRecord(dir: string): RecordedRun | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, RECORD_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n');
+  let header: RecordedRun['header'] | undefined;
+  let ended: RecordedRun['ended'];
+  const cells = new Map<number, PriorCell & { deleted?: boolean }>();
+  const cellOf = (i: number) => {
+    let c = cells.get(i);
+    if (!c) cells.set(i, (c = { attempts: 0 }));
+    return c;
+  };
+  for (const raw of lines) {
+    if (!raw.trim()) continue;
+    let line: RecordLine;
+    try {
+      line = JSON.parse(raw) as RecordLine;
+    } catch {
+      continue; // torn by a crash
+    }
+    switch (line.t) {
+      case 'run': header = line; break;
+      case 'resume': ended = undefined; break;
+      case 'creating': cellOf(line.i).attempts = Math.max(cellOf(line.i).attempts, line.a); break;
+      case 'created': { const c = cellOf(line.i); c.serial = line.s; c.attempts = Math.max(c.attempts, line.a); break; }
+      case 'requeued': { const c = cellOf(line.i); c.serial = undefined; break; }
+      case 'finished': {
+        const c = cellOf(line.i);
+        // Cancelled and never-started cells run again on resume; successes and failures are final.
+        if (line.o === 'succeeded' || line.o === 'failed') {
+          c.outcome = line.o;
+          c.kind = line.k;
+          c.detail = line.d;
+          if (line.s) c.serial = line.s;
+        } else {
+          c.outcome = undefined;
+          c.serial = undefined;
+        }
+        break;
+      }
+      case 'deleted': cellOf(line.i).deleted = true; break;
+      case 'end': ended = line; break;
+    }
+  }
+  return header ? { dir, header, ended, cells } : undefined;
+}
+
+/** Runs of a config, newest first (run ids sort by time). */
+export function listRuns(root: string): string[] {
+  try {
+    return fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(root, d.name)).sort().reverse();
+  } catch {
+    return [];
+  }
+}
+
+export function latestRun(root: string): RecordedRun | undefined {
+  for (const dir of listRuns(root)) {
+    const r = readRecord(dir);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+export function recordHeader(plan: Plan, runId: string, extra: { cellIndexes?: number[]; rerunOf?: string } = {}): RecordLine {
+  return {
+    t: 'run',
+    runId,
+    planHash: plan.hash,
+    config: plan.config.file,
+    name: plan.name,
+    mode: plan.mode,
+    backend: plan.config.backend,
+    cells: extra.cellIndexes?.length ?? plan.cells.length,
+    ...extra,
+    at: Date.now(),
+  };
+}
