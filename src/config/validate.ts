@@ -439,7 +439,7 @@ function dedupe(problems: Problem[]): void {
   const seen = new Set<string>();
   for (let i = problems.length - 1; i >= 0; i--) {
     const p = problems[i];
-    const k = `${p.start}:${p.end}:${p.message}`;
+    const k = `${p.start}:${p.end}:${p.code}`; // one message per place and kind (an empty string breaks minLength and pattern)
     if (seen.has(k)) problems.splice(i, 1);
     else seen.add(k);
   }

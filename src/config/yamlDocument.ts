@@ -5,7 +5,7 @@ export type ParsedYaml = { doc: Document.Parsed; text: string; syntax: Problem[]
 
 /** Parses YAML text keeping offsets. Duplicate keys, tabs and bad indentation become problems; never throws. */
 export function parseYaml(text: string): ParsedYaml {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'silent' });
   const syntax: Problem[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
     const [start, end] = clampRange(text, e.pos?.[0] ?? 0, e.pos?.[1] ?? 0);
@@ -18,7 +18,25 @@ export function parseYaml(text: string): ParsedYaml {
       end: Math.max(end, Math.min(text.length, start + 1)),
     });
   }
+  collectionKeys(doc.contents, text, syntax);
   return { doc, text, syntax };
+}
+
+/** `{a: 1}: x` or `? [a]` keys parse, but no config key can be a collection. */
+function collectionKeys(node: unknown, text: string, out: Problem[]): void {
+  if (isMap(node)) {
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      if (item.key && !isScalar(item.key)) {
+        const r = (item.key as Node).range;
+        const [start, end] = clampRange(text, r?.[0] ?? 0, r?.[1] ?? 0);
+        out.push({ severity: 'error', code: 'syntax', message: 'a key must be plain text, not a list or mapping', path: [], start, end });
+      }
+      collectionKeys(item.value, text, out);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) collectionKeys(item, text, out);
+  }
 }
 
 function syntaxMessage(code: string, message: string): string {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import type { Config, Mode } from '../config/types';
 import { compactDate, listDates } from './dates';
 
@@ -55,10 +56,11 @@ export function buildPlan(config: Config, scriptText: string): Plan {
 
 /** Hash over what decides the queries' content; secrets and the file's location are left out. */
 function planHash(config: Config, scriptText: string): string {
-  const { file: _file, secrets: _secrets, deephaven, ...rest } = config;
+  const { file, secrets: _secrets, deephaven, execution, ...rest } = config;
   const dh = deephaven ? { connection_url: deephaven.connection_url, username: deephaven.username } : undefined;
+  const exec = { ...execution, worker_script: path.relative(path.dirname(file), execution.worker_script) };
   return createHash('sha256')
-    .update(JSON.stringify({ ...rest, deephaven: dh }))
+    .update(JSON.stringify({ ...rest, execution: exec, deephaven: dh }))
     .update('\0')
     .update(scriptText)
     .digest('hex')
