@@ -94,6 +94,7 @@ export class Engine {
   private creating = 0;
   private waiting = 0;
   private busy = 0;
+  private pendingFailures = 0;
   private readonly pendingDeletes = new Set<Promise<void>>();
   private stopping = false;
   private cancelStage: false | 'graceful' | 'forceful' = false;
@@ -221,6 +222,7 @@ export class Engine {
     this.emit({ type: 'cell-creating', cell, attempt });
     let serial: string;
     let adopted = false;
+    let createCalled = false;
     try {
       const existing = this.controller.findByName(cell.queryName);
       if (existing && !isTerminal(classify(existing, this.type, false))) {
@@ -232,11 +234,18 @@ export class Engine {
           await this.controller.delete([existing.serial]);
           this.log('info', `${cell.queryName}: deleted the finished query ${existing.serial} left from an earlier run, to reuse its name`);
         }
+        createCalled = true;
         serial = await this.controller.create(querySpec(this.plan, cell, new Date(this.now())));
       }
     } catch (e) {
       this.creating--;
-      this.onCreateError(run, attempt, e);
+      // The call may have created the query although it failed (a lost reply): adopt it, never create it twice.
+      const made = createCalled ? this.controller.findByName(cell.queryName) : undefined;
+      if (made) {
+        this.log('info', `${cell.queryName}: creation reported an error (${(e as Error).message}) but the query exists as serial ${made.serial}; adopting it`);
+        run.createFailures = 0;
+        this.attach(run, made.serial, attempt, true);
+      } else this.onCreateError(run, attempt, e);
       this.pump();
       return;
     }
@@ -375,7 +384,11 @@ export class Engine {
   /** Captures the failure detail (and log) before anything may delete the query. */
   private failAttempt(a: Attempt, headline: string, state: QueryState): void {
     this.busy++;
+    // Count the failure now, so the budget stops creation before the detail arrives.
+    this.pendingFailures++;
+    this.checkBudget();
     const finalize = (log: string | undefined) => {
+      this.pendingFailures--;
       const parts = [headline];
       if (state.detail) parts.push(state.detail.trim());
       if (log && !(state.detail && state.detail.includes(log.trim()))) parts.push(log.trim());
@@ -460,14 +473,19 @@ export class Engine {
         if (kind === 'creation') this.counts.failedCreation++;
         else this.counts.failedExecution++;
         this.failures.push({ cell: run.cell, kind: kind ?? 'execution', ...(serial ? { serial } : {}), attempt, detail: detail ?? '' });
-        const max = this.plan.config.execution.max_failures;
-        if (kind !== 'creation' && this.counts.failedExecution > max && !this.budgetExhausted) {
-          this.budgetExhausted = true;
-          this.log('error', `${this.counts.failedExecution} cells failed, more than max_failures (${max}): creating no more queries; those running finish`);
-          this.stopCreating();
-        }
+        this.checkBudget();
         break;
       }
+    }
+  }
+
+  private checkBudget(): void {
+    const failed = this.counts.failedExecution + this.pendingFailures;
+    const max = this.plan.config.execution.max_failures;
+    if (failed > max && !this.budgetExhausted) {
+      this.budgetExhausted = true;
+      this.log('error', `${failed} cells failed, more than max_failures (${max}): creating no more queries; those running finish`);
+      this.stopCreating();
     }
   }
 

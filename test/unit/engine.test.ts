@@ -1,0 +1,291 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import { Engine, type EngineTiming } from '../../src/orchestrator/engine';
+import type { RunEvent, RunSummary } from '../../src/orchestrator/events';
+import { buildPlan, type Plan } from '../../src/plan/plan';
+import type { QuerySpec } from '../../src/plan/querySpec';
+import { analyze, BATCH_CONFIG, edit, REPLAY_CONFIG } from '../helpers/configs';
+import { FakeController, sleep, type Script } from '../helpers/fakeController';
+
+const FAST: Partial<EngineTiming> = { retryBaseMs: 5, retryMaxMs: 40, capacityRequeueMs: 5, stallIterationMs: 10_000, stopGraceMs: 200, forceTimeoutMs: 500 };
+
+function plan(text: string, changes: [string, string][] = []): Plan {
+  let t = text;
+  for (const [a, b] of changes) t = edit(t, a, b);
+  const r = analyze(t);
+  assert.ok(r.config, JSON.stringify(r.problems));
+  return buildPlan(r.config, 'print(1)');
+}
+
+/** 4 dates × 2 partitions = 8 cells, batch, concurrency 3. */
+const batch = (more: [string, string][] = []) => plan(BATCH_CONFIG, [['end: "2024-01-31"', 'end: "2024-01-04"'], ['max_concurrent_sessions: 4', 'max_concurrent_sessions: 3'], ...more]);
+
+async function run(p: Plan, script: (spec: QuerySpec, attempt: number) => Script, opts: { timing?: Partial<EngineTiming>; during?: (e: Engine, events: RunEvent[]) => void } = {}) {
+  const controller = new FakeController(script);
+  const engine = new Engine({ plan: p, controller, runId: 'test', timing: { ...FAST, ...opts.timing }, random: () => 0.5 });
+  const events: RunEvent[] = [];
+  engine.on((e) => events.push(e));
+  opts.during?.(engine, events);
+  const summary = await engine.run();
+  await controller.close();
+  return { summary, events, controller, engine };
+}
+
+function addsUp(s: RunSummary): void {
+  assert.equal(s.succeeded + s.failedCreation + s.failedExecution + s.cancelled + s.notStarted, s.cells, JSON.stringify(s));
+}
+
+function finishedOnce(events: RunEvent[], cells: number): void {
+  const finals = events.filter((e) => e.type === 'cell-finished');
+  const seen = new Set(finals.map((e) => (e as { cell: { index: number } }).cell.index));
+  assert.equal(finals.length, cells, 'one cell-finished per cell');
+  assert.equal(seen.size, cells);
+}
+
+describe('engine', () => {
+  it('runs every cell, never more than the concurrency at once, and deletes successes', async () => {
+    const p = batch();
+    const { summary, controller, events } = await run(p, () => ({ runMs: 10 }));
+    assert.equal(summary.succeeded, 8);
+    assert.equal(summary.exitCode, 0);
+    assert.ok(controller.maxLive <= 3, `max live ${controller.maxLive}`);
+    assert.equal(controller.maxLive, 3, 'uses the concurrency it has');
+    assert.equal(controller.deleted.length, 8);
+    assert.equal(controller.duplicates, 0);
+    finishedOnce(events, 8);
+    addsUp(summary);
+    assert.deepEqual(events.filter((e) => e.type === 'cell-created').map((e) => (e as { cell: { index: number } }).cell.index), [0, 1, 2, 3, 4, 5, 6, 7], 'date-major order');
+  });
+
+  it('keeps successful queries when delete_successful_queries is false', async () => {
+    const { controller } = await run(batch([['script_language: "Python"', 'script_language: "Python"\n  delete_successful_queries: false']]), () => ({}));
+    assert.equal(controller.deleted.length, 0);
+  });
+
+  it('reports a worker failure with its detail and keeps the failed query by default', async () => {
+    const { summary, controller } = await run(batch(), (s) => (s.name.endsWith('20240102_1') ? { end: 'Failed', detail: 'Traceback: ValueError: bad data' } : {}));
+    assert.equal(summary.failedExecution, 1);
+    assert.equal(summary.exitCode, 2);
+    const f = summary.failures[0];
+    assert.equal(f.cell.queryName, 'pq_batch_batchsim_20240102_1');
+    assert.match(f.detail, /ValueError: bad data/);
+    assert.match(f.detail, /log of pq_batch_batchsim_20240102_1/, 'the log is captured');
+    assert.ok(!controller.deleted.includes(f.cell.queryName));
+    assert.equal(controller.deleted.length, 7);
+  });
+
+  it('deletes a failed query after capturing its detail when delete_failed_queries is true', async () => {
+    const p = batch([['script_language: "Python"', 'script_language: "Python"\n  delete_failed_queries: true']]);
+    const { summary, controller } = await run(p, (s) => (s.name.endsWith('_0') ? { end: 'Error', detail: 'boom' } : {}));
+    assert.equal(summary.failedExecution, 4);
+    assert.equal(controller.deleted.length, 8);
+    for (const f of summary.failures) assert.match(f.detail, /log of/);
+  });
+
+  it('retries a refused creation with backoff, then succeeds', async () => {
+    const { summary, events, controller } = await run(batch(), (s, attempt) => (s.name.endsWith('20240101_0') && attempt <= 2 ? { reject: 'server busy' } : {}));
+    assert.equal(summary.succeeded, 8);
+    assert.equal(summary.exitCode, 0);
+    const failed = events.filter((e) => e.type === 'cell-create-failed');
+    assert.equal(failed.length, 2);
+    const delays = failed.map((e) => (e as { retryInMs?: number }).retryInMs);
+    assert.deepEqual(delays, [4, 8], 'exponential, jittered by the injected random');
+    assert.equal(controller.creations.get('pq_batch_batchsim_20240101_0'), 3);
+  });
+
+  it('gives up after max_retries and reports a creation failure', async () => {
+    const p = batch([['script_language: "Python"', 'script_language: "Python"\n  max_retries: 2']]);
+    const { summary, controller } = await run(p, (s) => (s.name.endsWith('20240103_1') ? { reject: 'invalid script' } : {}));
+    assert.equal(summary.failedCreation, 1);
+    assert.equal(summary.exitCode, 1);
+    assert.equal(controller.creations.get('pq_batch_batchsim_20240103_1'), 3, 'one try and two retries');
+    assert.match(summary.failures[0].detail, /after 3 tries: invalid script/);
+  });
+
+  it('a waiting retry holds no slot: other cells go ahead meanwhile', async () => {
+    const p = batch([['max_concurrent_sessions: 3', 'max_concurrent_sessions: 1']]);
+    const { events } = await run(p, (s, attempt) => (s.name.endsWith('20240101_0') && attempt === 1 ? { reject: 'busy' } : { runMs: 1 }), { timing: { retryBaseMs: 150, retryMaxMs: 150 } });
+    const created = events.filter((e) => e.type === 'cell-created').map((e) => (e as { cell: { index: number } }).cell.index);
+    assert.notEqual(created[0], 0, 'cell 0 waits for its retry while others run');
+    assert.ok(created.includes(0));
+  });
+
+  it('a creation whose reply was lost is adopted by name, never created twice', async () => {
+    const { summary, controller, events } = await run(batch(), (s, attempt) => (s.name.endsWith('20240102_0') && attempt === 1 ? { lostReply: true, runMs: 30 } : {}));
+    assert.equal(summary.succeeded, 8);
+    assert.equal(controller.duplicates, 0);
+    assert.equal(controller.creations.get('pq_batch_batchsim_20240102_0'), 1);
+    assert.ok(events.some((e) => e.type === 'cell-created' && e.adopted));
+  });
+
+  it('queues a cell again on no capacity (at creation or at start), without counting a failure', async () => {
+    const { summary, events, controller } = await run(batch(), (s, attempt) => {
+      if (s.name.endsWith('20240101_1') && attempt <= 2) return { reject: 'capacity' };
+      if (s.name.endsWith('20240104_0') && attempt === 1) return { end: 'Failed', detail: 'com.illumon.ResourcesUnavailableException: Unable to find available server' };
+      return {};
+    });
+    assert.equal(summary.succeeded, 8);
+    assert.equal(summary.failedExecution + summary.failedCreation, 0);
+    assert.equal(events.filter((e) => e.type === 'cell-requeued').length, 3);
+    assert.ok(controller.deleted.filter((n) => n.endsWith('20240104_0')).length === 2, 'the no-capacity query is deleted, then the success');
+  });
+
+  it('stops a replay query that does not start running within init_timeout_minutes', async () => {
+    const p = plan(REPLAY_CONFIG, [['init_timeout_minutes: 10', 'init_timeout_minutes: 0.002'], ['end: "2024-01-19"', 'end: "2024-01-15"']]);
+    const { summary, controller } = await run(p, (s) => (s.name.endsWith('_1') ? { hangInit: true } : { end: 'Stopped', runMs: 300 }));
+    assert.equal(summary.succeeded, 1, 'a replay worker that stops itself succeeds, even after the init timeout would have fired');
+    assert.equal(summary.failedExecution, 1);
+    assert.match(summary.failures[0].detail, /did not start running within init_timeout_minutes \(0\.002 min\)/);
+    assert.deepEqual(controller.stopped, ['pq_replay_mysim_20240115_1']);
+  });
+
+  it('stops a batch query that runs past timeout_minutes', async () => {
+    const p = batch([['timeout_minutes: 60', 'timeout_minutes: 0.002'], ['end: "2024-01-04"', 'end: "2024-01-01"']]);
+    const { summary, controller } = await run(p, (s) => (s.name.endsWith('_0') ? { runMs: 5000 } : { runMs: 1 }));
+    assert.equal(summary.failedExecution, 1);
+    assert.match(summary.failures[0].detail, /ran longer than timeout_minutes/);
+    assert.deepEqual(controller.stopped, ['pq_batch_batchsim_20240101_0']);
+  });
+
+  it('frees the slot of a stopped query that never confirms, after the grace period', async () => {
+    const p = batch([['timeout_minutes: 60', 'timeout_minutes: 0.001'], ['end: "2024-01-04"', 'end: "2024-01-01"']]);
+    const { summary, events } = await run(p, () => ({ hangInit: true, ignoreStop: true }), { timing: { stopGraceMs: 50 } });
+    assert.equal(summary.failedExecution, 2);
+    assert.ok(events.some((e) => e.type === 'log' && /did not report stopping/.test(e.message)));
+  });
+
+  it('a batch query stopped by someone else is a failure; a replay one that stops itself is not', async () => {
+    const { summary } = await run(batch([['end: "2024-01-04"', 'end: "2024-01-01"']]), () => ({ end: 'Stopped' }));
+    assert.equal(summary.failedExecution, 2);
+    const r = await run(plan(REPLAY_CONFIG, [['end: "2024-01-19"', 'end: "2024-01-15"']]), () => ({ end: 'Stopped' }));
+    assert.equal(r.summary.succeeded, 2);
+  });
+
+  it('stops creating once more than max_failures cells failed; running ones finish', async () => {
+    const p = batch([['script_language: "Python"', 'script_language: "Python"\n  max_failures: 1']]);
+    const { summary, events } = await run(p, (s) => (s.name.includes('20240101') ? { end: 'Failed', runMs: 5 } : { runMs: 40 }));
+    assert.equal(summary.budgetExhausted, true);
+    assert.equal(summary.failedExecution, 2);
+    assert.equal(summary.exitCode, 2);
+    assert.ok(summary.notStarted > 0);
+    const createdAfterBudget = events.findIndex((e) => e.type === 'log' && /max_failures/.test(e.message));
+    assert.ok(createdAfterBudget > 0);
+    assert.ok(!events.slice(createdAfterBudget).some((e) => e.type === 'cell-creating'), 'nothing created after the budget ran out');
+    addsUp(summary);
+  });
+
+  it('max_failures 0 stops at the first failure', async () => {
+    const p = batch([['script_language: "Python"', 'script_language: "Python"\n  max_failures: 0'], ['max_concurrent_sessions: 3', 'max_concurrent_sessions: 1']]);
+    const { summary } = await run(p, (s) => (s.name.endsWith('20240101_0') ? { end: 'Failed' } : {}));
+    assert.equal(summary.failedExecution, 1);
+    assert.equal(summary.notStarted, 7);
+  });
+
+  it('exit code 3 when both kinds of failure occur', async () => {
+    const p = batch([['script_language: "Python"', 'script_language: "Python"\n  max_retries: 0']]);
+    const { summary } = await run(p, (s) => (s.name.endsWith('20240101_0') ? { reject: 'no' } : s.name.endsWith('20240101_1') ? { end: 'Failed' } : {}));
+    assert.equal(summary.exitCode, 3);
+  });
+
+  it('first cancel: creates nothing more, lets running queries finish', async () => {
+    const { summary, controller } = await run(batch(), () => ({ runMs: 60 }), {
+      during: (engine, events) => {
+        const off = engine.on((e) => {
+          if (e.type === 'cell-created' && events.filter((x) => x.type === 'cell-created').length === 3) {
+            off();
+            engine.cancel();
+          }
+        });
+      },
+    });
+    assert.equal(summary.interrupted, 'graceful');
+    assert.equal(summary.succeeded, 3);
+    assert.equal(summary.notStarted, 5);
+    assert.equal(controller.created.length, 3);
+    assert.equal(summary.exitCode, 4, 'not every cell ran');
+    addsUp(summary);
+  });
+
+  it('second cancel: stops and deletes what is still running', async () => {
+    const { summary, controller } = await run(batch(), () => ({ runMs: 10_000 }), {
+      during: (engine) => {
+        let n = 0;
+        engine.on((e) => {
+          if (e.type === 'cell-status' && e.status === 'Running' && ++n === 3) {
+            engine.cancel();
+            engine.cancel();
+          }
+        });
+      },
+    });
+    assert.equal(summary.interrupted, 'forceful');
+    assert.equal(summary.cancelled, 3);
+    assert.equal(summary.notStarted, 5);
+    assert.equal(controller.live(), 0, 'nothing left running');
+    assert.equal(controller.deleted.length, 3);
+    addsUp(summary);
+  });
+
+  it('deletes a finished query left by an earlier run before reusing its name, and adopts a live one', async () => {
+    const controller = new FakeController(() => ({}));
+    controller.seed('pq_batch_batchsim_20240101_0', 'Failed');
+    const liveSerial = controller.seed('pq_batch_batchsim_20240101_1', 'Running');
+    const p = batch([['end: "2024-01-04"', 'end: "2024-01-01"']]);
+    const engine = new Engine({ plan: p, controller, runId: 't', timing: FAST });
+    const events: RunEvent[] = [];
+    engine.on((e) => events.push(e));
+    const done = engine.run();
+    await sleep(30);
+    // The adopted query finishes on the server.
+    (controller as unknown as { set(q: unknown, patch: unknown): void }).set(controller.queries.get(liveSerial), { status: 'Completed' });
+    const summary = await done;
+    assert.equal(summary.succeeded, 2);
+    assert.equal(controller.duplicates, 0);
+    assert.deepEqual(controller.created, ['pq_batch_batchsim_20240101_0']);
+    assert.ok(events.some((e) => e.type === 'cell-created' && e.adopted && e.serial === liveSerial));
+  });
+
+  it('summary adds up and invariants hold under random controller behaviour', async () => {
+    const ends = ['Completed', 'Failed', 'Error', 'Disconnected', 'Stopped'] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.boolean(),
+        async (concurrency, retries, seed, cancelMidway) => {
+          let x = seed || 1;
+          const rnd = () => ((x = (x * 48271) % 2147483647) / 2147483647);
+          const p = batch([['max_concurrent_sessions: 3', `max_concurrent_sessions: ${concurrency}`], ['script_language: "Python"', `script_language: "Python"\n  max_retries: ${retries}\n  max_failures: 3`], ['timeout_minutes: 60', 'timeout_minutes: 0.003']]);
+          const { summary, controller, events } = await run(
+            p,
+            () => {
+              const r = rnd();
+              if (r < 0.1) return { reject: 'refused' };
+              if (r < 0.15) return { reject: 'capacity' };
+              if (r < 0.2) return { lostReply: true, runMs: Math.floor(rnd() * 10) };
+              if (r < 0.25) return { hangInit: true };
+              return { runMs: Math.floor(rnd() * 10), end: ends[Math.floor(rnd() * ends.length)], createDelayMs: Math.floor(rnd() * 3) };
+            },
+            {
+              during: (engine) => {
+                if (!cancelMidway) return;
+                let n = 0;
+                engine.on((e) => {
+                  if (e.type === 'cell-created' && ++n === 3) engine.cancel();
+                });
+              },
+            },
+          );
+          addsUp(summary);
+          finishedOnce(events, 8);
+          assert.ok(controller.maxLive <= concurrency + 1, `max live ${controller.maxLive} > ${concurrency}`); // +1: a lost-reply query lives before the engine knows it
+          assert.equal(controller.duplicates, 0);
+          assert.equal(controller.live(), 0, 'nothing left running');
+          assert.ok([0, 1, 2, 3, 4].includes(summary.exitCode));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
