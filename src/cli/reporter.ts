@@ -87,8 +87,9 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string): s
     for (const f of sorted.slice(0, 50)) {
       const lines = f.detail.split('\n').filter((l) => l.trim());
       out.push(`  ${f.cell.date} partition ${f.cell.partition}  ${f.cell.queryName}${f.serial ? `  serial ${f.serial}` : ''}  (${f.kind})`);
-      for (const l of lines.slice(0, 6)) out.push(`      ${l}`);
-      if (lines.length > 6) out.push(`      ... ${lines.length - 6} more lines`);
+      // The headline, then the end of the log, where the error is.
+      const shown = lines.length <= 8 ? lines : [lines[0], `... ${lines.length - 7} lines ...`, ...lines.slice(-6)];
+      for (const l of shown) out.push(`      ${l}`);
     }
     if (sorted.length > 50) out.push(`  ... and ${sorted.length - 50} more (see the run record)`);
   }

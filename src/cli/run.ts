@@ -44,8 +44,9 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     }
     const subset = last.header.cellIndexes ? last.header.cellIndexes.map((i) => plan.cells[i]) : undefined;
     if (args.resume) {
-      if (last.ended) {
-        say('ERROR', `run ${last.header.runId} already finished (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again`);
+      const final = [...last.cells.values()].filter((c) => c.outcome === 'succeeded' || c.outcome === 'failed').length;
+      if (last.ended && final >= last.header.cells) {
+        say('ERROR', `run ${last.header.runId} already finished: every cell ran (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again`);
         return EXIT.ERROR;
       }
       runId = last.header.runId;

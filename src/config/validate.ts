@@ -308,10 +308,12 @@ function variableProblems(ctx: Context, env: Env, purpose: 'run' | 'edit', backe
       ctx.addAt('error', 'invalid-format', p, s, e, `\`${value.substr(ref.index, ref.length)}\` is not a valid variable reference: use \${NAME} with letters, digits and _`);
     }
     for (const ref of refs) {
-      if (env[ref.name] !== undefined) continue;
+      const value = env[ref.name];
+      // An empty credential is as good as none.
+      if (value !== undefined && !(value === '' && p[0] === 'deephaven')) continue;
       const [s, e] = subRange(source, `\${${ref.name}}`, start, end);
       const severity: Severity = purpose === 'run' ? 'error' : 'warning';
-      ctx.addAt(severity, 'unset-variable', p, s, e, `environment variable ${ref.name} is not set (used by \`${formatPath(p)}\`)`);
+      ctx.addAt(severity, 'unset-variable', p, s, e, `environment variable ${ref.name} is ${value === undefined ? 'not set' : 'empty'} (used by \`${formatPath(p)}\`)`);
     }
   });
 }

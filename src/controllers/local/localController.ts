@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { QuerySpec } from '../../plan/querySpec';
 import { CreateError, type Controller, type QueryState, type QueryStatus } from '../controller';
-import { PYTHON_BOOTSTRAP } from './bootstrap';
+import { Reaper } from './reaper';
 
 export interface LocalControllerOptions {
   /** Folder for the per-attempt log files. */
@@ -37,8 +37,11 @@ export class LocalController implements Controller {
   private seq = 0;
   private readonly prefix = `L${process.pid.toString(36)}${Date.now().toString(36)}`;
 
+  private readonly reaper: Reaper;
+
   constructor(private readonly options: LocalControllerOptions) {
     fs.mkdirSync(options.logDir, { recursive: true });
+    this.reaper = new Reaper(path.join(options.logDir, '.live'));
   }
 
   subscribe(listener: (state: QueryState) => void): () => void {
@@ -46,8 +49,25 @@ export class LocalController implements Controller {
     return () => this.listeners.delete(listener);
   }
 
+  private interpreter?: Promise<string>;
+
+  /**
+   * The interpreter's real path, asked once: launchers such as pyenv's shims cost a shell and more per start, which
+   * adds up over hundreds of workers. Falls back to the configured command if it cannot say.
+   */
+  private resolveInterpreter(): Promise<string> {
+    this.interpreter ??= new Promise<string>((resolve) => {
+      execFile(this.options.python, ['-c', 'import sys; print(sys.executable)'], { timeout: 30_000 }, (err, stdout) => {
+        const exe = stdout?.trim();
+        resolve(!err && exe && path.isAbsolute(exe) ? exe : this.options.python);
+      });
+    });
+    return this.interpreter;
+  }
+
   async create(spec: QuerySpec): Promise<string> {
     if (spec.scriptLanguage !== 'Python') throw new CreateError('the local backend runs Python worker scripts only (script_language: Groovy needs the dhe backend)');
+    const python = await this.resolveInterpreter();
     if (this.byName.has(spec.name)) throw new CreateError(`a query named ${spec.name} already exists`);
     const serial = `${this.prefix}-${++this.seq}`;
     const logFile = path.join(this.options.logDir, `${spec.name}.${serial}.log`);
@@ -55,12 +75,13 @@ export class LocalController implements Controller {
     const state: QueryState = { serial, name: spec.name, status: 'Initializing' };
     let child: ChildProcess;
     try {
-      child = spawn(this.options.python, ['-c', PYTHON_BOOTSTRAP, spec.scriptPath], {
+      child = spawn(python, [spec.scriptPath], {
         cwd: path.dirname(spec.scriptPath),
-        env: { ...(this.options.baseEnv ?? process.env), ...spec.envVars, PQO_PARENT_PID: String(process.pid), PYTHONUNBUFFERED: '1' },
+        env: { ...(this.options.baseEnv ?? process.env), ...spec.envVars, PYTHONUNBUFFERED: '1' },
         stdio: ['ignore', fd, fd],
         detached: true,
       });
+      if (child.pid) this.reaper.track(child.pid);
     } finally {
       fs.closeSync(fd);
     }
@@ -86,6 +107,7 @@ export class LocalController implements Controller {
       });
       child.once('exit', (code, signal) => {
         q.child = undefined;
+        if (child.pid) this.reaper.untrack(child.pid);
         if (!spawned) return;
         void this.onExit(q, code, signal).finally(resolveExit);
       });
@@ -162,6 +184,7 @@ export class LocalController implements Controller {
   /** Kills every worker still running; the controller is unusable afterwards. */
   async close(): Promise<void> {
     await Promise.all([...this.queries.values()].filter((q) => q.child).map((q) => this.kill(q.state.serial)));
+    this.reaper.close();
   }
 
   /** Pids of the workers still running (tests check that none outlive a run). */

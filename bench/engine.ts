@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Controller, QueryState } from '../src/controllers/controller';
+import { Engine } from '../src/orchestrator/engine';
+import { buildPlan } from '../src/plan/plan';
+import type { QuerySpec } from '../src/plan/querySpec';
+import { RecordWriter } from '../src/record/record';
+import { analyze, BATCH_CONFIG, edit } from '../test/helpers/configs';
+import { FakeController } from '../test/helpers/fakeController';
+import { printTable } from './table';
+
+function planFor(cells: number, concurrency: number) {
+  // 1000 partitions per date; enough dates for `cells`.
+  const partitions = Math.min(1000, cells);
+  const days = Math.ceil(cells / partitions);
+  const end = new Date(Date.UTC(2024, 0, 1) + (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  let text = edit(BATCH_CONFIG, 'num_partitions: 2', `num_partitions: ${partitions}`);
+  text = edit(text, 'max_concurrent_sessions: 4', `max_concurrent_sessions: ${concurrency}`);
+  text = edit(text, 'weekdays_only: true', 'weekdays_only: false');
+  text = edit(text, 'end: "2024-01-31"', `end: "${end}"`);
+  text = edit(text, 'script_language: "Python"', 'script_language: "Python"\n  max_failures: 1000000');
+  const r = analyze(text, { largePlanCells: Infinity });
+  if (!r.config) throw new Error(r.problems.map((p) => p.message).join('; '));
+  const plan = buildPlan(r.config, 'pass');
+  plan.cells.length = cells;
+  return plan;
+}
+
+/** (a) Ideal makespan / measured makespan with real timers. */
+export async function benchEfficiency(): Promise<void> {
+  const cells = 2000;
+  const concurrency = 100;
+  const createMs = 20;
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const durations = Array.from({ length: cells }, () => 200 + rnd() * 200);
+  const plan = planFor(cells, concurrency);
+  const byName = new Map(plan.cells.map((c, i) => [c.queryName, durations[i]]));
+  const controller = new FakeController((spec: QuerySpec) => ({ createDelayMs: createMs, runMs: byName.get(spec.name)! - 2 }));
+  const engine = new Engine({ plan, controller, runId: 'bench' });
+  const t0 = performance.now();
+  const summary = await engine.run();
+  const measured = performance.now() - t0;
+  const totalWork = durations.reduce((a, b) => a + b + createMs, 0);
+  const ideal = Math.max(totalWork / concurrency, Math.max(...durations) + createMs);
+  printTable('(a) Scheduling efficiency: 2,000 cells, concurrency 100, creation 20 ms, durations 200-400 ms', [
+    { cells, concurrency, 'ideal s': ideal / 1000, 'measured s': measured / 1000, efficiency: ideal / measured, 'max live': controller.maxLive, succeeded: summary.succeeded, target: '>= 0.95' },
+  ]);
+}
+
+/** A controller that answers at once: what is left is the engine's own cost. */
+class InstantController implements Controller {
+  readonly kind = 'instant';
+  private seq = 0;
+  private readonly states = new Map<string, QueryState>();
+  private listener?: (s: QueryState) => void;
+  subscribe(l: (s: QueryState) => void) {
+    this.listener = l;
+    return () => (this.listener = undefined);
+  }
+  async create(spec: QuerySpec) {
+    const serial = String(++this.seq);
+    const st: QueryState = { serial, name: spec.name, status: 'Running' };
+    this.states.set(serial, st);
+    queueMicrotask(() => {
+      const done: QueryState = { ...st, status: 'Completed' };
+      this.states.set(serial, done);
+      this.listener?.(done);
+    });
+    return serial;
+  }
+  async stop() {}
+  async delete(serials: string[]) {
+    for (const s of serials) this.states.delete(s);
+  }
+  get(serial: string) {
+    return this.states.get(serial);
+  }
+  findByName() {
+    return undefined;
+  }
+  async log() {
+    return undefined;
+  }
+  async close() {}
+}
+
+/** (b) Engine cost per cell and peak memory, record on. */
+export async function benchEngineCost(): Promise<void> {
+  const rows = [];
+  for (const cells of [10_000, 100_000]) {
+    global.gc?.();
+    const plan = planFor(cells, 1000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-bench-rec-'));
+    const record = new RecordWriter(dir, []);
+    const engine = new Engine({ plan, controller: new InstantController(), runId: 'bench' });
+    engine.on((e) => record.onEvent(e));
+    const heap0 = process.memoryUsage().heapUsed;
+    let peak = heap0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 5);
+    const t0 = performance.now();
+    const summary = await engine.run();
+    const ms = performance.now() - t0;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    record.close();
+    const size = fs.statSync(path.join(dir, 'record.jsonl')).size;
+    fs.rmSync(dir, { recursive: true, force: true });
+    rows.push({ cells, 'total s': ms / 1000, 'µs per cell': (ms * 1000) / cells, 'peak heap growth MB': (peak - heap0) / 1e6, 'record MB': size / 1e6, succeeded: summary.succeeded, target: '<= 50 µs/cell' });
+  }
+  printTable('(b) Engine cost, instant cells, record on', rows);
+}

@@ -1,0 +1,230 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { latestRun, runsRoot } from '../../src/record/record';
+import { analyze, BATCH_CONFIG, REPLAY_CONFIG, tempProject } from '../helpers/configs';
+import { alive, localConfig, runCli, startCli, TEST_WORKER, waitFor, workerPids } from '../helpers/cli';
+
+function project(config: string, worker = TEST_WORKER): { dir: string; config: string } {
+  const dir = tempProject({ 'worker.py': worker, 'config.yaml': config });
+  return { dir, config: path.join(dir, 'config.yaml') };
+}
+
+describe('pq-orchestrator CLI', function () {
+  this.timeout(60_000);
+
+  describe('dry run', () => {
+    it('prints the plan of a replay config and exits 0 without creating anything', async () => {
+      const p = project(REPLAY_CONFIG);
+      const r = await runCli(['--config', p.config, '--dry-run'], { env: { DH_USERNAME: 'alice', DH_PASSWORD: 'pw-secret-1' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Plan: mysim \(replay mode\)/);
+      assert.match(r.stdout, /dates\s+2024-01-15 to 2024-01-19, weekdays only: 5 dates/);
+      assert.match(r.stdout, /cells\s+10 queries \(5 × 2\)/);
+      assert.match(r.stdout, /concurrency\s+50 at once: 1 wave/);
+      assert.match(r.stdout, /first query\s+pq_replay_mysim_20240115_0/);
+      assert.match(r.stdout, /last query\s+pq_replay_mysim_20240119_1/);
+      assert.match(r.stdout, /-DPeriodicUpdateGraph.targetCycleDurationMillis=100/);
+      assert.match(r.stdout, /ReplayDate: \{"type":"string","value":"2024-01-15"\}/);
+      assert.match(r.stdout, /timeoutMs\s+600000/);
+      assert.ok(!r.stdout.includes('pw-secret-1'), 'the password never appears');
+      assert.ok(!fs.existsSync(path.join(p.dir, '.pq-orchestrator')), 'a dry run writes no record');
+    });
+
+    it('prints machine-readable JSON with --json, secrets masked', async () => {
+      const p = project(BATCH_CONFIG.replace('env: {}', 'env:\n  API_TOKEN: "tok-abcdef"'));
+      const r = await runCli(['--config', p.config, '--dry-run', '--json'], { env: { DH_PASSWORD: 'pw-secret-2' } });
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.ok, true);
+      assert.equal(doc.plan.cells, 46);
+      assert.equal(doc.plan.dates.count, 23);
+      assert.equal(doc.plan.query.type, 'RunAndDone');
+      assert.equal(doc.plan.env.API_TOKEN, '******');
+      assert.ok(!r.stdout.includes('tok-abcdef') && !r.stdout.includes('pw-secret-2'));
+    });
+
+    it('lists every problem as file:line:col  severity  message  (key) and exits 4', async () => {
+      const bad = REPLAY_CONFIG.replace('num_partitions: 2', 'num_partitions: 0').replace('replay_speed: 10.0', 'replay_speed: 500');
+      const p = project(bad);
+      const r = await runCli(['--config', p.config, '--dry-run'], { env: { DH_USERNAME: 'a', DH_PASSWORD: 'b' } });
+      assert.equal(r.code, 4);
+      const lines = r.stderr.split('\n').filter((l) => /  error  /.test(l));
+      assert.equal(lines.length, 2, r.stderr);
+      const cfg = p.config; // outside the CLI's working folder: shown in full
+      const numLine = bad.split('\n').findIndex((l) => l.includes('num_partitions: 0')) + 1;
+      assert.ok(lines[0].startsWith(`${cfg}:${numLine}:19  error  \`execution.num_partitions\` must be between 1 and 1000, got 0  (execution.num_partitions)`), lines[0]);
+      assert.match(lines[1], /replay_speed/);
+    });
+
+    it('reports unset variables when running, and --json problems', async () => {
+      const p = project(BATCH_CONFIG);
+      const r = await runCli(['--config', p.config, '--dry-run', '--json'], { env: { DH_PASSWORD: '' } });
+      // An empty credential counts as missing.
+      assert.equal(r.code, 4);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.ok, false);
+      assert.equal(doc.problems[0].code, 'unset-variable');
+      assert.equal(doc.problems[0].path, 'deephaven.password');
+    });
+
+    it('exits 4 with a clear message for a missing config file and bad flags', async () => {
+      const r = await runCli(['--config', '/nonexistent/config.yaml', '--dry-run']);
+      assert.equal(r.code, 4);
+      assert.match(r.stderr, /config file not found: \/nonexistent\/config.yaml/);
+      const u = await runCli(['--dry-run']);
+      assert.equal(u.code, 4);
+      assert.match(u.stderr, /--config <path> is required/);
+      const h = await runCli(['--help']);
+      assert.equal(h.code, 0);
+      assert.match(h.stdout, /Exit codes: 0 success/);
+      const v = await runCli(['--version']);
+      assert.match(v.stdout, /^pq-orchestrator \d+\.\d+\.\d+/);
+    });
+  });
+
+  describe('local runs', () => {
+    it('runs every cell as a local process with the worker environment, exit 0', async () => {
+      const worker = `import os, json\nopen(os.environ["QUERY_NAME"] + ".env.json", "w").write(json.dumps({k: os.environ[k] for k in ["SIMULATION_NAME","SIMULATION_DATE","PARTITION_ID","NUM_PARTITIONS","QUERY_NAME","PARAM"]}))\n`;
+      const p = project(localConfig(), worker);
+      const r = await runCli(['--config', p.config]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /Created session 1\/6: date=2024-01-01, partition=0, serial=/);
+      assert.match(r.stderr, /Session completed successfully: date=2024-01-03, partition=1/);
+      assert.match(r.stderr, /succeeded\s+6/);
+      const env = JSON.parse(fs.readFileSync(path.join(p.dir, 'pq_batch_clitest_20240102_1.env.json'), 'utf8'));
+      assert.deepEqual(env, { SIMULATION_NAME: 'clitest', SIMULATION_DATE: '2024-01-02', PARTITION_ID: '1', NUM_PARTITIONS: '2', QUERY_NAME: 'pq_batch_clitest_20240102_1', PARAM: 'x' });
+    });
+
+    it('a failing worker: exit 2, its traceback in the summary and its log kept', async () => {
+      const p = project(localConfig());
+      const r = await runCli(['--config', p.config], { env: { FAIL_CELLS: '2024-01-02/1' } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /Session failed \(execution\): date=2024-01-02, partition=1/);
+      assert.match(r.stderr, /Failed sessions:\n\s+2024-01-02 partition 1\s+pq_batch_clitest_20240102_1/);
+      assert.match(r.stderr, /ValueError: bad data for 2024-01-02\/1/);
+      assert.match(r.stderr, /--rerun-failed/);
+      const run = latestRun(runsRoot(p.config, 'clitest'))!;
+      const logs = fs.readdirSync(path.join(run.dir, 'logs'));
+      const failedLog = logs.find((f) => f.startsWith('pq_batch_clitest_20240102_1.'))!;
+      assert.match(fs.readFileSync(path.join(run.dir, 'logs', failedLog), 'utf8'), /Traceback[\s\S]*worker.py", line \d+[\s\S]*ValueError/);
+    });
+
+    it('--rerun-failed runs only the failed cells of the last run', async () => {
+      const p = project(localConfig());
+      const first = await runCli(['--config', p.config], { env: { FAIL_CELLS: '2024-01-01/0,2024-01-03/1' } });
+      assert.equal(first.code, 2);
+      const mark = path.join(p.dir, 'marks');
+      const again = await runCli(['--config', p.config, '--rerun-failed'], { env: { MARK_DIR: mark } });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /rerunning 2 failed cells/);
+      const done = fs.readdirSync(mark).filter((f) => f.endsWith('.done')).sort();
+      assert.deepEqual(done, ['pq_batch_clitest_20240101_0.done', 'pq_batch_clitest_20240103_1.done']);
+      const nothing = await runCli(['--config', p.config, '--rerun-failed']);
+      assert.equal(nothing.code, 0);
+      assert.match(nothing.stderr, /no failed cells/);
+    });
+
+    it('first SIGINT lets running workers finish and creates no more; exit 4, resumable', async () => {
+      const p = project(localConfig({ concurrency: 2 }));
+      const mark = path.join(p.dir, 'marks');
+      const cli = startCli(['--config', p.config], { env: { SLEEP_S: '1.2', MARK_DIR: mark } });
+      await waitFor(() => workerPids(mark).length === 2, 15_000, 'two workers');
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /Shutdown signal received/);
+      assert.match(r.stderr, /succeeded\s+2/);
+      assert.match(r.stderr, /not started\s+4/);
+      assert.equal(fs.readdirSync(mark).filter((f) => f.endsWith('.done')).length, 2, 'the running two finished');
+      for (const pid of workerPids(mark)) assert.ok(!alive(pid));
+      const resumed = await runCli(['--config', p.config, '--resume'], { env: { MARK_DIR: mark } });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stderr, /Resuming run/);
+      assert.equal(fs.readdirSync(mark).filter((f) => f.endsWith('.done')).length, 6, 'each cell ran once');
+    });
+
+    it('second SIGINT stops the running workers; none outlives the run', async () => {
+      const p = project(localConfig({ concurrency: 3 }));
+      const mark = path.join(p.dir, 'marks');
+      const cli = startCli(['--config', p.config], { env: { SLEEP_S: '30', MARK_DIR: mark } });
+      await waitFor(() => workerPids(mark).length === 3, 15_000, 'three workers');
+      cli.child.kill('SIGINT');
+      await waitFor(() => /Shutdown signal received/.test(cli.output()), 5000, 'first signal');
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /cancelled\s+3 \(stopped and deleted\)/);
+      const pids = workerPids(mark);
+      assert.equal(pids.length, 3);
+      await waitFor(() => pids.every((pid) => !alive(pid)), 3000, 'workers gone');
+    });
+
+    it('kill -9 of the CLI mid-run: workers die with it, --resume loses no cell and duplicates none', async () => {
+      const p = project(localConfig({ concurrency: 2, end: '2024-01-04' }));
+      const mark = path.join(p.dir, 'marks');
+      const cli = startCli(['--config', p.config], { env: { SLEEP_S: '0.4', MARK_DIR: mark } });
+      await waitFor(() => fs.existsSync(mark) && fs.readdirSync(mark).filter((f) => f.endsWith('.done')).length >= 3, 20_000, 'some cells done');
+      cli.child.kill('SIGKILL');
+      await cli.done;
+      const pids = workerPids(mark);
+      await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'orphaned workers to die');
+      const before = latestRun(runsRoot(p.config, 'clitest'))!;
+      const recordedDone = [...before.cells.entries()].filter(([, c]) => c.outcome === 'succeeded').map(([i]) => i);
+      assert.ok(recordedDone.length >= 1, 'some successes were recorded before the kill');
+      const r = await runCli(['--config', p.config, '--resume'], { env: { SLEEP_S: '0', MARK_DIR: mark } });
+      assert.equal(r.code, 0, r.stderr);
+      const record = latestRun(runsRoot(p.config, 'clitest'))!;
+      const succeeded = [...record.cells.values()].filter((c) => c.outcome === 'succeeded').length;
+      assert.equal(succeeded, 8, 'every cell succeeded once across both processes');
+      const doneAfter = fs.readdirSync(mark).filter((f) => f.endsWith('.done'));
+      assert.equal(doneAfter.length, 8);
+      // Cells recorded as succeeded before the kill did not run again. (A cell that finished in the instant between
+      // its worker's exit and the record line runs again: at least once, never lost.)
+      const starts = fs.readdirSync(mark).filter((f) => f.endsWith('.pid')).map((f) => f.split('.')[0]);
+      const counts = new Map<string, number>();
+      for (const q of starts) counts.set(q, (counts.get(q) ?? 0) + 1);
+      for (const i of recordedDone) {
+        const q = `pq_batch_clitest_${['20240101', '20240102', '20240103', '20240104'][Math.floor(i / 2)]}_${i % 2}`;
+        assert.equal(counts.get(q), 1, `${q} ran once`);
+      }
+    });
+
+    it('--resume refuses a changed config, and a finished run', async () => {
+      const p = project(localConfig());
+      assert.equal((await runCli(['--config', p.config])).code, 0);
+      const finished = await runCli(['--config', p.config, '--resume']);
+      assert.equal(finished.code, 4);
+      assert.match(finished.stderr, /already finished/);
+      fs.writeFileSync(p.config, localConfig({ partitions: 3 }));
+      const changed = await runCli(['--config', p.config, '--resume']);
+      assert.equal(changed.code, 4);
+      assert.match(changed.stderr, /changed since run/);
+    });
+
+    it('--json prints one event per line', async () => {
+      const p = project(localConfig({ end: '2024-01-01' }));
+      const r = await runCli(['--config', p.config, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(events[0].type, 'run-started');
+      assert.equal(events.at(-1).type, 'run-finished');
+      assert.equal(events.at(-1).summary.succeeded, 2);
+      assert.equal(events.filter((e) => e.type === 'cell-finished').length, 2);
+    });
+
+    it('a replay worker that exits 0 has stopped itself: success', async () => {
+      const p = project(localConfig({ mode: 'replay', end: '2024-01-01' }));
+      const r = await runCli(['--config', p.config]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(analyze(localConfig({ mode: 'replay' }), { dir: p.dir }).config);
+    });
+
+    it('a missing interpreter is a creation failure with a clear message', async () => {
+      const p = project(localConfig({ end: '2024-01-01' }).replace('env:', 'local:\n  python: "/nonexistent/python9"\nenv:'));
+      const r = await runCli(['--config', p.config], { env: { PQO_TEST_TIMING: JSON.stringify({ retryBaseMs: 1, retryMaxMs: 2 }) } });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /cannot start \/nonexistent\/python9/);
+    });
+  });
+});
