@@ -18,6 +18,10 @@ const suites = [
   { name: 'e2e', when: () => existsSync('scripts/test-e2e.mjs'), run: () => sh('node', ['scripts/test-e2e.mjs']) },
 ];
 
+if (!existsSync('node_modules/.package-lock.json')) {
+  console.log('== install');
+  if (!sh(npm, ['ci', '--no-audit', '--no-fund'])) process.exit(1);
+}
 console.log('== build');
 if (!sh(npm, ['run', '-s', 'build']) || !sh(npm, ['run', '-s', 'compile-tests'])) {
   console.log('build: 0 passed, 1 failed');
