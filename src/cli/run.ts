@@ -65,15 +65,6 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     }
   }
 
-  let record: RecordWriter;
-  try {
-    record = new RecordWriter(runDir, secrets);
-    record.append(prior ? { t: 'resume', at: Date.now() } : (header ?? recordHeader(plan, runId)));
-  } catch (e) {
-    say('ERROR', `cannot write the run record in ${runDir}: ${(e as Error).message}`);
-    return EXIT.ERROR;
-  }
-
   const abort = new AbortController();
   let engine: Engine | undefined;
   let signals = 0;
@@ -94,7 +85,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
   try {
     let controller;
     try {
-      controller = await openController(plan.config, {
+      controller = await openController(plan, {
         runDir,
         signal: abort.signal,
         log: (level, message) => {
@@ -103,6 +94,16 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       });
     } catch (e) {
       say('ERROR', (e as Error).message);
+      return EXIT.ERROR;
+    }
+    // The record starts once the backend is ready: a refused login leaves no run to resume.
+    let record: RecordWriter;
+    try {
+      record = new RecordWriter(runDir, secrets);
+      record.append(prior ? { t: 'resume', at: Date.now() } : (header ?? recordHeader(plan, runId)));
+    } catch (e) {
+      await controller.close();
+      say('ERROR', `cannot write the run record in ${runDir}: ${(e as Error).message}`);
       return EXIT.ERROR;
     }
     try {
@@ -140,11 +141,11 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       if (!args.json) io.err(formatSummary(plan, summary, record.file) + '\n');
       return recordError ? EXIT.ERROR : summary.exitCode;
     } finally {
+      record.close();
       await controller.close();
     }
   } finally {
     io.signals.off('SIGINT', onInt);
     io.signals.off('SIGTERM', onTerm);
-    record.close();
   }
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { Config } from '../config/types';
+import type { Plan } from '../plan/plan';
 import type { Controller } from './controller';
 import { LocalController } from './local/localController';
 
@@ -13,10 +13,11 @@ export interface OpenOptions {
 }
 
 /** Connects the backend a config asks for. Rejects with a message safe to show (no secret in it). */
-export async function openController(config: Config, options: OpenOptions): Promise<Controller> {
+export async function openController(plan: Plan, options: OpenOptions): Promise<Controller> {
+  const config = plan.config;
   if (config.backend === 'local') {
     return new LocalController({ logDir: path.join(options.runDir, 'logs'), python: config.local.python });
   }
   const { openDheController } = await import('./dhe/dheController');
-  return openDheController(config, options);
+  return openDheController(plan, options);
 }

@@ -19,7 +19,7 @@ export interface QuerySpec {
   restartUsers: number;
   envVars: Record<string, string>;
   jvmArgs: string[];
-  typeSpecificFields: Record<string, { type: string; value: string }>;
+  typeSpecificFields: Record<string, { type: string; value: string | boolean }>;
   scheduling: string[];
   /** The cell, for controllers that run work themselves (local). */
   cell: { date: string; partition: number };
@@ -49,7 +49,7 @@ export function querySpec(plan: Plan, cell: Cell, now: Date = new Date()): Query
     jvmArgs: jvmArgs(c),
     typeSpecificFields: replay
       ? {
-          ReplaySorted: { type: 'boolean', value: String(replay.sorted_replay) },
+          ReplaySorted: { type: 'boolean', value: replay.sorted_replay },
           ReplayStart: { type: 'string', value: replay.replay_start },
           ReplayDate: { type: 'string', value: cell.date },
           ReplaySpeed: { type: 'string', value: String(replay.replay_speed) },

@@ -1,7 +1,220 @@
-import type { Config } from '../../config/types';
-import type { Controller } from '../controller';
+import type { Plan } from '../../plan/plan';
+import type { QuerySpec } from '../../plan/querySpec';
+import { redact } from '../../util/redact';
+import { CreateError, QUERY_STATUSES, type Controller, type QueryState, type QueryStatus } from '../controller';
 import type { OpenOptions } from '../open';
+import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
+import { connectClient, loadIrisApi, serverUrlOf, withTimeout } from './connect';
+import { readKeyFile } from './keyFile';
+import { toDheQuery } from './queryInfo';
 
-export async function openDheController(_config: Config, _options: OpenOptions): Promise<Controller> {
-  throw new Error('the dhe backend is not available in this build yet; run with --backend local');
+export interface DheTiming {
+  connectMs: number;
+  callMs: number;
+  /** A createQuery without a reply this long is treated as failed; the engine then finds the query by name. */
+  createMs: number;
+}
+
+function timing(env: NodeJS.ProcessEnv): DheTiming {
+  const n = (v: string | undefined, d: number) => (v && Number(v) > 0 ? Number(v) : d);
+  return { connectMs: n(env.PQO_DHE_CONNECT_TIMEOUT_MS, 30_000), callMs: n(env.PQO_DHE_CALL_TIMEOUT_MS, 60_000), createMs: n(env.PQO_DHE_CREATE_TIMEOUT_MS, 120_000) };
+}
+
+const TERMINAL = new Set<string>(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
+
+/** Logs in to Deephaven Enterprise and checks, before anything is created, that the plan can run there. */
+export async function openDheController(plan: Plan, options: OpenOptions): Promise<Controller> {
+  const config = plan.config;
+  const dh = config.deephaven;
+  if (!dh) throw new Error('the dhe backend needs a deephaven section in the config');
+  const t = timing(process.env);
+  const secrets = config.secrets;
+  const clean = (e: unknown) => redact(e instanceof Error ? e.message : String(e), secrets);
+  const serverUrl = serverUrlOf(dh.connection_url);
+  const log = options.log ?? (() => undefined);
+
+  log('info', `Connecting to ${serverUrl.origin} as ${dh.username} (${dh.auth_method})`);
+  let iris: EnterpriseDhType;
+  try {
+    iris = await loadIrisApi(serverUrl, options.cacheDir, t.connectMs);
+  } catch (e) {
+    throw new Error(clean(e));
+  }
+  const client = await connectClient(iris, serverUrl, t.connectMs, options.signal).catch((e) => {
+    throw new Error(clean(e));
+  });
+  try {
+    if (dh.auth_method === 'password') {
+      await withTimeout(client.login({ type: 'password', username: dh.username, token: dh.password ?? '' }), t.callMs, 'login', options.signal);
+    } else {
+      const key = readKeyFile(dh.private_key_path!);
+      const { loginClientWithKeyPair } = await import('@deephaven-enterprise/auth-nodejs');
+      await withTimeout(
+        loginClientWithKeyPair(client as never, { type: 'keyPair', username: key.user, operateAs: key.operateAs, keyPair: { type: 'ec', publicKey: key.publicKey, privateKey: key.privateKey } } as never),
+        t.callMs,
+        'login',
+        options.signal,
+      );
+    }
+  } catch (e) {
+    client.disconnect();
+    throw new Error(`login to ${serverUrl.origin} as ${dh.username} refused: ${clean(e)}`);
+  }
+  try {
+    const owner = (await withTimeout(client.getUserInfo(), t.callMs, 'getUserInfo')).operateAs;
+    await preflight(client, plan, t);
+    log('info', `Logged in to ${serverUrl.origin}; queries will be owned by ${owner}`);
+    return new DheController(client, iris, owner, t, secrets, log);
+  } catch (e) {
+    client.disconnect();
+    throw new Error(clean(e));
+  }
+}
+
+/** Every check that can fail before a query is created, reported together. */
+async function preflight(client: DheClient, plan: Plan, t: DheTiming): Promise<void> {
+  const ex = plan.config.execution;
+  const problems: string[] = [];
+  const [servers, profiles, constants, types] = await Promise.all([
+    withTimeout(client.getDbServers(), t.callMs, 'getDbServers'),
+    withTimeout(client.getJvmProfiles(), t.callMs, 'getJvmProfiles'),
+    withTimeout(client.getQueryConstants(), t.callMs, 'getQueryConstants'),
+    withTimeout(client.getQueryConfigurationTypes(), t.callMs, 'getQueryConfigurationTypes'),
+  ]);
+  const names = servers.map((s) => s.name);
+  if (names.length && !names.includes(ex.server_name)) problems.push(`execution.server_name "${ex.server_name}" is not a query server here (known: ${names.join(', ')})`);
+  if (profiles.length && !profiles.includes(ex.jvm_profile)) problems.push(`execution.jvm_profile "${ex.jvm_profile}" is not defined on the server (known: ${profiles.join(', ')})`);
+  const maxHeap = constants.getMaxHeapGbForServer(ex.server_name);
+  if (Number.isFinite(maxHeap) && ex.heap_size_gb > maxHeap) problems.push(`execution.heap_size_gb ${ex.heap_size_gb} exceeds the server's maximum of ${maxHeap} GB for ${ex.server_name}`);
+  const scriptLength = plan.scriptText.length;
+  if (constants.maxScriptCodeLength > 0 && scriptLength > constants.maxScriptCodeLength) problems.push(`the worker script is ${scriptLength} characters; the server accepts at most ${constants.maxScriptCodeLength}`);
+  const type = plan.mode === 'replay' ? 'ReplayScript' : 'RunAndDone';
+  if (!types.has(type)) problems.push(`the server does not allow ${type} queries for this user (allowed: ${[...types.keys()].join(', ')})`);
+  if (problems.length) throw new Error(`the server cannot run this plan:\n  - ${problems.join('\n  - ')}`);
+}
+
+function toState(info: QueryInfo): QueryState {
+  const d = info.designated;
+  const raw = (d?.status ?? info.status ?? '') as string;
+  const status = (QUERY_STATUSES as readonly string[]).includes(raw) ? (raw as QueryStatus) : raw === '' ? '' : null;
+  const detail = d?.fullStackTrace || info.fullStackTrace || undefined;
+  return {
+    serial: String(info.serial),
+    name: info.name,
+    status,
+    ...(detail ? { detail } : {}),
+    ...(d?.processInfoId || info.processInfoId ? { processInfoId: String(d?.processInfoId ?? info.processInfoId) } : {}),
+    ...(d?.workerHost || info.workerHost ? { workerHost: String(d?.workerHost ?? info.workerHost) } : {}),
+  };
+}
+
+class DheController implements Controller {
+  readonly kind = 'dhe';
+  private readonly states = new Map<string, QueryState>();
+  private readonly byName = new Map<string, string>();
+  private readonly listeners = new Set<(s: QueryState) => void>();
+  private readonly removers: (() => void)[] = [];
+  private broken: string | undefined;
+
+  constructor(
+    private readonly client: DheClient,
+    iris: EnterpriseDhType,
+    private readonly owner: string,
+    private readonly t: DheTiming,
+    private readonly secrets: readonly string[],
+    private readonly say: NonNullable<OpenOptions['log']>,
+  ) {
+    const C = iris.Client;
+    // Subscribe first, then seed: nothing that happens in between is missed.
+    this.removers.push(
+      client.addEventListener(C.EVENT_CONFIG_ADDED, (e) => this.onInfo(e.detail as QueryInfo)),
+      client.addEventListener(C.EVENT_CONFIG_UPDATED, (e) => this.onInfo(e.detail as QueryInfo)),
+      client.addEventListener(C.EVENT_CONFIG_REMOVED, (e) => this.onRemoved(e.detail as QueryInfo)),
+      client.addEventListener(C.EVENT_DISCONNECT, () => this.say('warning', 'lost the connection to the Deephaven server; reconnecting (queries keep running there)')),
+      client.addEventListener(C.EVENT_RECONNECT, () => {
+        this.say('info', 'reconnected to the Deephaven server; catching up on query statuses');
+        this.resync();
+      }),
+      client.addEventListener(C.EVENT_RECONNECT_AUTH_FAILED, () => {
+        this.broken = 'the server refused to log in again after a reconnect';
+        this.say('error', `${this.broken}; no more queries can be created (those running continue on the server)`);
+      }),
+    );
+    this.resync();
+  }
+
+  private resync(): void {
+    const seen = new Set<string>();
+    for (const info of this.client.getKnownConfigs()) {
+      seen.add(String(info.serial));
+      this.onInfo(info);
+    }
+    for (const [serial, s] of [...this.states]) if (!seen.has(serial)) this.onRemoved({ serial, name: s.name } as QueryInfo);
+  }
+
+  private onInfo(info: QueryInfo): void {
+    const next = toState(info);
+    const prev = this.states.get(next.serial);
+    this.states.set(next.serial, next);
+    this.byName.set(next.name, next.serial);
+    if (!prev || prev.status !== next.status || prev.detail !== next.detail) this.emit(next);
+  }
+
+  private onRemoved(info: Pick<QueryInfo, 'serial' | 'name'>): void {
+    const serial = String(info.serial);
+    const prev = this.states.get(serial);
+    this.states.delete(serial);
+    if (this.byName.get(info.name) === serial) this.byName.delete(info.name);
+    // Deleted by someone while still going: the engine must not wait for it forever.
+    if (prev && !TERMINAL.has(String(prev.status))) this.emit({ ...prev, status: 'Error', detail: `the query was deleted on the server while ${prev.status || 'starting'}` });
+  }
+
+  private emit(s: QueryState): void {
+    for (const l of this.listeners) l(s);
+  }
+
+  subscribe(listener: (s: QueryState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async create(spec: QuerySpec): Promise<string> {
+    if (this.broken) throw new CreateError(this.broken);
+    try {
+      return String(await withTimeout(this.client.createQuery(toDheQuery(spec, this.owner)), this.t.createMs, `createQuery ${spec.name}`));
+    } catch (e) {
+      const message = redact(e instanceof Error ? e.message : String(e), this.secrets);
+      throw new CreateError(message, /ResourcesUnavailableException|Unable to find available server|Unable to determine dispatcher|No dispatcher resources available/i.test(message));
+    }
+  }
+
+  async stop(serials: string[]): Promise<void> {
+    await withTimeout(this.client.stopQueries(serials), this.t.callMs, 'stopQueries');
+  }
+
+  async delete(serials: string[]): Promise<void> {
+    await withTimeout(this.client.deleteQueries(serials), this.t.callMs, 'deleteQueries');
+  }
+
+  get(serial: string): QueryState | undefined {
+    return this.states.get(serial);
+  }
+
+  findByName(name: string): QueryState | undefined {
+    const serial = this.byName.get(name);
+    return serial ? this.states.get(serial) : undefined;
+  }
+
+  /** The server's stack trace; the full worker log lives in DbInternal.ProcessEventLog, named here. */
+  async log(serial: string): Promise<string | undefined> {
+    const s = this.states.get(serial);
+    if (!s) return undefined;
+    return s.processInfoId ? `Full worker log: DbInternal.ProcessEventLog where ProcessInfoId == "${s.processInfoId}"` : undefined;
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.removers.splice(0)) r();
+    this.listeners.clear();
+    this.client.disconnect();
+  }
 }

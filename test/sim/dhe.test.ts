@@ -1,0 +1,249 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { waitFor } from '../helpers/cli';
+import { writeKeyFile } from './keys';
+import { FAST_ENV, project, runAgainst, SIM_PASSWORD, simConfig, startAgainst, WORKER } from './helpers';
+import { Simulator } from './simulator';
+
+describe('dhe backend against the simulator', function () {
+  this.timeout(60_000);
+  let sim: Simulator;
+  let keyDir: string;
+  let key: { file: string; publicKey: string };
+
+  beforeEach(async () => {
+    keyDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pqo-keys-'));
+    key = writeKeyFile(keyDir, 'sim');
+    sim = new Simulator({ users: { sim: SIM_PASSWORD }, publicKeys: { sim: [key.publicKey] }, knobs: { workerMs: [20, 60], stepMs: 3 } });
+    await sim.start();
+  });
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  function noViolations(): void {
+    assert.deepEqual(sim.violations, []);
+    assert.equal(sim.live().length, 0, 'no query left running');
+  }
+
+  it('downloads the API over HTTP, logs in, and creates one batch query per cell with the exact settings', async () => {
+    const p = project(simConfig(sim, { concurrency: 3 }));
+    sim.setKnobs({ expectMaxLive: 3 });
+    const r = await runAgainst(p);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sim.received.length, 6);
+    assert.ok(fs.readdirSync(FAST_ENV.PQO_CACHE_DIR).length > 0, 'the API was downloaded into the cache');
+    const q = sim.received.find((c) => c.name === 'pq_batch_simtest_20240102_1') as Record<string, unknown>;
+    assert.equal(q.type, 'RunAndDone');
+    assert.equal(q.owner, 'sim');
+    assert.equal(q.enabled, true);
+    assert.equal(q.heapSize, 4);
+    assert.equal(q.dataMemoryRatio, 0.25);
+    assert.equal(q.dbServerName, 'AutoQuery');
+    assert.equal(q.jvmProfile, 'Default');
+    assert.equal(q.workerKind, 'DeephavenCommunity');
+    assert.equal(q.scriptLanguage, 'Python');
+    assert.equal(q.scriptCode, WORKER);
+    assert.equal(q.timeout, 5 * 60_000);
+    assert.equal(q.restartUsers, 1);
+    assert.equal(q.envVars, 'SIMULATION_NAME=simtest\nSIMULATION_DATE=2024-01-02\nPARTITION_ID=1\nNUM_PARTITIONS=2\nQUERY_NAME=pq_batch_simtest_20240102_1\nOUTPUT_TABLE=results');
+    assert.equal(q.jvmArgs, '');
+    assert.equal(q.typeSpecificFields, null);
+    const sched = q.scheduling as string[];
+    assert.equal(sched[0], 'SchedulerType=com.illumon.iris.controller.IrisQuerySchedulerRange');
+    assert.ok(sched.includes('UseStartDateTime=true') && sched.includes('UseStopDateTime=true') && sched.some((s) => s.startsWith('StopDate=')));
+    assert.equal(sim.deletedNames.length, 6, 'successful queries deleted');
+    assert.ok(sim.maxLiveSeen <= 3);
+    noViolations();
+  });
+
+  it('creates ReplayScript queries with replay fields, JVM args and a continuous schedule', async () => {
+    const p = project(simConfig(sim, { mode: 'replay', end: '2024-01-01' }));
+    const r = await runAgainst(p);
+    assert.equal(r.code, 0, r.stderr);
+    const q = sim.received[0] as Record<string, unknown>;
+    assert.equal(q.type, 'ReplayScript');
+    assert.equal(q.timeout, 60_000);
+    assert.equal(q.jvmArgs, '-DPeriodicUpdateGraph.targetCycleDurationMillis=100 -DReplayDatabase.BufferSize=5000 -DReplayDatabase.TimestampColumn.Market.Trade=EventTime');
+    assert.deepEqual(q.typeSpecificFields, {
+      ReplaySorted: { type: 'boolean', value: true },
+      ReplayStart: { type: 'string', value: '09:30:00' },
+      ReplayDate: { type: 'string', value: '2024-01-01' },
+      ReplaySpeed: { type: 'string', value: '10' },
+    });
+    assert.deepEqual(q.scheduling, [
+      'SchedulerType=com.illumon.iris.controller.IrisQuerySchedulerContinuous', 'StartTime=00:00:00', 'TimeZone=UTC', 'SchedulingDisabled=false', 'Overnight=false',
+      'RepeatEnabled=false', 'SkipIfUnsuccessful=false', 'StopTimeDisabled=true', 'RestartErrorCount=0', 'RestartErrorDelay=0', 'RestartWhenRunning=Yes', 'DailyRestart=false',
+    ]);
+    assert.match(r.stderr, /succeeded\s+2/, 'a replay worker that stops itself succeeds');
+    noViolations();
+  });
+
+  it('a wrong password: exit 4, nothing created, and the secret never printed', async () => {
+    const p = project(simConfig(sim));
+    const r = await runAgainst(p, [], { SIM_DH_PASSWORD: 'Wrong-Secret-99' });
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /login to http:\/\/127\.0\.0\.1:\d+ as sim refused: Authentication failed/);
+    assert.ok(!r.stderr.includes('Wrong-Secret-99') && !r.stdout.includes('Wrong-Secret-99'));
+    assert.equal(sim.received.length, 0);
+    assert.ok(!fs.existsSync(path.join(p.dir, '.pq-orchestrator')), 'no run record for a run that never started');
+  });
+
+  it('logs in with an EC private key (the simulator verifies the signature)', async () => {
+    const auth = `  auth_method: "private_key"\n  username: "sim"\n  private_key_path: "${key.file}"`;
+    const p = project(simConfig(sim, { auth, end: '2024-01-01' }));
+    const r = await runAgainst(p);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sim.received.length, 2);
+    assert.ok(!r.stderr.includes(fs.readFileSync(key.file, 'utf8').split('\n')[3].split(' ')[1]), 'no key material printed');
+  });
+
+  it('refuses an unregistered key and a legacy DSA key file clearly', async () => {
+    const other = writeKeyFile(keyDir, 'sim-other');
+    const p = project(simConfig(sim, { auth: `  auth_method: "private_key"\n  username: "sim"\n  private_key_path: "${other.file}"` }));
+    fs.writeFileSync(other.file, fs.readFileSync(other.file, 'utf8').replace('user sim-other', 'user sim'));
+    const r = await runAgainst(p);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /refused: Authentication failed: public key not registered for sim/);
+    const dsa = path.join(keyDir, 'priv-dsa.base64.txt');
+    fs.writeFileSync(dsa, `user sim\noperateas sim\npublic ${Buffer.from('0123456789').toString('base64')}\nprivate ${Buffer.from('abcdefghij').toString('base64')}\n`);
+    const p2 = project(simConfig(sim, { auth: `  auth_method: "private_key"\n  username: "sim"\n  private_key_path: "${dsa}"` }));
+    const r2 = await runAgainst(p2);
+    assert.equal(r2.code, 4);
+    assert.match(r2.stderr, /legacy \(DSA\) key; only EC keys are supported/);
+    assert.equal(sim.received.length, 0);
+  });
+
+  it('checks the plan against the server before creating anything', async () => {
+    const exec = '  server_name: "NoSuchServer"\n  jvm_profile: "Huge"\n';
+    const p = project(simConfig(sim, { exec }).replace('heap_size_gb: 4', 'heap_size_gb: 100'));
+    const r = await runAgainst(p);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /server_name "NoSuchServer" is not a query server here/);
+    assert.match(r.stderr, /jvm_profile "Huge" is not defined/);
+    assert.match(r.stderr, /heap_size_gb 100 exceeds the server's maximum of 64 GB/);
+    assert.equal(sim.received.length, 0);
+  });
+
+  it('an unreachable server is a clear error', async () => {
+    const p = project(simConfig(sim).replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1'));
+    const r = await runAgainst(p);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /cannot reach the Deephaven server at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  describe('faults', () => {
+    it('creation rejects are retried', async () => {
+      sim.setKnobs({ rejectNext: 3 });
+      const r = await runAgainst(project(simConfig(sim)));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(sim.received.length, 9, 'three refused, six accepted');
+      assert.match(r.stderr, /Creation failed \(attempt 1\).*simulated rejection; retrying/);
+      noViolations();
+    });
+
+    it('a lost reply is adopted, not created twice', async () => {
+      sim.setKnobs({ dropReplyNext: 2, workerMs: [1500, 1600] });
+      const r = await runAgainst(project(simConfig(sim)));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(sim.createCount, 6);
+      assert.match(r.stderr, /adopting it|Adopted existing session/);
+      noViolations();
+    });
+
+    it('worker failures: exit 2, the server stack trace in the summary, failed queries kept', async () => {
+      sim.setKnobs({ failFraction: 1 });
+      const r = await runAgainst(project(simConfig(sim, { end: '2024-01-01' })));
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /ValueError: simulated worker failure in pq_batch_simtest_20240101_0/);
+      assert.match(r.stderr, /DbInternal\.ProcessEventLog where ProcessInfoId == "pi-/);
+      assert.equal(sim.queries.size, 2, 'failed queries kept for debugging');
+      assert.deepEqual(sim.violations, []);
+    });
+
+    it('stuck initialization: the replay watchdog stops the query and counts it failed', async () => {
+      sim.setKnobs({ hangInitFraction: 1 });
+      const p = project(simConfig(sim, { mode: 'replay', end: '2024-01-01', replay: 'replay:\n  init_timeout_minutes: 0.01\n  replay_start: "09:30:00"\n  replay_speed: 1\n' }));
+      const r = await runAgainst(p);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /did not start running within init_timeout_minutes/);
+      noViolations();
+    });
+
+    it('a disconnect mid-run: reconnects, catches up, finishes', async () => {
+      sim.setKnobs({ disconnectAfterCreates: 2, workerMs: [200, 300] });
+      const r = await runAgainst(project(simConfig(sim)));
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /lost the connection/);
+      assert.match(r.stderr, /reconnected/);
+      assert.equal(sim.createCount, 6);
+      noViolations();
+    });
+
+    it('delayed events still give the right outcome', async () => {
+      sim.setKnobs({ eventDelayMs: 100 });
+      const r = await runAgainst(project(simConfig(sim)));
+      assert.equal(r.code, 0, r.stderr);
+      noViolations();
+    });
+
+    it('no capacity, waiting: never more live than the concurrency, all complete', async () => {
+      const small = new Simulator({ users: { sim: SIM_PASSWORD }, servers: [{ name: 'QueryServer_1', capacityGb: 8 }], knobs: { workerMs: [30, 50], stepMs: 3, expectMaxLive: 3 } });
+      await small.start();
+      try {
+        const r = await runAgainst(project(simConfig(small)));
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(small.violations, []);
+      } finally {
+        await small.stop();
+      }
+    });
+
+    it('no capacity, failing: deleted and queued again, not counted as failures', async () => {
+      const small = new Simulator({ users: { sim: SIM_PASSWORD }, servers: [{ name: 'QueryServer_1', capacityGb: 8 }], knobs: { workerMs: [30, 50], stepMs: 3, capacityMode: 'fail' } });
+      await small.start();
+      try {
+        const r = await runAgainst(project(simConfig(small)));
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /Queued again: .*no capacity: com\.illumon\.iris\.controller\.ResourcesUnavailableException/);
+        assert.ok(small.createCount > 6);
+        assert.deepEqual(small.violations, []);
+        assert.equal(small.queries.size, 0);
+      } finally {
+        await small.stop();
+      }
+    });
+  });
+
+  it('second Ctrl+C stops and deletes the running queries on the server', async () => {
+    sim.setKnobs({ workerMs: [30_000, 30_000] });
+    const p = project(simConfig(sim));
+    const cli = startAgainst(p);
+    await waitFor(() => sim.live().length === 3 && sim.live().every((q) => q.status === 'Executing'), 15_000, 'three running');
+    cli.child.kill('SIGINT');
+    await waitFor(() => /Shutdown signal received/.test(cli.output()), 5000, 'first signal');
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /cancelled\s+3/);
+    assert.equal(sim.queries.size, 0, 'deleted on the server');
+    assert.equal(sim.createCount, 3);
+  });
+
+  it('kill -9 mid-run, then --resume adopts the queries still running by name', async () => {
+    sim.setKnobs({ workerMs: [1500, 1500], expectMaxLive: 3 });
+    const p = project(simConfig(sim));
+    const cli = startAgainst(p);
+    await waitFor(() => sim.live().length === 3, 15_000, 'three live');
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    const liveBefore = sim.live().map((q) => q.config.name);
+    assert.equal(liveBefore.length, 3, 'queries keep running on the server');
+    const r = await runAgainst(p, ['--resume']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Adopted existing session/);
+    assert.equal(sim.createCount, 6, 'each cell created once across both processes');
+    noViolations();
+  });
+});

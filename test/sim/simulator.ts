@@ -1,0 +1,461 @@
+import { randomBytes, verify } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { irisScript } from './irisClient';
+
+/**
+ * A Deephaven Enterprise stand-in on loopback: serves `irisapi/irisapi.nocache.js` over HTTP and the controller over
+ * a WebSocket. It keeps users, passwords and registered public keys (it verifies real ECDSA signatures over its
+ * nonce), capacity in heap GB per server, a query state machine, every query config it received, fault knobs, and
+ * the invariants it saw broken.
+ */
+
+export interface SimServer {
+  name: string;
+  capacityGb: number;
+}
+
+export interface Knobs {
+  /** Refuse the next N creations. */
+  rejectNext: number;
+  /** Accept the next N creations but never reply. */
+  dropReplyNext: number;
+  /** Fraction of workers that fail (0..1). */
+  failFraction: number;
+  /** Fraction of workers that hang in Initializing. */
+  hangInitFraction: number;
+  /** Drop every client connection right after this many creations (once). */
+  disconnectAfterCreates: number;
+  /** Delay every pushed event by this much. */
+  eventDelayMs: number;
+  /** Worker run time range, ms. */
+  workerMs: [number, number];
+  /** Time between states while starting, ms. */
+  stepMs: number;
+  /** No room: wait in AcquiringWorker, or fail with a no-capacity error. */
+  capacityMode: 'wait' | 'fail';
+  /** The run's max_concurrent_sessions: more live queries than this is a violation. */
+  expectMaxLive: number;
+}
+
+export const DEFAULT_KNOBS: Knobs = {
+  rejectNext: 0,
+  dropReplyNext: 0,
+  failFraction: 0,
+  hangInitFraction: 0,
+  disconnectAfterCreates: 0,
+  eventDelayMs: 0,
+  workerMs: [30, 80],
+  stepMs: 5,
+  capacityMode: 'wait',
+  expectMaxLive: Infinity,
+};
+
+export interface SimulatorOptions {
+  users?: Record<string, string>;
+  /** user → base64 DER SPKI public keys (no sentinel). */
+  publicKeys?: Record<string, string[]>;
+  servers?: SimServer[];
+  maxHeapGb?: number;
+  maxScriptCodeLength?: number;
+  jvmProfiles?: string[];
+  queryTypes?: string[];
+  knobs?: Partial<Knobs>;
+  seed?: number;
+}
+
+interface SimQuery {
+  serial: string;
+  config: Record<string, unknown>;
+  status: string;
+  fullStackTrace: string;
+  processInfoId: string | null;
+  workerHost: string | null;
+  server: string | null;
+  timers: NodeJS.Timeout[];
+  stoppedByRequest: boolean;
+  fate: 'ok' | 'fail' | 'hang';
+  runMs: number;
+  waitingForRoom: boolean;
+}
+
+const TERMINAL = new Set(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
+
+export class Simulator {
+  readonly received: Record<string, unknown>[] = [];
+  readonly violations: string[] = [];
+  readonly queries = new Map<string, SimQuery>();
+  readonly deletedNames: string[] = [];
+  knobs: Knobs;
+  createCount = 0;
+  maxLiveSeen = 0;
+  private serialSeq = 1000;
+  private rng: () => number;
+  private http?: http.Server;
+  private wss?: WebSocketServer;
+  private readonly sessions = new Map<string, { user: string; operateAs: string }>();
+  private readonly clients = new Map<WebSocket, { session?: string; nonce?: string }>();
+  private readonly used = new Map<string, number>();
+  private disconnectDone = false;
+  readonly users: Record<string, string>;
+  readonly publicKeys: Record<string, string[]>;
+  readonly servers: SimServer[];
+  port = 0;
+
+  constructor(private readonly options: SimulatorOptions = {}) {
+    this.users = options.users ?? { sim: 'sim-password' };
+    this.publicKeys = options.publicKeys ?? {};
+    this.servers = options.servers ?? [
+      { name: 'QueryServer_1', capacityGb: 64 },
+      { name: 'QueryServer_2', capacityGb: 64 },
+    ];
+    this.knobs = { ...DEFAULT_KNOBS, ...options.knobs };
+    let x = options.seed ?? 12345;
+    this.rng = () => ((x = (x * 48271) % 2147483647) / 2147483647);
+  }
+
+  get connectionUrl(): string {
+    return `http://127.0.0.1:${this.port}/iris/connection.json`;
+  }
+
+  setKnobs(k: Partial<Knobs>): void {
+    this.knobs = { ...this.knobs, ...k };
+    if (k.disconnectAfterCreates !== undefined) this.disconnectDone = false;
+  }
+
+  async start(port = 0): Promise<void> {
+    this.http = http.createServer((req, res) => this.onHttp(req, res));
+    this.wss = new WebSocketServer({ server: this.http, path: '/socket' });
+    this.wss.on('connection', (ws) => this.onSocket(ws));
+    await new Promise<void>((resolve) => this.http!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.http.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    for (const q of this.queries.values()) q.timers.forEach(clearTimeout);
+    for (const ws of this.clients.keys()) ws.terminate();
+    await new Promise<void>((resolve) => this.wss?.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http?.close(() => resolve()));
+  }
+
+  /** Queries not in a terminal state. */
+  live(prefix = ''): SimQuery[] {
+    return [...this.queries.values()].filter((q) => !TERMINAL.has(q.status) && String(q.config.name).startsWith(prefix));
+  }
+
+  state() {
+    return {
+      received: this.received.length,
+      createCount: this.createCount,
+      queries: [...this.queries.values()].map((q) => ({ serial: q.serial, name: q.config.name, status: q.status })),
+      live: this.live().length,
+      maxLiveSeen: this.maxLiveSeen,
+      violations: this.violations,
+      deleted: this.deletedNames.length,
+    };
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const send = (code: number, type: string, body: string) => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    if (req.method === 'GET' && url.pathname === '/irisapi/irisapi.nocache.js') return send(200, 'application/javascript', irisScript());
+    if (req.method === 'GET' && url.pathname === '/iris/connection.json') return send(200, 'application/json', JSON.stringify({ auth_host: ['127.0.0.1'], controller_host: '127.0.0.1', controller_port: this.port }));
+    if (req.method === 'GET' && url.pathname === '/sim/state') return send(200, 'application/json', JSON.stringify(this.state()));
+    if (req.method === 'POST' && url.pathname === '/sim/knobs') {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        try {
+          this.setKnobs(JSON.parse(body || '{}'));
+          send(200, 'application/json', JSON.stringify(this.knobs));
+        } catch (e) {
+          send(400, 'text/plain', String(e));
+        }
+      });
+      return;
+    }
+    send(404, 'text/plain', 'not found');
+  }
+
+  // ------------------------------------------------------------------ WebSocket protocol
+
+  private onSocket(ws: WebSocket): void {
+    this.clients.set(ws, {});
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('message', (data) => {
+      let msg: { id: number; method: string; params: Record<string, unknown> };
+      try {
+        msg = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      this.handle(ws, msg.method, msg.params ?? {}).then(
+        (result) => {
+          if (result === DROP) return;
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, result: result ?? null }));
+        },
+        (e: Error) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, error: e.message }));
+        },
+      );
+    });
+  }
+
+  private authed(ws: WebSocket): { user: string; operateAs: string } {
+    const s = this.clients.get(ws)?.session;
+    const who = s ? this.sessions.get(s) : undefined;
+    if (!who) throw new Error('not authenticated');
+    return who;
+  }
+
+  private startSession(ws: WebSocket, user: string, operateAs: string): { session: string } {
+    const session = randomBytes(12).toString('hex');
+    this.sessions.set(session, { user, operateAs });
+    this.clients.get(ws)!.session = session;
+    setTimeout(() => this.sendSnapshot(ws), 0);
+    return { session };
+  }
+
+  private sendSnapshot(ws: WebSocket): void {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify({ snapshot: [...this.queries.values()].map((q) => this.info(q)) }));
+  }
+
+  private async handle(ws: WebSocket, method: string, p: Record<string, unknown>): Promise<unknown> {
+    switch (method) {
+      case 'login': {
+        const user = String(p.username ?? '');
+        if (p.type !== 'password' || this.users[user] === undefined || this.users[user] !== p.token) throw new Error('Authentication failed: invalid username or password');
+        return this.startSession(ws, user, String(p.operateAs ?? user));
+      }
+      case 'getChallengeNonce': {
+        const nonce = randomBytes(32).toString('base64');
+        this.clients.get(ws)!.nonce = nonce;
+        return { algorithm: 'SHA256withDSA', nonce };
+      }
+      case 'challengeResponse': {
+        const c = this.clients.get(ws)!;
+        const nonce = c.nonce;
+        c.nonce = undefined;
+        const user = String(p.username);
+        const keyBytes = Buffer.from(String(p.publicKeyWithSentinel), 'base64');
+        if (!nonce) throw new Error('Authentication failed: no challenge outstanding');
+        if (keyBytes.subarray(0, 3).toString() !== 'EC:') throw new Error('Authentication failed: unsupported key type');
+        const spki = keyBytes.subarray(3).toString('base64');
+        if (!(this.publicKeys[user] ?? []).includes(spki)) throw new Error(`Authentication failed: public key not registered for ${user}`);
+        const ok = verify('sha256', Buffer.from(nonce, 'base64'), { key: Buffer.from(spki, 'base64'), format: 'der', type: 'spki' }, Buffer.from(String(p.signedNonce), 'base64'));
+        if (!ok) throw new Error('Authentication failed: bad signature');
+        return this.startSession(ws, user, String(p.operateAs || user));
+      }
+      case 'resume': {
+        const who = this.sessions.get(String(p.session));
+        if (!who) throw new Error('session expired');
+        return this.startSession(ws, who.user, who.operateAs);
+      }
+    }
+    const who = this.authed(ws);
+    switch (method) {
+      case 'getUserInfo':
+        return { username: who.user, operateAs: who.operateAs };
+      case 'getDbServers':
+        return [{ name: 'AutoQuery', host: '127.0.0.1', port: 0, type: 'GROUP' }, ...this.servers.map((s) => ({ name: s.name, host: '127.0.0.1', port: 0, type: 'SERVER' }))];
+      case 'getJvmProfiles':
+        return this.options.jvmProfiles ?? ['Default', 'Large'];
+      case 'getQueryConstants':
+        return { maxHeapGb: this.options.maxHeapGb ?? 64, maxHeapGbByServer: {}, maxScriptCodeLength: this.options.maxScriptCodeLength ?? 100_000, minHeapGb: 0.5, consoleDefaultHeap: 4, pqDefaultHeap: 4, minDataRatio: 0.1, maxDataRatio: 0.9 };
+      case 'getQueryConfigurationTypes':
+        return (this.options.queryTypes ?? ['Script', 'ReplayScript', 'RunAndDone']).map((name) => ({ name, displayName: name, supportsCommunity: true, temporary: false, hasScript: true, allowedGroups: ['allusers'], serverClasses: [], isDisplayable: true, supportsReplicas: false }));
+      case 'createQuery':
+        return this.create(p.query as Record<string, unknown>, who);
+      case 'stopQueries':
+        for (const s of p.serials as string[]) this.stopQuery(this.mustGet(s));
+        return null;
+      case 'deleteQueries':
+        for (const s of p.serials as string[]) this.deleteQuery(this.mustGet(s));
+        return null;
+      case 'restartQueries':
+        for (const s of p.serials as string[]) this.launch(this.mustGet(s));
+        return null;
+      default:
+        throw new Error(`unknown method ${method}`);
+    }
+  }
+
+  private mustGet(serial: string): SimQuery {
+    const q = this.queries.get(serial);
+    if (!q) throw new Error(`No query with serial ${serial}`);
+    return q;
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  private create(config: Record<string, unknown>, who: { operateAs: string }): unknown {
+    this.received.push(JSON.parse(JSON.stringify(config)));
+    if (this.knobs.rejectNext > 0) {
+      this.knobs.rejectNext--;
+      throw new Error('Controller rejected the query: simulated rejection');
+    }
+    const name = String(config.name ?? '');
+    for (const q of this.queries.values()) {
+      if (q.config.name === name) {
+        this.violations.push(`duplicate name: ${name} created while serial ${q.serial} exists`);
+        throw new Error(`A query named ${name} already exists`);
+      }
+    }
+    if (config.owner !== who.operateAs) this.violations.push(`owner ${String(config.owner)} is not the logged-in user ${who.operateAs}`);
+    const serial = String(++this.serialSeq);
+    const r = this.rng();
+    const fate: SimQuery['fate'] = r < this.knobs.hangInitFraction ? 'hang' : r < this.knobs.hangInitFraction + this.knobs.failFraction ? 'fail' : 'ok';
+    const [lo, hi] = this.knobs.workerMs;
+    const q: SimQuery = { serial, config, status: 'Uninitialized', fullStackTrace: '', processInfoId: null, workerHost: null, server: null, timers: [], stoppedByRequest: false, fate, runMs: lo + this.rng() * (hi - lo), waitingForRoom: false };
+    this.queries.set(serial, q);
+    this.createCount++;
+    this.push('configadded', q);
+    this.launch(q);
+    this.checkLive();
+    if (this.knobs.disconnectAfterCreates > 0 && this.createCount >= this.knobs.disconnectAfterCreates && !this.disconnectDone) {
+      this.disconnectDone = true;
+      setTimeout(() => {
+        for (const ws of this.clients.keys()) ws.terminate();
+      }, 1);
+    }
+    if (this.knobs.dropReplyNext > 0) {
+      this.knobs.dropReplyNext--;
+      return DROP;
+    }
+    return serial;
+  }
+
+  private checkLive(): void {
+    const live = this.live().length;
+    this.maxLiveSeen = Math.max(this.maxLiveSeen, live);
+    if (live > this.knobs.expectMaxLive) this.violations.push(`${live} live queries, more than max_concurrent_sessions ${this.knobs.expectMaxLive}`);
+  }
+
+  private set(q: SimQuery, status: string, detail?: string): void {
+    if (!this.queries.has(q.serial)) return;
+    q.status = status;
+    if (detail !== undefined) q.fullStackTrace = detail;
+    if (TERMINAL.has(status)) {
+      q.timers.forEach(clearTimeout);
+      q.timers = [];
+      this.release(q);
+      this.tryPlaceWaiting();
+    }
+    this.push('configupdated', q);
+  }
+
+  private after(q: SimQuery, ms: number, fn: () => void): void {
+    q.timers.push(setTimeout(fn, ms));
+  }
+
+  private launch(q: SimQuery): void {
+    q.timers.forEach(clearTimeout);
+    q.timers = [];
+    q.stoppedByRequest = false;
+    this.set(q, 'AcquiringWorker');
+    const timeoutMs = Number(q.config.timeout ?? 0);
+    if (timeoutMs > 0) {
+      this.after(q, timeoutMs, () => {
+        const startedRunning = q.status === 'Running' || q.status === 'Executing';
+        if (q.config.type === 'RunAndDone' || !startedRunning) this.set(q, 'Failed', `Query exceeded its timeout of ${timeoutMs} ms`);
+      });
+    }
+    this.place(q);
+  }
+
+  private place(q: SimQuery): boolean {
+    const heap = Number(q.config.heapSize ?? 0);
+    const wanted = String(q.config.dbServerName ?? 'AutoQuery');
+    const candidates = wanted === 'AutoQuery' ? this.servers : this.servers.filter((s) => s.name === wanted);
+    const server = candidates.find((s) => (this.used.get(s.name) ?? 0) + heap <= s.capacityGb);
+    if (!server) {
+      if (this.knobs.capacityMode === 'fail') {
+        this.after(q, this.knobs.stepMs, () => this.set(q, 'Failed', `com.illumon.iris.controller.ResourcesUnavailableException: Unable to find available server for ${heap} GB on ${wanted}`));
+      }
+      q.waitingForRoom = true; // waits in AcquiringWorker until capacity frees
+      return false;
+    }
+    q.waitingForRoom = false;
+    q.server = server.name;
+    this.used.set(server.name, (this.used.get(server.name) ?? 0) + heap);
+    q.workerHost = `${server.name.toLowerCase()}.sim`;
+    q.processInfoId = `pi-${q.serial}-${randomBytes(3).toString('hex')}`;
+    const step = this.knobs.stepMs;
+    this.after(q, step, () => this.set(q, 'Initializing'));
+    if (q.fate === 'hang') return true;
+    const running = q.config.type === 'RunAndDone' ? 'Executing' : 'Running';
+    this.after(q, 2 * step, () => this.set(q, running));
+    this.after(q, 2 * step + q.runMs, () => {
+      if (q.fate === 'fail') {
+        this.set(q, 'Failed', `Traceback (most recent call last):\n  File "<string>", line 12, in <module>\nValueError: simulated worker failure in ${String(q.config.name)}`);
+      } else {
+        this.set(q, q.config.type === 'RunAndDone' ? 'Completed' : 'Stopped'); // a replay worker stops itself
+      }
+    });
+    return true;
+  }
+
+  private release(q: SimQuery): void {
+    if (!q.server) return;
+    this.used.set(q.server, (this.used.get(q.server) ?? 0) - Number(q.config.heapSize ?? 0));
+    q.server = null;
+  }
+
+  private tryPlaceWaiting(): void {
+    for (const q of this.queries.values()) if (q.waitingForRoom && q.status === 'AcquiringWorker') this.place(q);
+  }
+
+  private stopQuery(q: SimQuery): void {
+    if (TERMINAL.has(q.status)) return;
+    q.waitingForRoom = false;
+    q.stoppedByRequest = true;
+    q.timers.forEach(clearTimeout);
+    q.timers = [];
+    this.set(q, 'Stopping');
+    this.after(q, this.knobs.stepMs, () => this.set(q, 'Stopped'));
+  }
+
+  private deleteQuery(q: SimQuery): void {
+    q.timers.forEach(clearTimeout);
+    this.release(q);
+    this.queries.delete(q.serial);
+    this.deletedNames.push(String(q.config.name));
+    this.push('configremoved', q);
+    this.tryPlaceWaiting();
+  }
+
+  private info(q: SimQuery): Record<string, unknown> {
+    const c = q.config;
+    const designated = { status: q.status, fullStackTrace: q.fullStackTrace, processInfoId: q.processInfoId, workerHost: q.workerHost, numberFailures: q.status === 'Failed' ? 1 : 0 };
+    return {
+      ...c,
+      scriptCode: undefined,
+      serial: q.serial,
+      status: q.status,
+      configurationType: c.type,
+      designated,
+      fullStackTrace: q.fullStackTrace,
+      processInfoId: q.processInfoId,
+      workerHost: q.workerHost,
+      numberFailures: designated.numberFailures,
+    };
+  }
+
+  private push(event: string, q: SimQuery): void {
+    const msg = JSON.stringify({ event, detail: this.info(q) });
+    const deliver = () => {
+      for (const [ws, c] of this.clients) if (c.session && ws.readyState === ws.OPEN) ws.send(msg);
+    };
+    if (this.knobs.eventDelayMs > 0) setTimeout(deliver, this.knobs.eventDelayMs);
+    else deliver();
+  }
+}
+
+const DROP = Symbol('drop reply');
