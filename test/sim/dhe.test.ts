@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor } from '../helpers/cli';
 import { writeKeyFile } from './keys';
@@ -13,7 +14,7 @@ describe('dhe backend against the simulator', function () {
   let key: { file: string; publicKey: string };
 
   beforeEach(async () => {
-    keyDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pqo-keys-'));
+    keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-keys-'));
     key = writeKeyFile(keyDir, 'sim');
     sim = new Simulator({ users: { sim: SIM_PASSWORD }, publicKeys: { sim: [key.publicKey] }, knobs: { workerMs: [20, 60], stepMs: 3 } });
     await sim.start();

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, runCli } from '../helpers/cli';
 
@@ -40,14 +41,14 @@ describe('examples and documentation', function () {
   it('every Python file compiles', () => {
     const py = files(EXAMPLES, '.py');
     assert.equal(py.length, 10, py.join("\n"));
-    const cache = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pqo-pyc-'));
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-pyc-'));
     const r = spawnSync('python3', ['-m', 'py_compile', ...py], { encoding: 'utf8', env: { ...process.env, PYTHONPYCACHEPREFIX: cache } });
     assert.equal(r.status, 0, r.stderr);
   });
 
   it('the local quickstart runs end to end and its results add up', async () => {
     const dir = path.join(EXAMPLES, 'local_quickstart');
-    const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pqo-qs-'));
+    const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-qs-'));
     fs.rmSync(path.join(dir, 'results'), { recursive: true, force: true });
     const r = await runCli(['--config', path.join(dir, 'config.yaml'), '--run-dir', runDir]);
     assert.equal(r.code, 0, r.stderr);
