@@ -140,6 +140,11 @@ export class Engine {
     }
   }
 
+  /** How many cells this run covers. */
+  get cellCount(): number {
+    return (this.options.cells ?? this.plan.cells).length;
+  }
+
   get cancelState(): false | 'graceful' | 'forceful' {
     return this.cancelStage;
   }

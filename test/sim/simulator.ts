@@ -362,7 +362,8 @@ export class Simulator {
     this.set(q, 'AcquiringWorker');
     const timeoutMs = Number(q.config.timeout ?? 0);
     if (timeoutMs > 0) {
-      this.after(q, timeoutMs, () => {
+      // The server enforces the timeout too, a little after the client's own watchdog would.
+      this.after(q, timeoutMs + Math.max(250, timeoutMs * 0.25), () => {
         const startedRunning = q.status === 'Running' || q.status === 'Executing';
         if (q.config.type === 'RunAndDone' || !startedRunning) this.set(q, 'Failed', `Query exceeded its timeout of ${timeoutMs} ms`);
       });

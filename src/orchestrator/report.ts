@@ -1,5 +1,5 @@
 import type { Plan } from '../plan/plan';
-import type { RunEvent, RunSummary } from '../orchestrator/events';
+import type { RunEvent, RunSummary } from './events';
 import { redact } from '../util/redact';
 
 export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';

@@ -1,0 +1,126 @@
+import * as path from 'node:path';
+import type { Controller } from '../controllers/controller';
+import { openController } from '../controllers/open';
+import type { Cell, Plan } from '../plan/plan';
+import { latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
+import { Engine, type EngineTiming, type PriorCell } from './engine';
+import { EXIT } from './exitCodes';
+import type { RunSummary } from './events';
+
+export type RunMode = 'new' | 'resume' | 'rerun-failed';
+export type LogFn = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
+
+/** What a run will be, decided from the plan and the config's earlier runs. */
+export type Preparation =
+  | { kind: 'ready'; runId: string; runDir: string; cells?: readonly Cell[]; prior?: Map<number, PriorCell>; header?: RecordLine; note?: string }
+  | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string };
+
+export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Preparation {
+  const root = runsRoot(plan.config.file, plan.name, runDirOption);
+  const runId = newRunId();
+  if (mode === 'new') return { kind: 'ready', runId, runDir: path.join(root, runId) };
+  const last = latestRun(root);
+  const verb = mode === 'resume' ? 'resume' : 'rerun';
+  if (!last) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `no earlier run of ${plan.name} under ${root}; nothing to ${verb}` };
+  if (last.header.planHash !== plan.hash) {
+    return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the config or worker script changed since run ${last.header.runId}; ${mode === 'resume' ? 'it cannot be resumed' : 'its failed cells cannot be rerun'} as they were. Start a new run instead.` };
+  }
+  if (mode === 'resume') {
+    const final = [...last.cells.values()].filter((c) => c.outcome === 'succeeded' || c.outcome === 'failed').length;
+    if (last.ended && final >= last.header.cells) {
+      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `run ${last.header.runId} already finished: every cell ran (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again` };
+    }
+    const cells = last.header.cellIndexes?.map((i) => plan.cells[i]);
+    return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: last.cells };
+  }
+  const failed = [...last.cells.entries()].filter(([, c]) => c.outcome === 'failed').map(([i]) => i).sort((a, b) => a - b);
+  if (failed.length === 0) return { kind: 'stop', exitCode: EXIT.SUCCESS, level: 'info', message: `run ${last.header.runId} has no failed cells; nothing to rerun` };
+  return {
+    kind: 'ready',
+    runId,
+    runDir: path.join(root, runId),
+    cells: failed.map((i) => plan.cells[i]),
+    header: recordHeader(plan, runId, { cellIndexes: failed, rerunOf: last.header.runId }),
+    note: `rerunning ${failed.length} failed cell${failed.length === 1 ? '' : 's'} of run ${last.header.runId}`,
+  };
+}
+
+export interface SessionOptions {
+  mode: RunMode;
+  runDir?: string;
+  log: LogFn;
+  timing?: Partial<EngineTiming>;
+  /** Aborts connecting (before the engine exists). */
+  signal?: AbortSignal;
+}
+
+/**
+ * One run from start to end, for the CLI and the extension alike: prepares it from the record, connects the
+ * backend, writes the record (only once the backend is ready, so a refused login leaves nothing to resume), and
+ * drives the engine. Consumers subscribe to `engine` events before calling `run()`.
+ */
+export class RunSession {
+  private constructor(
+    readonly plan: Plan,
+    readonly engine: Engine,
+    readonly controller: Controller,
+    readonly record: RecordWriter,
+    readonly runId: string,
+    readonly runDir: string,
+  ) {}
+
+  static async open(plan: Plan, options: SessionOptions): Promise<RunSession | Extract<Preparation, { kind: 'stop' }>> {
+    const prep = prepareRun(plan, options.mode, options.runDir);
+    if (prep.kind === 'stop') return prep;
+    if (prep.note) options.log('info', prep.note);
+    let controller: Controller;
+    try {
+      controller = await openController(plan, { runDir: prep.runDir, signal: options.signal, log: options.log });
+    } catch (e) {
+      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: (e as Error).message };
+    }
+    let record: RecordWriter;
+    try {
+      record = new RecordWriter(prep.runDir, plan.config.secrets);
+      record.append(prep.prior ? { t: 'resume', at: Date.now() } : (prep.header ?? recordHeader(plan, prep.runId)));
+    } catch (e) {
+      await controller.close();
+      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` };
+    }
+    const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, prior: prep.prior, timing: options.timing });
+    const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir);
+    engine.on((e) => {
+      try {
+        record.onEvent(e);
+      } catch (err) {
+        if (!session.recordError) {
+          session.recordError = err as Error;
+          options.log('error', `cannot write the run record (${(err as Error).message}): stopping the run so nothing is lost`);
+          engine.cancel();
+        }
+      }
+    });
+    return session;
+  }
+
+  recordError: Error | undefined;
+
+  get recordFile(): string {
+    return this.record.file;
+  }
+
+  /** Runs to the end; closes the record and the backend whatever happens. */
+  async run(): Promise<RunSummary> {
+    try {
+      return await this.engine.run();
+    } finally {
+      this.record.close();
+      await this.controller.close();
+    }
+  }
+
+  /** The exit code, counting a record that could not be written as an error. */
+  exitCode(summary: RunSummary): number {
+    return this.recordError ? EXIT.ERROR : summary.exitCode;
+  }
+}
