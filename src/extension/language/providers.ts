@@ -1,0 +1,181 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { fixesFor } from '../../config/fixes';
+import { contextAt } from '../../config/navigate';
+import { formatPath, type KeyPath } from '../../config/problem';
+import { schemaAt, type SchemaNode } from '../../config/schema';
+import { countDates } from '../../plan/dates';
+import type { Analyses } from './analyses';
+import type { ConfigFiles } from './configFiles';
+import { SOURCE } from './diagnostics';
+
+function describe(path: KeyPath, s: SchemaNode): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**\`${formatPath(path)}\`**`);
+  const type = s.enum ? 'string' : Array.isArray(s.type) ? s.type.join(' | ') : s.type;
+  if (type) md.appendMarkdown(` · ${type === 'object' ? 'section' : type}`);
+  md.appendMarkdown('\n\n');
+  if (s.markdownDescription) md.appendMarkdown(s.markdownDescription + '\n\n');
+  const facts: string[] = [];
+  if (s.enum) facts.push(`values: ${s.enum.map((v) => `\`${String(v)}\``).join(', ')}`);
+  if (s.minimum !== undefined || s.maximum !== undefined || s.exclusiveMinimum !== undefined) {
+    const lo = s.minimum !== undefined ? `≥ ${s.minimum}` : s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : '';
+    facts.push(`range: ${[lo, s.maximum !== undefined ? `≤ ${s.maximum}` : ''].filter(Boolean).join(', ')}`);
+  }
+  if (s.default !== undefined) facts.push(`default: \`${JSON.stringify(s.default)}\``);
+  if (s.examples?.length && typeof s.examples[0] !== 'object') facts.push(`example: \`${JSON.stringify(s.examples[0])}\``);
+  if (facts.length) md.appendMarkdown(facts.join(' · '));
+  return md;
+}
+
+export class HoverProvider implements vscode.HoverProvider {
+  constructor(private readonly files: ConfigFiles) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    if (!this.files.isConfig(doc)) return undefined;
+    const c = contextAt(doc.getText(), doc.offsetAt(pos));
+    if (c.kind !== 'key' && c.kind !== 'value') return undefined;
+    const s = schemaAt(c.path);
+    if (!s) return undefined;
+    const range = c.kind === 'key' ? new vscode.Range(doc.positionAt(c.keyStart), doc.positionAt(c.keyEnd)) : undefined;
+    return new vscode.Hover(describe(c.path, s), range);
+  }
+}
+
+export class CompletionProvider implements vscode.CompletionItemProvider {
+  constructor(private readonly files: ConfigFiles, private readonly analyses: Analyses) {}
+
+  provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): vscode.CompletionItem[] | undefined {
+    if (!this.files.isConfig(doc)) return undefined;
+    const text = doc.getText();
+    const c = contextAt(text, doc.offsetAt(pos));
+    if (c.kind === 'new-key') {
+      const parent = schemaAt(c.parent);
+      if (!parent?.properties) return undefined;
+      const present = new Set(Object.keys(valueAt(this.analyses.get(doc).data, c.parent) ?? {}));
+      const range = new vscode.Range(doc.positionAt(c.replaceStart), pos);
+      return Object.entries(parent.properties)
+        .filter(([k]) => !present.has(k))
+        .map(([k, s]) => {
+          const item = new vscode.CompletionItem(k, s.type === 'object' ? vscode.CompletionItemKind.Module : vscode.CompletionItemKind.Property);
+          item.insertText = new vscode.SnippetString(s.type === 'object' && s.properties ? `${k}:\n${' '.repeat(c.indent + 2)}$0` : `${k}: $0`);
+          item.documentation = describe([...c.parent, k], s);
+          item.detail = (parent.required ?? []).includes(k) ? 'required' : 'optional';
+          item.sortText = `${(parent.required ?? []).includes(k) ? 0 : 1}${k}`;
+          item.range = range;
+          return item;
+        });
+    }
+    if (c.kind === 'value') {
+      const s = schemaAt(c.path);
+      if (!s) return undefined;
+      const values: unknown[] = s.enum ?? (s.type === 'boolean' ? [true, false] : s.default !== undefined ? [s.default] : s.examples?.filter((e) => typeof e !== 'object') ?? []);
+      const lineText = doc.lineAt(pos.line).text;
+      const valueStart = doc.positionAt(c.valueStart);
+      const startCol = valueStart.character + (lineText.slice(valueStart.character).length - lineText.slice(valueStart.character).trimStart().length);
+      const range = new vscode.Range(pos.line, Math.min(startCol, pos.character), pos.line, lineText.length);
+      return values.map((v, i) => {
+        const label = typeof v === 'string' ? `"${v}"` : String(v);
+        const item = new vscode.CompletionItem(label, vscode.CompletionItemKind.Value);
+        item.range = range;
+        item.sortText = String(i).padStart(3, '0');
+        if (s.enumDescriptions?.[i]) item.documentation = s.enumDescriptions[i];
+        return item;
+      });
+    }
+    return undefined;
+  }
+}
+
+function valueAt(data: unknown, p: KeyPath): Record<string, unknown> | undefined {
+  let cur = data;
+  for (const seg of p) {
+    if (cur && typeof cur === 'object') cur = (cur as Record<string | number, unknown>)[seg];
+    else return undefined;
+  }
+  return cur && typeof cur === 'object' && !Array.isArray(cur) ? (cur as Record<string, unknown>) : undefined;
+}
+
+export class CodeActionProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+
+  constructor(private readonly files: ConfigFiles, private readonly analyses: Analyses) {}
+
+  provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    if (!this.files.isConfig(doc)) return [];
+    const analysis = this.analyses.get(doc);
+    const actions: vscode.CodeAction[] = [];
+    for (const diag of context.diagnostics) {
+      if (diag.source !== SOURCE) continue;
+      const start = doc.offsetAt(diag.range.start);
+      const end = doc.offsetAt(diag.range.end);
+      const problem = analysis.problems.find((p) => p.start === start && p.end === end && p.code === diag.code && p.message === diag.message);
+      if (!problem) continue;
+      for (const fix of fixesFor(problem, analysis.parsed)) {
+        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        action.diagnostics = [diag];
+        action.isPreferred = fix.preferred;
+        action.edit = new vscode.WorkspaceEdit();
+        for (const e of fix.edits) action.edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+        actions.push(action);
+      }
+    }
+    return actions;
+  }
+}
+
+/** worker_script and private_key_path open their files. */
+export class LinkProvider implements vscode.DocumentLinkProvider {
+  constructor(private readonly files: ConfigFiles, private readonly analyses: Analyses) {}
+
+  provideDocumentLinks(doc: vscode.TextDocument): vscode.DocumentLink[] {
+    if (!this.files.isConfig(doc)) return [];
+    const links: vscode.DocumentLink[] = [];
+    const parsed = this.analyses.get(doc).parsed;
+    const dir = path.dirname(doc.uri.fsPath);
+    for (const [section, key] of [['execution', 'worker_script'], ['deephaven', 'private_key_path']]) {
+      const node = parsed.doc.getIn([section, key], true) as { value?: unknown; range?: number[] } | undefined;
+      if (!node || typeof node.value !== 'string' || !node.value.trim() || !node.range || node.value.includes('${')) continue;
+      const link = new vscode.DocumentLink(new vscode.Range(doc.positionAt(node.range[0]), doc.positionAt(node.range[1])), doc.uri.with({ path: path.resolve(dir, node.value).split(path.sep).join('/') }));
+      link.tooltip = `Open ${node.value}`;
+      links.push(link);
+    }
+    return links;
+  }
+}
+
+/** "Run · Dry run · 5 dates × 2 partitions = 10 queries" at the top of a config. */
+export class LensProvider implements vscode.CodeLensProvider {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+
+  constructor(private readonly files: ConfigFiles, private readonly analyses: Analyses) {}
+
+  refresh(): void {
+    this.emitter.fire();
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!this.files.isConfig(doc)) return [];
+    const a = this.analyses.get(doc);
+    const top = new vscode.Range(0, 0, 0, 0);
+    const errors = a.problems.filter((p) => p.severity === 'error').length;
+    const lenses = [
+      new vscode.CodeLens(top, { title: '$(play) Run', command: 'pqOrchestrator.run', arguments: [doc.uri] }),
+      new vscode.CodeLens(top, { title: 'Dry run', command: 'pqOrchestrator.dryRun', arguments: [doc.uri] }),
+    ];
+    const data = a.data as { dates?: { start?: string; end?: string; weekdays_only?: boolean }; execution?: { num_partitions?: number } } | null;
+    if (errors) {
+      lenses.push(new vscode.CodeLens(top, { title: `${errors} problem${errors === 1 ? '' : 's'}`, command: 'workbench.actions.view.problems' }));
+    } else if (data?.dates?.start && data.dates.end && typeof data.execution?.num_partitions === 'number') {
+      const dates = countDates(data.dates.start, data.dates.end, data.dates.weekdays_only === true);
+      const p = data.execution.num_partitions;
+      lenses.push(new vscode.CodeLens(top, { title: `${dates} date${dates === 1 ? '' : 's'} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '' }));
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}

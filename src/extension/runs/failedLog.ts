@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { CellView, RunStore } from './runStore';
+
+export const LOG_SCHEME = 'pqo-log';
+
+export function logUri(runId: string, v: CellView): vscode.Uri {
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${v.cell.queryName}.log`, query: `run=${encodeURIComponent(runId)}&cell=${v.cell.index}` });
+}
+
+/** A failed cell's log as a read-only document: the failure detail, then the worker's own log. */
+export class FailedLogProvider implements vscode.TextDocumentContentProvider {
+  constructor(private readonly store: RunStore) {}
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const q = new URLSearchParams(uri.query);
+    const run = this.store.find(q.get('run') ?? '');
+    const v = run?.byIndex.get(Number(q.get('cell')));
+    if (!run || !v) return 'This run is no longer known.';
+    const lines = [
+      `${v.cell.queryName}`,
+      `date ${v.cell.date}, partition ${v.cell.partition}, attempt ${v.attempt}${v.serial ? `, serial ${v.serial}` : ''}`,
+      `state ${v.state}${v.status ? ` (last status ${v.status})` : ''}`,
+      `worker script ${run.workerScript}`,
+      '',
+      '--- failure detail ---',
+      v.detail ?? '(none)',
+    ];
+    if (v.logFile) {
+      lines.push('', `--- worker log: ${v.logFile} ---`);
+      try {
+        lines.push(fs.readFileSync(v.logFile, 'utf8'));
+      } catch (e) {
+        lines.push(`(cannot read it: ${(e as Error).message})`);
+      }
+    }
+    return lines.join('\n');
+  }
+}
+
+/** In a failed log, `File "/path/worker.py", line 12` opens that line. */
+export class TracebackLinks implements vscode.DocumentLinkProvider {
+  provideDocumentLinks(doc: vscode.TextDocument): vscode.DocumentLink[] {
+    const links: vscode.DocumentLink[] = [];
+    const text = doc.getText();
+    for (const m of text.matchAll(/File "([^"<>]+)", line (\d+)/g)) {
+      const start = (m.index ?? 0) + 6;
+      const target = vscode.Uri.file(m[1]).with({ fragment: `L${m[2]}` });
+      const link = new vscode.DocumentLink(new vscode.Range(doc.positionAt(start), doc.positionAt(start + m[1].length)), target);
+      link.tooltip = `Open ${m[1]} at line ${m[2]}`;
+      links.push(link);
+    }
+    return links;
+  }
+}

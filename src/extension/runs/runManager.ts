@@ -1,0 +1,208 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { analyzeConfig } from '../../config/validate';
+import type { BackendName } from '../../config/types';
+import { formatPlanText } from '../../cli/dryRun';
+import { eventLine, formatSummary } from '../../orchestrator/report';
+import { RunSession, type RunMode } from '../../orchestrator/session';
+import { buildPlan, type Plan } from '../../plan/plan';
+import { redact } from '../../util/redact';
+import type { Credentials } from './credentials';
+import type { RunStore, RunView } from './runStore';
+
+export interface ActiveRun {
+  view: RunView;
+  session: RunSession;
+  done: Promise<void>;
+}
+
+/**
+ * Starts runs of a config in the extension host with a cancellable progress notification (first cancel graceful,
+ * second forceful), a status bar item with live counts, and the CLI's log lines in a LogOutputChannel.
+ */
+export class RunManager implements vscode.Disposable {
+  readonly active = new Map<string, ActiveRun>();
+  private readonly status = vscode.window.createStatusBarItem('pqOrchestrator.status', vscode.StatusBarAlignment.Left, 50);
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly planProvider: vscode.Disposable;
+  private readonly plans = new Map<string, string>();
+  private readonly planEmitter = new vscode.EventEmitter<vscode.Uri>();
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly credentials: Credentials,
+    readonly log: vscode.LogOutputChannel,
+    private readonly backend: () => BackendName | undefined,
+  ) {
+    this.status.name = 'PQ Orchestrator';
+    this.status.command = 'pqOrchestrator.runs.focus';
+    this.planProvider = vscode.workspace.registerTextDocumentContentProvider('pqo-plan', {
+      onDidChange: this.planEmitter.event,
+      provideTextDocumentContent: (uri) => this.plans.get(uri.toString()) ?? '',
+    });
+  }
+
+  /** Loads the config as saved on disk, asking for missing credentials; undefined when it cannot run. */
+  async loadPlan(uri: vscode.Uri, purpose: 'run' | 'dry-run'): Promise<Plan | undefined> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open?.isDirty) await open.save();
+    let text: string;
+    try {
+      text = open?.getText() ?? fs.readFileSync(uri.fsPath, 'utf8');
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${(e as Error).message}`);
+      return undefined;
+    }
+    const backend = this.backend();
+    const first = analyzeConfig(text, { file: uri.fsPath, purpose: 'edit', backend });
+    let env: NodeJS.ProcessEnv = process.env;
+    if (first.backend === 'dhe' && purpose === 'run') {
+      const raw = (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
+      const extra = await this.credentials.resolve(raw, process.env);
+      if (!extra) {
+        void vscode.window.showWarningMessage('Run cancelled: a credential was not given.');
+        return undefined;
+      }
+      env = { ...process.env, ...extra };
+    }
+    const a = analyzeConfig(text, { file: uri.fsPath, purpose: purpose === 'run' ? 'run' : 'edit', backend, env });
+    const errors = a.problems.filter((p) => p.severity === 'error');
+    if (!a.config || errors.length) {
+      void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors[0]?.message ?? ''}`, 'Show Problems').then((b) => {
+        if (b) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      });
+      return undefined;
+    }
+    try {
+      return buildPlan(a.config, fs.readFileSync(a.config.execution.worker_script, 'utf8'));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Cannot read the worker script: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async dryRun(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+    const plan = await this.loadPlan(uri, 'dry-run');
+    if (!plan) return undefined;
+    const doc = vscode.Uri.from({ scheme: 'pqo-plan', path: `/${plan.name}.plan.txt` });
+    this.plans.set(doc.toString(), formatPlanText(plan));
+    this.planEmitter.fire(doc);
+    const shown = await vscode.workspace.openTextDocument(doc);
+    await vscode.window.showTextDocument(shown, { preview: true });
+    return shown;
+  }
+
+  /** Starts a run; resolves once it has started (or could not), with the run. */
+  async start(uri: vscode.Uri, mode: RunMode = 'new'): Promise<ActiveRun | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage('PQ Orchestrator runs nothing in an untrusted workspace. Trust this folder to run orchestrations; validation keeps working.');
+      return undefined;
+    }
+    const plan = await this.loadPlan(uri, 'run');
+    if (!plan) return undefined;
+    const secrets = plan.config.secrets;
+    const verbose = vscode.workspace.getConfiguration('pqOrchestrator').get<string>('logLevel', 'info') === 'debug';
+    const say = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => {
+      if (level === 'debug' && !verbose) return;
+      const m = redact(message, secrets);
+      if (level === 'debug') this.log.debug(m);
+      else if (level === 'info') this.log.info(m);
+      else if (level === 'warning') this.log.warn(m);
+      else this.log.error(m);
+    };
+    const opened = await RunSession.open(plan, { mode, log: say });
+    if (!(opened instanceof RunSession)) {
+      say(opened.level, opened.message);
+      if (opened.level === 'error') void vscode.window.showErrorMessage(`PQ Orchestrator: ${redact(opened.message, secrets)}`);
+      else void vscode.window.showInformationMessage(`PQ Orchestrator: ${opened.message}`);
+      return undefined;
+    }
+    const session = opened;
+    const view = this.store.addRun(plan, session.runId, session.engine.cells);
+    let created = 0;
+    const total = session.engine.cellCount;
+    session.engine.on((e) => {
+      this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
+      if (e.type === 'cell-created') created++;
+      const line = eventLine(e, total, created);
+      if (line) say(line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as 'debug' | 'info' | 'error'), line.text);
+      this.scheduleStatus();
+    });
+    const done = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `PQ Orchestrator: ${plan.name}`, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void this.stop(view.id));
+        let last = 0;
+        const off = session.engine.on((e) => {
+          if (e.type !== 'cell-finished') return;
+          const c = this.store.counts(view);
+          const finished = c.succeeded + c.failed;
+          progress.report({ message: `${finished}/${c.total} done, ${c.failed} failed`, increment: ((finished - last) / Math.max(1, c.total)) * 100 });
+          last = finished;
+        });
+        try {
+          const summary = await session.run();
+          this.log.info(redact(formatSummary(plan, summary, session.recordFile), secrets));
+          const failed = summary.failedCreation + summary.failedExecution;
+          const text = `${plan.name}: ${summary.succeeded}/${summary.cells} succeeded${failed ? `, ${failed} failed` : ''}${summary.interrupted ? ' (stopped)' : ''}.`;
+          if (failed) {
+            void vscode.window.showWarningMessage(text, 'Show Runs', 'Rerun Failed').then((b) => {
+              if (b === 'Show Runs') void vscode.commands.executeCommand('pqOrchestrator.runs.focus');
+              if (b === 'Rerun Failed') void this.start(uri, 'rerun-failed');
+            });
+          } else void vscode.window.showInformationMessage(text);
+        } catch (e) {
+          say('error', `the run failed: ${(e as Error).message}`);
+        } finally {
+          off();
+          this.active.delete(view.id);
+          this.scheduleStatus();
+        }
+      },
+    );
+    const active: ActiveRun = { view, session, done: Promise.resolve(done) };
+    this.active.set(view.id, active);
+    this.scheduleStatus();
+    return active;
+  }
+
+  /** First call: graceful. Second: forceful (stop and delete what is running). */
+  async stop(runId?: string): Promise<void> {
+    const run = runId ? this.active.get(runId) : [...this.active.values()][0];
+    if (!run) return;
+    const stage = run.session.engine.cancelState;
+    run.session.engine.cancel();
+    if (stage === false) {
+      void vscode.window.showInformationMessage(`Stopping ${run.view.name}: no new queries; running ones finish. Stop again to stop and delete them now.`, 'Stop and Delete Running Now').then((b) => {
+        if (b && this.active.has(run.view.id) && run.session.engine.cancelState === 'graceful') run.session.engine.cancel();
+      });
+    }
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusTimer) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.renderStatus();
+    }, 100);
+  }
+
+  private renderStatus(): void {
+    const runs = [...this.active.values()];
+    const latest = runs[0]?.view ?? this.store.runs[0];
+    if (!latest) return this.status.hide();
+    const c = this.store.counts(latest);
+    const running = runs.length > 0;
+    this.status.text = `${running ? '$(sync~spin)' : c.failed ? '$(error)' : '$(pass)'} PQ ${c.succeeded}/${c.total}${c.failed ? ` $(error) ${c.failed}` : ''}${running && c.active ? ` $(play) ${c.active}` : ''}`;
+    this.status.tooltip = `${latest.name}: ${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting`;
+    this.status.show();
+  }
+
+  dispose(): void {
+    for (const r of this.active.values()) r.session.engine.cancel();
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.status.dispose();
+    this.planProvider.dispose();
+    this.planEmitter.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The in-editor suite: opens code-server's workbench with a payload that makes the real (Node) extension host load
+ * this extension from source and run test/host's mocha suite (honoured only with the smoke-test driver option), then
+ * relays the suite's tagged output and exits with its result. Usable as @vscode/test-electron's
+ * `vscodeExecutablePath` too (it accepts --extensionDevelopmentPath= and --extensionTestsPath=).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { launchChromium, ROOT, startCodeServer } from './codeServer';
+
+const TAG = '[pqo-test] ';
+
+async function main(): Promise<number> {
+  const opts: Record<string, string> = {};
+  const positional: string[] = [];
+  for (const a of process.argv.slice(2)) {
+    const m = /^--([^=]+)=(.*)$/.exec(a);
+    if (m) opts[m[1]] = m[2];
+    else if (!a.startsWith('--')) positional.push(a);
+  }
+  const devPath = path.resolve(opts.extensionDevelopmentPath ?? ROOT);
+  const testsPath = path.resolve(opts.extensionTestsPath ?? path.join(ROOT, 'out', 'test', 'host', 'index.js'));
+  const workspaceSrc = path.resolve(opts.workspace ?? positional[0] ?? path.join(ROOT, 'test', 'fixtures', 'workspace'));
+  // Work on a copy: runs write records and results beside the config.
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-ws-'));
+  fs.cpSync(workspaceSrc, workspace, { recursive: true });
+  const logDir = path.join(ROOT, '.test-output', 'host');
+  fs.mkdirSync(logDir, { recursive: true });
+  const timeoutMs = Number(process.env.PQO_HOST_TIMEOUT_MS ?? 600_000);
+
+  const cs = await startCodeServer({ smokeTestDriver: true, logFile: path.join(logDir, 'code-server.log'), env: { PQO_TEST_WORKSPACE: workspace } });
+  const browser = await launchChromium();
+  const windowLog = fs.createWriteStream(path.join(logDir, 'window.log'));
+  let summary = '';
+  let finish!: (code: unknown) => void;
+  const done = new Promise((r) => (finish = r));
+  await browser.page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
+    const line = util.format(...(Array.isArray(args) ? args : [args]));
+    windowLog.write(`[${type}] ${line}\n`);
+    if (line.startsWith(TAG)) {
+      const text = line.slice(TAG.length);
+      console.log(text);
+      if (/^host: \d+ passed, \d+ failed/.test(text)) summary = text;
+    }
+  });
+  await browser.page.exposeFunction('codeAutomationExit', (code: unknown) => finish(code));
+  const payload = JSON.stringify([
+    ['extensionDevelopmentPath', `vscode-remote://${cs.host}${devPath}`],
+    ['extensionTestsPath', `vscode-remote://${cs.host}${testsPath}`],
+    ['skipWelcome', 'true'],
+  ]);
+  await browser.page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+  const code = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+  if (code !== 0) await browser.page.screenshot({ path: path.join(logDir, 'window-at-exit.png') }).catch(() => undefined);
+  await browser.close();
+  await cs.stop();
+  await new Promise((r) => windowLog.end(r));
+  fs.rmSync(workspace, { recursive: true, force: true });
+  if (!summary) {
+    console.log(`(no test output; the window log is ${path.join(logDir, 'window.log')}; exit ${String(code)})`);
+    console.log('host: 0 passed, 1 failed');
+  }
+  return code === 0 ? 0 : 1;
+}
+
+main().then(
+  (c) => process.exit(c),
+  (e) => {
+    console.error(e);
+    console.log('host: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);

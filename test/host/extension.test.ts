@@ -1,0 +1,249 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PqoApi } from '../../src/extension/extension';
+import type { Node } from '../../src/extension/tree/runTree';
+
+const EXT_ID = 'deephaven-pq-orchestrator.pq-orchestrator';
+const root = () => vscode.workspace.workspaceFolders![0].uri;
+const file = (rel: string) => vscode.Uri.joinPath(root(), rel);
+
+async function api(): Promise<PqoApi> {
+  const ext = vscode.extensions.getExtension(EXT_ID);
+  assert.ok(ext, 'extension installed from source');
+  return (await ext.activate()) as PqoApi;
+}
+
+async function waitFor<T>(get: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pq-orchestrator');
+
+async function open(rel: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(file(rel));
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}
+
+function at(doc: vscode.TextDocument, needle: string, delta = 0): vscode.Position {
+  const i = doc.getText().indexOf(needle);
+  assert.ok(i >= 0, needle);
+  return doc.positionAt(i + delta);
+}
+
+describe('PQ Orchestrator in VS Code', function () {
+  this.timeout(90_000);
+
+  it('activates, contributing its commands and its view', async () => {
+    const a = await api();
+    assert.ok(a.activatedInMs >= 0);
+    const cmds = await vscode.commands.getCommands(true);
+    for (const c of ['pqOrchestrator.run', 'pqOrchestrator.dryRun', 'pqOrchestrator.stop', 'pqOrchestrator.rerunFailed', 'pqOrchestrator.openFailedLog', 'pqOrchestrator.forgetCredentials']) assert.ok(cmds.includes(c), c);
+  });
+
+  describe('editing a config', () => {
+    it('shows every problem with its exact range', async () => {
+      const doc = await open('bad/config.yaml');
+      const diags = await waitFor(() => ours(doc.uri).length >= 6 && ours(doc.uri), 'diagnostics');
+      const shown = diags.map((d) => [doc.getText(d.range), d.range.start.line + 1, d.range.start.character + 1, d.message]);
+      const find = (text: string) => shown.find((s) => s[0] === text);
+      assert.deepEqual(find('0')?.slice(1, 3), [5, 19], 'num_partitions value');
+      assert.match(String(find('0')?.[3]), /between 1 and 1000/);
+      assert.match(String(find('"python"')?.[3]), /"Python", "Groovy"/);
+      assert.match(String(find('max_retrys')?.[3]), /did you mean `max_retries`/);
+      assert.match(String(find('"2024-02-30"')?.[3]), /not a calendar date/);
+      assert.match(String(find('execution')?.[3]), /missing required key `heap_size_gb`/);
+      assert.match(String(find('env')?.[3]), /must be a mapping/);
+      assert.equal(diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length, diags.length);
+    });
+
+    it('leaves unrelated config.yaml files alone', async () => {
+      const doc = await open('other/config.yaml');
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(ours(doc.uri).length, 0);
+    });
+
+    it('updates problems as you type', async () => {
+      const doc = await open('config.yaml');
+      await waitFor(() => ours(doc.uri).length === 0 || undefined, 'clean start');
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(at(doc, 'num_partitions: 3', 16), at(doc, 'num_partitions: 3', 17)), '5000');
+      await vscode.workspace.applyEdit(edit);
+      const d = await waitFor(() => ours(doc.uri)[0], 'a problem after typing');
+      assert.equal(doc.getText(d.range), '5000');
+      await vscode.commands.executeCommand('undo');
+      await waitFor(() => ours(doc.uri).length === 0, 'problem gone after undo');
+      await doc.save();
+    });
+
+    it('explains a key on hover, from the schema', async () => {
+      const doc = await open('config.yaml');
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at(doc, 'num_partitions', 3));
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+      assert.match(text, /execution\.num_partitions/);
+      assert.match(text, /Parallel partitions per date/);
+      assert.match(text, /range: ≥ 1, ≤ 1000/);
+    });
+
+    it('completes keys not yet present, and allowed values', async () => {
+      const doc = await open('config.yaml');
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, at(doc, '\nbatch:', 1), '  \n');
+      await vscode.workspace.applyEdit(edit);
+      const pos = doc.positionAt(doc.getText().indexOf('  \nbatch:') + 2);
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos);
+      const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      for (const k of ['jvm_profile', 'server_name', 'max_failures', 'delete_failed_queries']) assert.ok(labels.includes(k), `${k} offered`);
+      assert.ok(!labels.includes('num_partitions'), 'present keys are not offered again');
+      await vscode.commands.executeCommand('undo');
+      const values = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at(doc, 'script_language: "Python"', 17));
+      const vl = values.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      assert.ok(vl.includes('"Python"') && vl.includes('"Groovy"'), vl.join(','));
+      await doc.save();
+    });
+
+    it('offers a quick fix for each kind of problem, and each fix removes its problem', async () => {
+      const doc = await open('bad/config.yaml');
+      const kinds: [string, RegExp][] = [
+        ['0', /nearest allowed value/],
+        ['"python"', /Change to "Python"/],
+        ['max_retrys', /Rename to `max_retries`/],
+        ['execution', /Add `heap_size_gb`/],
+        ['env', /empty map/],
+      ];
+      for (const [text, title] of kinds) {
+        const diag = await waitFor(() => ours(doc.uri).find((d) => doc.getText(d.range) === text), `problem on ${text}`);
+        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+        const action = actions.find((a) => title.test(a.title));
+        assert.ok(action?.edit, `a fix for ${text}: ${actions.map((a) => a.title).join(', ')}`);
+        await vscode.workspace.applyEdit(action.edit);
+        await waitFor(() => !ours(doc.uri).some((d) => d.message === diag.message), `problem on ${text} to go`);
+      }
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
+
+    it('links worker_script to the file', async () => {
+      const doc = await open('config.yaml');
+      const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri);
+      const link = links.find((l) => doc.getText(l.range) === '"worker.py"');
+      assert.ok(link?.target);
+      assert.equal(path.basename(link.target.fsPath), 'worker.py');
+    });
+
+    it('shows Run, Dry run and the plan size in a CodeLens', async () => {
+      const doc = await open('config.yaml');
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      const titles = lenses.map((l) => l.command?.title ?? '');
+      assert.ok(titles.some((t) => t.includes('Run')));
+      assert.ok(titles.includes('Dry run'));
+      assert.ok(titles.includes('2 dates × 3 partitions = 6 queries'), titles.join(' | '));
+    });
+  });
+
+  describe('running', () => {
+    it('Dry Run opens the plan', async () => {
+      await vscode.commands.executeCommand('pqOrchestrator.dryRun', file('config.yaml'));
+      const doc = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-plan' && vscode.window.activeTextEditor.document, 'plan document');
+      assert.match(doc.getText(), /cells\s+6 queries \(2 × 3\)/);
+    });
+
+    it('a local run fills the tree: states, counts and the failure badge', async () => {
+      const a = await api();
+      const active = await a.runs.start(file('config.yaml'));
+      assert.ok(active);
+      await active.done;
+      const runs = a.tree.getChildren();
+      const run = runs.find((n) => n.kind === 'run' && n.run.id === active.view.id)!;
+      const item = a.tree.getTreeItem(run);
+      assert.match(String(item.description), /^5\/6 · 1 failed/);
+      const dates = a.tree.getChildren(run);
+      assert.deepEqual(dates.map((d) => (d.kind === 'date' ? d.date : '')), ['2024-02-01', '2024-02-02']);
+      assert.match(String(a.tree.getTreeItem(dates[1]).description), /2\/3 · 1 failed/);
+      const cells = a.tree.getChildren(dates[1]);
+      assert.equal(cells.length, 3);
+      const failed = a.tree.getTreeItem(cells[2]);
+      assert.match(String(failed.contextValue), /pqoCell failed hasSerial hasLog/);
+      assert.equal((failed.iconPath as vscode.ThemeIcon).id, 'error');
+      assert.equal((a.tree.getTreeItem(cells[0]).iconPath as vscode.ThemeIcon).id, 'pass');
+      assert.equal(a.view.badge?.value, 1);
+    });
+
+    it('opens a failed log with the traceback, linked to the worker line', async () => {
+      const a = await api();
+      const run = a.tree.getChildren()[0];
+      const cell = a.tree.getChildren(a.tree.getChildren(run)[1])[2] as Node;
+      await vscode.commands.executeCommand('pqOrchestrator.openFailedLog', cell);
+      const doc = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document, 'log document');
+      assert.match(doc.getText(), /pq_batch_hostrun_20240202_2/);
+      assert.match(doc.getText(), /KeyError: 'missing'/);
+      assert.match(doc.getText(), /--- worker log: /);
+      const links = await vscode.commands.executeCommand<vscode.DocumentLink[]>('vscode.executeLinkProvider', doc.uri);
+      const link = links.find((l) => l.target?.fsPath.endsWith('worker.py'));
+      assert.ok(link, 'a link to the worker script');
+      assert.match(doc.getText(link.range), /worker\.py$/);
+      // The line travels in the target's fragment (the command above returns targets without it).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { TracebackLinks } = require('../../src/extension/runs/failedLog') as typeof import('../../src/extension/runs/failedLog');
+      const own = new TracebackLinks().provideDocumentLinks(doc).find((l) => l.target?.fsPath.endsWith('worker.py'));
+      assert.equal(own?.target?.fragment, 'L9', 'the line that raised');
+    });
+
+    it('stop: first graceful, second stops and deletes what runs', async () => {
+      const a = await api();
+      const active = await a.runs.start(file('slow/config.yaml'));
+      assert.ok(active);
+      await waitFor(() => a.store.counts(active.view).active === 3 && [...active.view.byIndex.values()].every((v) => v.state !== 'active' || v.status === 'Running'), 'three running');
+      await a.runs.stop(active.view.id);
+      assert.equal(active.session.engine.cancelState, 'graceful');
+      await a.runs.stop(active.view.id);
+      await active.done;
+      const s = active.view.summary!;
+      assert.equal(s.interrupted, 'forceful');
+      assert.equal(s.cancelled, 3);
+      assert.equal(s.notStarted, 3);
+      assert.match(String(a.tree.getTreeItem(a.tree.runNode(active.view)).description), /0\/6 · stopped/);
+    });
+
+    it('asks once for an unset credential, keeps it in secret storage, and can forget it', async () => {
+      const a = await api();
+      // The simulator, inside the extension host: the DHE path end to end.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Simulator } = require('../sim/simulator') as typeof import('../sim/simulator');
+      const sim = new Simulator({ users: { sim: 'host-sim-pw' }, knobs: { workerMs: [20, 40], stepMs: 3 } });
+      await sim.start();
+      process.env.PQO_SIM_URL = sim.connectionUrl;
+      const asked: string[] = [];
+      const original = a.credentials.ask;
+      a.credentials.ask = async (o) => {
+        asked.push(o.variable);
+        return o.variable === 'PQO_SIM_PASSWORD' ? 'host-sim-pw' : undefined;
+      };
+      try {
+        const first = await a.runs.start(file('dhe/config.yaml'));
+        assert.ok(first);
+        await first.done;
+        assert.equal(first.view.summary?.succeeded, 2);
+        assert.deepEqual(asked, ['PQO_SIM_PASSWORD']);
+        const second = await a.runs.start(file('dhe/config.yaml'));
+        await second!.done;
+        assert.deepEqual(asked, ['PQO_SIM_PASSWORD'], 'not asked again');
+        assert.equal(sim.received.length, 4);
+        const logs = fs.readdirSync(path.dirname(first.session.recordFile));
+        assert.ok(logs.includes('record.jsonl'));
+        assert.ok(!fs.readFileSync(first.session.recordFile, 'utf8').includes('host-sim-pw'), 'the secret is not in the record');
+        assert.equal(await a.credentials.forget(), 1);
+      } finally {
+        a.credentials.ask = original;
+        await sim.stop();
+      }
+    });
+  });
+});
