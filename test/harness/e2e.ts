@@ -1,0 +1,118 @@
+/**
+ * The browser end-to-end suite: packages the extension, installs it into a fresh code-server, and drives the web
+ * workbench in headless chromium as a person would: types an error into a config and sees its underline and its
+ * Problems entry, runs a local orchestration from the command palette and watches the tree fill, opens a failed
+ * log. A screenshot of each step goes to .test-output/e2e/ (git-ignored).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { CODE_SERVER, launchChromium, ROOT, startCodeServer } from './codeServer';
+
+const OUT = path.join(ROOT, '.test-output', 'e2e');
+
+async function main(): Promise<number> {
+  fs.mkdirSync(OUT, { recursive: true });
+  const vsix = path.join(OUT, 'pq-orchestrator.vsix');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-e2e-ws-'));
+  for (const f of ['config.yaml', 'worker.py']) fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'workspace', f), path.join(ws, f));
+
+  const cs = await startCodeServer({ logFile: path.join(OUT, 'code-server.log') });
+  execFileSync(CODE_SERVER, ['--user-data-dir', cs.dirs.userData, '--extensions-dir', cs.dirs.extensions, '--install-extension', vsix], { env: cs.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const browser = await launchChromium();
+  const page = browser.page;
+  let passed = 0;
+  let failed = 0;
+  const step = async (name: string, shot: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+      passed++;
+      console.log(`  ✔ ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`  ✗ ${name}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    await page.screenshot({ path: path.join(OUT, shot) }).catch(() => undefined);
+  };
+  try {
+    await page.goto(`${cs.base}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    console.log('browser end to end');
+
+    await step('typing an error underlines it and lists it in Problems', '1-problem.png', async () => {
+      await palette(page, 'Go to File', 'config.yaml');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'num_partitions' }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('5');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('0');
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'must be between 1 and 1000, got 0' }).first().waitFor({ timeout: 20_000 });
+    });
+
+    await step('Run Orchestration from the palette fills the tree', '2-tree.png', async () => {
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('5');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('3');
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: 20_000 });
+      await page.keyboard.press('Control+S');
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.notification-toast', { hasText: /hostrun: 5\/6 succeeded, 1 failed/ }).waitFor({ timeout: 60_000 });
+      await page.locator('.activitybar [aria-label^="PQ Orchestrator"]').first().click();
+      await page.locator('.monaco-list-row', { hasText: 'hostrun' }).first().waitFor({ timeout: 20_000 });
+      const date = page.locator('.monaco-list-row', { hasText: '2024-02-02' }).first();
+      await date.waitFor({ timeout: 20_000 });
+      if ((await date.getAttribute('aria-expanded')) !== 'true') await date.click();
+      await page.locator('.monaco-list-row', { hasText: 'partition 2' }).last().waitFor({ timeout: 20_000 });
+      await page.locator('.activitybar .badge', { hasText: '1' }).first().waitFor({ timeout: 10_000 });
+    });
+
+    await step('opening the failed partition shows its log', '3-failed-log.png', async () => {
+      await page.locator('.monaco-list-row', { hasText: 'partition 2' }).last().click();
+      await page.locator('.tab', { hasText: 'pq_batch_hostrun_20240202_2.log' }).waitFor({ timeout: 20_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: "KeyError: 'missing'" }).first().waitFor({ timeout: 20_000 });
+    });
+  } finally {
+    await browser.close();
+    await cs.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+  console.log(`screenshots: ${OUT}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+/** F1, type, Enter (with `>` the text is a command; without, a Quick Open search). */
+async function palette(page: Page, command: string, search?: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(command.startsWith('>') ? command : `>${command}`);
+  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  if (search) {
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill(search);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: search }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+  }
+}
+
+main().then(
+  (c) => process.exit(c),
+  (e) => {
+    console.error(e);
+    console.log('e2e: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);
