@@ -2,6 +2,9 @@
 import { benchEfficiency, benchEngineCost } from './engine';
 import { benchLocalVsXargs } from './localVsXargs';
 import { benchValidation } from './validation';
+import { benchBundle } from './bundle';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -10,6 +13,13 @@ async function main(): Promise<void> {
   if (want('efficiency')) await benchEfficiency();
   if (want('engine')) await benchEngineCost();
   if (want('local')) benchLocalVsXargs();
+  if (want('bundle')) benchBundle();
+  if (want('editor')) {
+    // In a real VS Code (code-server): activation, keystroke validation, tree refresh under load.
+    const root = path.resolve(__dirname, '..', '..');
+    const setup = spawnSync('bash', [path.join(root, 'test/harness/setup.sh')], { stdio: 'inherit' });
+    if (setup.status === 0) spawnSync('node', [path.join(root, 'out/test/harness/runHost.js')], { stdio: 'inherit', env: { ...process.env, PQO_HOST_MODE: 'bench' } });
+  }
 }
 
 main().catch((e) => {

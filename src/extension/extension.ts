@@ -17,6 +17,7 @@ export interface PqoApi {
   tree: RunTreeProvider;
   view: vscode.TreeView<Node>;
   diagnostics: Diagnostics;
+  analyses: Analyses;
   credentials: Credentials;
   activatedInMs: number;
 }
@@ -134,7 +135,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     updateBadge();
   });
 
-  const api: PqoApi = { store, runs, tree, view, diagnostics, credentials, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

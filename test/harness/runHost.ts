@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(logDir, { recursive: true });
   const timeoutMs = Number(process.env.PQO_HOST_TIMEOUT_MS ?? 600_000);
 
-  const cs = await startCodeServer({ smokeTestDriver: true, logFile: path.join(logDir, 'code-server.log'), env: { PQO_TEST_WORKSPACE: workspace } });
+  const cs = await startCodeServer({ smokeTestDriver: true, logFile: path.join(logDir, 'code-server.log'), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: process.env.PQO_HOST_MODE ?? 'test' } });
   const browser = await launchChromium();
   const windowLog = fs.createWriteStream(path.join(logDir, 'window.log'));
   let summary = '';

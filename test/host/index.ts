@@ -11,7 +11,9 @@ export function run(): Promise<void> {
   const Mocha = require('mocha');
   Mocha.reporters.Base.consoleLog = out;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
-  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  // PQO_HOST_MODE=bench runs the in-editor benchmarks instead of the tests.
+  const suffix = process.env.PQO_HOST_MODE === 'bench' ? '.bench.js' : '.test.js';
+  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith(suffix)) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures: number) => {
       const s = runner.stats ?? { passes: 0, failures, pending: 0 };
