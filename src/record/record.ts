@@ -32,8 +32,16 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/**
+ * Appends record lines. A line that precedes an action on the server (`creating`) and the run's first and last lines
+ * are written at once, together with anything buffered; the rest is written at the end of the current turn of the
+ * event loop, in one write. A crash in that window loses only lines the server can tell again (statuses of queries
+ * it knows by name), never the intent to create.
+ */
 export class RecordWriter {
   private fd: number | undefined;
+  private buffer: string[] = [];
+  private scheduled = false;
   readonly file: string;
 
   constructor(readonly dir: string, private readonly secrets: readonly string[]) {
@@ -44,7 +52,24 @@ export class RecordWriter {
 
   append(line: RecordLine): void {
     if (this.fd === undefined) throw new Error('run record is closed');
-    fs.writeSync(this.fd, redact(JSON.stringify(line), this.secrets) + '\n');
+    const text = JSON.stringify(line);
+    this.buffer.push(this.secrets.length ? redact(text, this.secrets) : text);
+    if (line.t === 'creating' || line.t === 'run' || line.t === 'resume' || line.t === 'end') this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (this.fd !== undefined) this.flush();
+      });
+    }
+  }
+
+  /** Writes what is buffered, whole lines in one write. */
+  flush(): void {
+    if (this.fd === undefined || this.buffer.length === 0) return;
+    const data = this.buffer.join('\n') + '\n';
+    this.buffer = [];
+    fs.writeSync(this.fd, data);
   }
 
   /** Turns engine events into record lines. */
@@ -67,6 +92,7 @@ export class RecordWriter {
   }
 
   close(): void {
+    this.flush();
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
