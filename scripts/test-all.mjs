@@ -13,9 +13,9 @@ function sh(cmd, args, env = {}) {
 
 const suites = [
   { name: 'unit', run: () => sh('npx', ['mocha', '--config', '.mocharc.unit.json']) },
-  { name: 'sim', when: () => existsSync('.mocharc.sim.json'), run: () => sh('npx', ['mocha', '--config', '.mocharc.sim.json']) },
-  { name: 'host', when: () => existsSync('scripts/test-host.mjs'), run: () => sh('node', ['scripts/test-host.mjs']) },
-  { name: 'e2e', when: () => existsSync('scripts/test-e2e.mjs'), run: () => sh('node', ['scripts/test-e2e.mjs']) },
+  { name: 'sim', run: () => sh('npx', ['mocha', '--config', '.mocharc.sim.json']) },
+  { name: 'host', run: () => sh('node', ['scripts/test-editor.mjs', 'host']) },
+  { name: 'e2e', run: () => sh('node', ['scripts/test-editor.mjs', 'e2e']) },
 ];
 
 if (!existsSync('node_modules/.package-lock.json')) {

@@ -79,22 +79,22 @@ export function jvmArgs(c: Config): string[] {
 
 const SCHEDULER = 'com.illumon.iris.controller.IrisQueryScheduler';
 
+/** Settings both schedulers share: enabled, UTC, no repeats, no restarts on error. */
+const COMMON_SCHEDULING = [
+  'TimeZone=UTC',
+  'SchedulingDisabled=false',
+  'Overnight=false',
+  'RepeatEnabled=false',
+  'SkipIfUnsuccessful=false',
+  'StopTimeDisabled=true',
+  'RestartErrorCount=0',
+  'RestartErrorDelay=0',
+  'RestartWhenRunning=Yes',
+];
+
 /** Replay: continuous from 00:00:00 UTC, so the query starts as soon as it is added. */
 export function continuousScheduling(): string[] {
-  return [
-    `SchedulerType=${SCHEDULER}Continuous`,
-    'StartTime=00:00:00',
-    'TimeZone=UTC',
-    'SchedulingDisabled=false',
-    'Overnight=false',
-    'RepeatEnabled=false',
-    'SkipIfUnsuccessful=false',
-    'StopTimeDisabled=true',
-    'RestartErrorCount=0',
-    'RestartErrorDelay=0',
-    'RestartWhenRunning=Yes',
-    'DailyRestart=false',
-  ];
+  return [`SchedulerType=${SCHEDULER}Continuous`, 'StartTime=00:00:00', ...COMMON_SCHEDULING, 'DailyRestart=false'];
 }
 
 /** Batch: a range from now to now + timeout (UTC), so the query starts when added and cannot outlive its timeout. */
@@ -106,15 +106,7 @@ export function rangeScheduling(now: Date, timeoutMinutes: number): string[] {
     `SchedulerType=${SCHEDULER}Range`,
     `StartTime=${time(now)}`,
     `StopTime=${time(stop)}`,
-    'TimeZone=UTC',
-    'SchedulingDisabled=false',
-    'Overnight=false',
-    'RepeatEnabled=false',
-    'SkipIfUnsuccessful=false',
-    'StopTimeDisabled=true',
-    'RestartErrorCount=0',
-    'RestartErrorDelay=0',
-    'RestartWhenRunning=Yes',
+    ...COMMON_SCHEDULING,
     `StartDate=${date(now)}`,
     'UseStartDateTime=true',
     `StopDate=${date(stop)}`,

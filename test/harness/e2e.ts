@@ -45,12 +45,7 @@ async function main(): Promise<number> {
     await step('typing an error underlines it and lists it in Problems', '1-problem.png', async () => {
       await palette(page, 'Go to File', 'config.yaml');
       await page.locator('.monaco-editor .view-lines', { hasText: 'num_partitions' }).first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Control+G');
-      await page.keyboard.type('5');
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('End');
-      await page.keyboard.press('Backspace');
-      await page.keyboard.type('0');
+      await replaceLastChar(page, 5, '0'); // num_partitions: 3 → 0
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
       await page.keyboard.press('Control+Shift+M');
       await page.locator('.markers-panel .monaco-list-row', { hasText: 'must be between 1 and 1000, got 0' }).first().waitFor({ timeout: 20_000 });
@@ -58,12 +53,7 @@ async function main(): Promise<number> {
 
     await step('Run Orchestration from the palette fills the tree', '2-tree.png', async () => {
       await page.locator('.monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+G');
-      await page.keyboard.type('5');
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('End');
-      await page.keyboard.press('Backspace');
-      await page.keyboard.type('3');
+      await replaceLastChar(page, 5, '3');
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: 20_000 });
       await page.keyboard.press('Control+S');
       await palette(page, '>PQ Orchestrator: Run Orchestration');
@@ -90,6 +80,16 @@ async function main(): Promise<number> {
   console.log(`screenshots: ${OUT}`);
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
+}
+
+/** Goes to a line of the active editor and replaces its last character, as typing would. */
+async function replaceLastChar(page: Page, line: number, text: string): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(text);
 }
 
 /** F1, type, Enter (with `>` the text is a command; without, a Quick Open search). */
