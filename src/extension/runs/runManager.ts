@@ -98,6 +98,11 @@ export class RunManager implements vscode.Disposable {
       void vscode.window.showErrorMessage('PQ Orchestrator runs nothing in an untrusted workspace. Trust this folder to run orchestrations; validation keeps working.');
       return undefined;
     }
+    const running = [...this.active.values()].find((r) => r.view.configFile === uri.fsPath);
+    if (running) {
+      void vscode.window.showWarningMessage(`${running.view.name} is already running from ${vscode.workspace.asRelativePath(uri)}; stop it first.`);
+      return undefined;
+    }
     const plan = await this.loadPlan(uri, 'run');
     if (!plan) return undefined;
     const secrets = plan.config.secrets;
