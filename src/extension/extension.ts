@@ -6,6 +6,7 @@ import { Diagnostics } from './language/diagnostics';
 import { CodeActionProvider, CompletionProvider, HoverProvider, LensProvider, LinkProvider } from './language/providers';
 import { Credentials } from './runs/credentials';
 import { FailedLogProvider, LOG_SCHEME, logUri, TracebackLinks } from './runs/failedLog';
+import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
 import { RunStore } from './runs/runStore';
 import { RunTreeProvider, type Node } from './tree/runTree';
@@ -130,6 +131,13 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     const n = await credentials.forget();
     void vscode.window.showInformationMessage(n ? `Forgot ${n} stored credential${n === 1 ? '' : 's'}.` : 'No stored credentials.');
   });
+  command('pqOrchestrator.loadHistory', async () => {
+    const n = await loadHistory(files, store);
+    updateBadge();
+    return n;
+  });
+  // The last recorded run of each config, CLI runs included, without delaying activation.
+  setTimeout(() => void loadHistory(files, store).then(updateBadge, () => undefined), 0);
   command('pqOrchestrator.clearFinishedRuns', () => {
     for (const r of [...store.runs]) if (r.phase === 'finished') store.remove(r);
     updateBadge();

@@ -196,6 +196,21 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(own?.target?.fragment, 'L9', 'the line that raised');
     });
 
+    it('shows the recorded runs found on disk', async () => {
+      const a = await api();
+      await vscode.commands.executeCommand('pqOrchestrator.clearFinishedRuns');
+      assert.equal(a.store.runs.length, 0);
+      const added = await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory');
+      assert.equal(added, 1);
+      const run = a.tree.getChildren()[0];
+      assert.equal(run.kind === 'run' && run.run.name, 'hostrun');
+      assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
+      const failed = a.tree.getChildren(a.tree.getChildren(run)[1])[2];
+      assert.ok(failed.kind === 'cell' && failed.view.logFile && fs.existsSync(failed.view.logFile), 'the worker log is found');
+      assert.equal(a.view.badge?.value, 1);
+      assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
+    });
+
     it('stop: first graceful, second stops and deletes what runs', async () => {
       const a = await api();
       const active = await a.runs.start(file('slow/config.yaml'));

@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import type { CellState, RunEvent, RunSummary } from '../../orchestrator/events';
 import type { Cell, Plan } from '../../plan/plan';
+import { RECORD_FILE, type RecordedRun } from '../../record/record';
 
 /** What the tree shows of one cell. */
 export interface CellView {
@@ -65,6 +67,13 @@ export class RunStore {
   }
 
   addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells): RunView {
+    const run = this.build(plan, id, cells);
+    this.runs.unshift(run);
+    this.emit(run, new Set(), true);
+    return run;
+  }
+
+  private build(plan: Plan, id: string, cells: readonly Cell[]): RunView {
     const run: RunView = {
       id,
       name: plan.name,
@@ -88,7 +97,29 @@ export class RunStore {
       list.push(v);
       run.byIndex.set(cell.index, v);
     }
-    this.runs.unshift(run);
+    return run;
+  }
+
+  /** A run known from its record on disk: finished cells as recorded, the rest as never started. */
+  addRecorded(plan: Plan, rec: RecordedRun, logFileOf: (queryName: string, serial: string) => string | undefined): RunView {
+    const cells = rec.header.cellIndexes?.map((i) => plan.cells[i]) ?? plan.cells;
+    const run = this.build(plan, rec.header.runId, cells);
+    run.phase = 'finished';
+    run.startedAt = rec.header.at;
+    run.recordFile = path.join(rec.dir, RECORD_FILE);
+    for (const v of run.byIndex.values()) {
+      const c = rec.cells.get(v.cell.index);
+      if (!c) {
+        v.state = 'not-started';
+        continue;
+      }
+      v.state = c.outcome === 'succeeded' || c.outcome === 'failed' ? c.outcome : 'not-started';
+      v.attempt = c.attempts;
+      v.serial = c.serial;
+      v.detail = c.detail;
+      if (c.serial) v.logFile = logFileOf(v.cell.queryName, c.serial);
+    }
+    this.runs.push(run);
     this.emit(run, new Set(), true);
     return run;
   }
