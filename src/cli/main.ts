@@ -9,7 +9,6 @@ import { EXIT } from '../orchestrator/exitCodes';
 import { runOrchestration } from './run';
 import { version } from '../../package.json';
 
-export { EXIT };
 
 /** Entry point; resolves to the process exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {

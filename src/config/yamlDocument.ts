@@ -70,15 +70,6 @@ export function findPair(node: unknown, key: string | number): Pair<Node, Node |
   return undefined;
 }
 
-export function childNode(node: unknown, seg: string | number): Node | undefined {
-  if (isMap(node)) {
-    const pair = findPair(node, seg);
-    return (pair?.value ?? undefined) as Node | undefined;
-  }
-  if (isSeq(node) && typeof seg === 'number') return node.items[seg] as Node | undefined;
-  return undefined;
-}
-
 export type Target = 'key' | 'value';
 
 /**

@@ -197,7 +197,9 @@ export class Engine {
       }
       this.log('info', `${cell.queryName}: its query from the interrupted run is gone; creating it again`);
     }
-    this.queue.push(run);
+    // The earlier run's failures may already exceed the budget: then nothing new starts.
+    if (this.stopping) this.finish(run, 'not-started', undefined, undefined, undefined, run.attempts);
+    else this.queue.push(run);
   }
 
   // ------------------------------------------------------------ scheduling

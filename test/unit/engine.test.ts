@@ -245,6 +245,18 @@ describe('engine', () => {
     assert.ok(events.some((e) => e.type === 'cell-created' && e.adopted && e.serial === liveSerial));
   });
 
+  it('resuming a run whose failures already exceed max_failures starts nothing and ends', async () => {
+    const p = batch([['script_language: "Python"', 'script_language: "Python"\n  max_failures: 0']]);
+    const prior = new Map([[0, { outcome: 'failed' as const, kind: 'execution' as const, attempts: 1, detail: 'boom' }], [1, { outcome: 'succeeded' as const, attempts: 1 }]]);
+    const controller = new FakeController(() => ({}));
+    const summary = await new Engine({ plan: p, controller, runId: 't', prior, timing: FAST }).run();
+    assert.equal(summary.failedExecution, 1);
+    assert.equal(summary.succeeded, 1);
+    assert.equal(summary.notStarted, 6);
+    assert.equal(controller.created.length, 0);
+    addsUp(summary);
+  });
+
   it('summary adds up and invariants hold under random controller behaviour', async () => {
     const ends = ['Completed', 'Failed', 'Error', 'Disconnected', 'Stopped'] as const;
     await fc.assert(

@@ -1,7 +1,7 @@
 import type { Plan } from '../../plan/plan';
 import type { QuerySpec } from '../../plan/querySpec';
 import { redact } from '../../util/redact';
-import { CreateError, QUERY_STATUSES, type Controller, type QueryState, type QueryStatus } from '../controller';
+import { CreateError, isNoCapacity, QUERY_STATUSES, type Controller, type QueryState, type QueryStatus } from '../controller';
 import type { OpenOptions } from '../open';
 import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
 import { connectClient, loadIrisApi, serverUrlOf, withTimeout } from './connect';
@@ -184,7 +184,7 @@ class DheController implements Controller {
       return String(await withTimeout(this.client.createQuery(toDheQuery(spec, this.owner)), this.t.createMs, `createQuery ${spec.name}`));
     } catch (e) {
       const message = redact(e instanceof Error ? e.message : String(e), this.secrets);
-      throw new CreateError(message, /ResourcesUnavailableException|Unable to find available server|Unable to determine dispatcher|No dispatcher resources available/i.test(message));
+      throw new CreateError(message, isNoCapacity(message));
     }
   }
 

@@ -187,11 +187,6 @@ export class LocalController implements Controller {
     this.reaper.close();
   }
 
-  /** Pids of the workers still running (tests check that none outlive a run). */
-  runningPids(): number[] {
-    return [...this.queries.values()].map((q) => q.child?.pid).filter((p): p is number => typeof p === 'number');
-  }
-
   private async tail(file: string): Promise<string> {
     const lines = this.options.detailLines ?? 40;
     try {
