@@ -15,6 +15,7 @@ const suites = [
   { name: 'unit', run: () => sh('npx', ['mocha', '--config', '.mocharc.unit.json']) },
   { name: 'sim', run: () => sh('npx', ['mocha', '--config', '.mocharc.sim.json']) },
   { name: 'host', run: () => sh('node', ['scripts/test-editor.mjs', 'host']) },
+  { name: 'host-untrusted', run: () => sh('node', ['scripts/test-editor.mjs', 'host'], { PQO_HOST_MODE: 'untrusted' }) },
   { name: 'e2e', run: () => sh('node', ['scripts/test-editor.mjs', 'e2e']) },
 ];
 

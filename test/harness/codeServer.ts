@@ -43,11 +43,12 @@ const USER_SETTINGS = {
 };
 
 /** A code-server on a free loopback port with its own user data, extensions, XDG and temp folders. */
-export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile: string; env?: NodeJS.ProcessEnv; settings?: Record<string, unknown> }): Promise<CodeServer> {
+export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile: string; env?: NodeJS.ProcessEnv; settings?: Record<string, unknown>; trust?: boolean }): Promise<CodeServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-cs-'));
   const dirs = { root, userData: path.join(root, 'ud'), extensions: path.join(root, 'ext') };
   for (const d of [dirs.userData, dirs.extensions, path.join(root, 'xdg'), path.join(root, 't'), path.join(dirs.userData, 'User')]) fs.mkdirSync(d, { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...opts.settings }, null, 2));
+  const trust = opts.trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...trust, ...opts.settings }, null, 2));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -59,7 +60,9 @@ export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile
     TMPDIR: path.join(root, 't'),
   };
   const args = [
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    // Workspace Trust off (every folder trusted) unless a suite wants it on: then folders start untrusted.
+    ...(opts.trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions,
     ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
   ];

@@ -30,7 +30,10 @@ async function main(): Promise<number> {
   fs.mkdirSync(logDir, { recursive: true });
   const timeoutMs = Number(process.env.PQO_HOST_TIMEOUT_MS ?? 600_000);
 
-  const cs = await startCodeServer({ smokeTestDriver: true, logFile: path.join(logDir, 'code-server.log'), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: process.env.PQO_HOST_MODE ?? 'test' } });
+  // PQO_HOST_MODE: 'test' (trusted folder), 'untrusted' (Workspace Trust on, folder not trusted), 'bench'.
+  const mode = process.env.PQO_HOST_MODE ?? 'test';
+  const suite = mode === 'untrusted' ? 'host-untrusted' : 'host';
+  const cs = await startCodeServer({ smokeTestDriver: true, trust: mode === 'untrusted', logFile: path.join(logDir, `code-server-${mode}.log`), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: mode } });
   const browser = await launchChromium();
   const windowLog = fs.createWriteStream(path.join(logDir, 'window.log'));
   let summary = '';
@@ -42,7 +45,7 @@ async function main(): Promise<number> {
     if (line.startsWith(TAG)) {
       const text = line.slice(TAG.length);
       console.log(text);
-      if (/^host: \d+ passed, \d+ failed/.test(text)) summary = text;
+      if (/^host(-untrusted)?: \d+ passed, \d+ failed/.test(text)) summary = text;
     }
   });
   await browser.page.exposeFunction('codeAutomationExit', (code: unknown) => finish(code));
@@ -60,7 +63,7 @@ async function main(): Promise<number> {
   fs.rmSync(workspace, { recursive: true, force: true });
   if (!summary) {
     console.log(`(no test output; the window log is ${path.join(logDir, 'window.log')}; exit ${String(code)})`);
-    console.log('host: 0 passed, 1 failed');
+    console.log(`${suite}: 0 passed, 1 failed`);
   }
   return code === 0 ? 0 : 1;
 }

@@ -12,12 +12,14 @@ export function run(): Promise<void> {
   Mocha.reporters.Base.consoleLog = out;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   // PQO_HOST_MODE=bench runs the in-editor benchmarks instead of the tests.
-  const suffix = process.env.PQO_HOST_MODE === 'bench' ? '.bench.js' : '.test.js';
+  const mode = process.env.PQO_HOST_MODE ?? 'test';
+  const suffix = mode === 'bench' ? '.bench.js' : mode === 'untrusted' ? '.untrusted.js' : '.test.js';
+  const suite = mode === 'untrusted' ? 'host-untrusted' : 'host';
   for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith(suffix)) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures: number) => {
       const s = runner.stats ?? { passes: 0, failures, pending: 0 };
-      out(`host: ${s.passes} passed, ${s.failures} failed${s.pending ? `, ${s.pending} skipped` : ''}`);
+      out(`${suite}: ${s.passes} passed, ${s.failures} failed${s.pending ? `, ${s.pending} skipped` : ''}`);
       if (failures > 0) reject(new Error(`${failures} tests failed`));
       else resolve();
     });
