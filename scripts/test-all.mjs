@@ -16,6 +16,7 @@ const suites = [
   { name: 'sim', run: () => sh('npx', ['mocha', '--config', '.mocharc.sim.json']) },
   { name: 'host', run: () => sh('node', ['scripts/test-editor.mjs', 'host']) },
   { name: 'host-untrusted', run: () => sh('node', ['scripts/test-editor.mjs', 'host'], { PQO_HOST_MODE: 'untrusted' }) },
+  { name: 'host-yaml', run: () => sh('node', ['scripts/test-editor.mjs', 'host'], { PQO_HOST_MODE: 'yaml' }) },
   { name: 'e2e', run: () => sh('node', ['scripts/test-editor.mjs', 'e2e']) },
 ];
 

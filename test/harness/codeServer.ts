@@ -1,5 +1,5 @@
 /* Starting an isolated code-server and a headless Debian chromium for the in-editor and browser suites. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -43,7 +43,7 @@ const USER_SETTINGS = {
 };
 
 /** A code-server on a free loopback port with its own user data, extensions, XDG and temp folders. */
-export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile: string; env?: NodeJS.ProcessEnv; settings?: Record<string, unknown>; trust?: boolean }): Promise<CodeServer> {
+export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile: string; env?: NodeJS.ProcessEnv; settings?: Record<string, unknown>; trust?: boolean; install?: string[] }): Promise<CodeServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-cs-'));
   const dirs = { root, userData: path.join(root, 'ud'), extensions: path.join(root, 'ext') };
   for (const d of [dirs.userData, dirs.extensions, path.join(root, 'xdg'), path.join(root, 't'), path.join(dirs.userData, 'User')]) fs.mkdirSync(d, { recursive: true });
@@ -66,6 +66,9 @@ export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile
     '--disable-getting-started-override', '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions,
     ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
   ];
+  for (const vsix of opts.install ?? []) {
+    execFileSync(CODE_SERVER, ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix], { env, stdio: 'ignore' });
+  }
   const out = fs.openSync(opts.logFile, 'a');
   const proc: ChildProcess = spawn(CODE_SERVER, args, { detached: true, stdio: ['ignore', out, out], env });
   let exited = false;

@@ -4,6 +4,7 @@
  * relays the suite's tagged output and exits with its result. Usable as @vscode/test-electron's
  * `vscodeExecutablePath` too (it accepts --extensionDevelopmentPath= and --extensionTestsPath=).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,10 +31,17 @@ async function main(): Promise<number> {
   fs.mkdirSync(logDir, { recursive: true });
   const timeoutMs = Number(process.env.PQO_HOST_TIMEOUT_MS ?? 600_000);
 
-  // PQO_HOST_MODE: 'test' (trusted folder), 'untrusted' (Workspace Trust on, folder not trusted), 'bench'.
+  // PQO_HOST_MODE: 'test' (trusted folder), 'untrusted' (Workspace Trust on, folder not trusted), 'yaml' (with an
+  // extension carrying the Red Hat YAML extension's id installed), 'bench'.
   const mode = process.env.PQO_HOST_MODE ?? 'test';
-  const suite = mode === 'untrusted' ? 'host-untrusted' : 'host';
-  const cs = await startCodeServer({ smokeTestDriver: true, trust: mode === 'untrusted', logFile: path.join(logDir, `code-server-${mode}.log`), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: mode } });
+  const suite = mode === 'test' || mode === 'bench' ? 'host' : `host-${mode}`;
+  const install: string[] = [];
+  if (mode === 'yaml') {
+    const vsix = path.join(logDir, 'fake-redhat-yaml.vsix');
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '-o', vsix], { cwd: path.join(ROOT, 'test', 'fixtures', 'fake-redhat-yaml'), stdio: 'ignore' });
+    install.push(vsix);
+  }
+  const cs = await startCodeServer({ smokeTestDriver: true, trust: mode === 'untrusted', install, logFile: path.join(logDir, `code-server-${mode}.log`), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: mode } });
   const browser = await launchChromium();
   const windowLog = fs.createWriteStream(path.join(logDir, 'window.log'));
   let summary = '';
@@ -45,7 +53,7 @@ async function main(): Promise<number> {
     if (line.startsWith(TAG)) {
       const text = line.slice(TAG.length);
       console.log(text);
-      if (/^host(-untrusted)?: \d+ passed, \d+ failed/.test(text)) summary = text;
+      if (/^host(-\w+)?: \d+ passed, \d+ failed/.test(text)) summary = text;
     }
   });
   await browser.page.exposeFunction('codeAutomationExit', (code: unknown) => finish(code));

@@ -11,10 +11,10 @@ export function run(): Promise<void> {
   const Mocha = require('mocha');
   Mocha.reporters.Base.consoleLog = out;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
-  // PQO_HOST_MODE=bench runs the in-editor benchmarks instead of the tests.
+  // PQO_HOST_MODE picks the files: test (*.test.js), untrusted, yaml, bench (*.bench.js).
   const mode = process.env.PQO_HOST_MODE ?? 'test';
-  const suffix = mode === 'bench' ? '.bench.js' : mode === 'untrusted' ? '.untrusted.js' : '.test.js';
-  const suite = mode === 'untrusted' ? 'host-untrusted' : 'host';
+  const suffix = `.${mode}.js`;
+  const suite = mode === 'test' || mode === 'bench' ? 'host' : `host-${mode}`;
   for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith(suffix)) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures: number) => {
