@@ -92,20 +92,26 @@ async function replaceLastChar(page: Page, line: number, text: string): Promise<
   await page.keyboard.type(text);
 }
 
-/** F1, type, Enter (with `>` the text is a command; without, a Quick Open search). */
+/** F1, type, then pick the row that matches (with `>` the text is a command; without, a Quick Open search). */
 async function palette(page: Page, command: string, search?: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill(command.startsWith('>') ? command : `>${command}`);
-  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const text = command.startsWith('>') ? command : `>${command}`;
+  await input.fill(text);
+  await pick(page, text.slice(1).split(': ').pop()!);
   if (search) {
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(search);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: search }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    await pick(page, search);
   }
+}
+
+/** Clicks the quick-pick row showing `label` once the list has filtered down to it. */
+async function pick(page: Page, label: string): Promise<void> {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
 }
 
 main().then(
