@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   if (want('editor')) {
     // In a real VS Code (code-server): activation, keystroke validation, tree refresh under load.
     const root = path.resolve(__dirname, '..', '..');
-    const setup = spawnSync('bash', [path.join(root, 'test/harness/setup.sh')], { stdio: 'inherit' });
+    const setup = spawnSync('node', [path.join(root, 'scripts/test-editor.mjs'), 'setup-only'], { stdio: 'inherit' });
     if (setup.status === 0) spawnSync('node', [path.join(root, 'out/test/harness/runHost.js')], { stdio: 'inherit', env: { ...process.env, PQO_HOST_MODE: 'bench' } });
   }
 }
