@@ -211,6 +211,17 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
     });
 
+    it('Rerun Failed Cells from a run in the tree runs only those cells', async () => {
+      const a = await api();
+      const before = a.store.runs.length;
+      await vscode.commands.executeCommand('pqOrchestrator.rerunFailed', a.tree.getChildren()[0]);
+      const rerun = await waitFor(() => a.store.runs.length > before && a.store.runs[0], 'a new run');
+      await waitFor(() => rerun.phase === 'finished', 'the rerun to finish');
+      assert.deepEqual([...rerun.byIndex.values()].map((v) => v.cell.queryName), ['pq_batch_hostrun_20240202_2']);
+      assert.equal(a.store.counts(rerun).failed, 1, 'it fails again: the worker still fails that cell');
+      assert.deepEqual(rerun.dates, ['2024-02-02']);
+    });
+
     it('stop: first graceful, second stops and deletes what runs', async () => {
       const a = await api();
       const active = await a.runs.start(file('slow/config.yaml'));
