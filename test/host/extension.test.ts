@@ -164,6 +164,7 @@ describe('PQ Orchestrator in VS Code', function () {
       const run = runs.find((n) => n.kind === 'run' && n.run.id === active.view.id)!;
       const item = a.tree.getTreeItem(run);
       assert.match(String(item.description), /^5\/6 · 1 failed/);
+      assert.match((item.tooltip as vscode.MarkdownString).value, /record: .*record\.jsonl/);
       const dates = a.tree.getChildren(run);
       assert.deepEqual(dates.map((d) => (d.kind === 'date' ? d.date : '')), ['2024-02-01', '2024-02-02']);
       assert.match(String(a.tree.getTreeItem(dates[1]).description), /2\/3 · 1 failed/);

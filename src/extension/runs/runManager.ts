@@ -124,6 +124,7 @@ export class RunManager implements vscode.Disposable {
     }
     const session = opened;
     const view = this.store.addRun(plan, session.runId, session.engine.cells);
+    view.recordFile = session.recordFile;
     let created = 0;
     const total = session.engine.cellCount;
     session.engine.on((e) => {

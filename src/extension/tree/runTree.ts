@@ -84,10 +84,13 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
     if (n.kind === 'run') {
       const c = this.store.counts(n.run);
       const item = new vscode.TreeItem(`${n.run.name}`, n.run === this.store.runs[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-      const phase = n.run.phase === 'finished' ? (c.failed ? `${c.failed} failed` : n.run.summary && n.run.summary.succeeded < n.run.summary.cells ? 'stopped' : 'done') : n.run.phase;
+      // Derived from the cells, so a run read back from its record reads the same as one watched live.
+      const stopped = c.succeeded + c.failed < c.total;
+      const phase = n.run.phase === 'finished' ? (c.failed ? `${c.failed} failed` : stopped ? 'stopped' : 'done') : n.run.phase;
       item.description = `${c.succeeded}/${c.total} · ${phase} · ${n.run.mode}, ${n.run.backend}`;
-      item.iconPath = n.run.phase === 'finished' ? icon(c.failed ? 'failed' : n.run.summary && n.run.summary.succeeded < n.run.summary.cells ? 'cancelled' : 'succeeded') : icon('active');
-      item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id})\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}`);
+      item.iconPath = n.run.phase === 'finished' ? icon(c.failed ? 'failed' : stopped ? 'cancelled' : 'succeeded') : icon('active');
+      const record = n.run.recordFile ? `\n\nrecord: ${n.run.recordFile}` : '';
+      item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id})\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${record}`);
       item.contextValue = `pqoRun ${n.run.phase}${c.failed ? ' hasFailures' : ''}`;
       item.id = n.id;
       return item;
