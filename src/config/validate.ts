@@ -49,13 +49,15 @@ export function analyzeConfig(text: string, options: AnalyzeOptions): ConfigAnal
   const raw = isObject(data) ? data : {};
   const backend: BackendName = options.backend ?? (raw.backend === 'local' || raw.backend === 'dhe' ? raw.backend : raw.deephaven !== undefined ? 'dhe' : 'local');
   const ctx = new Context(parsed, problems);
+  let schemaOk = false;
   if (!hasErrors(parsed.syntax) || isMap(parsed.doc.contents)) {
-    schemaProblems(ctx, data);
+    schemaOk = schemaProblems(ctx, data);
     semanticProblems(ctx, raw, backend, options);
   }
-  dedupe(problems);
   problems.sort((a, b) => a.start - b.start || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
-  const config = hasErrors(problems) ? undefined : buildConfig(raw, backend, options);
+  dedupe(problems);
+  // Only data the schema accepted becomes a Config, whatever else was reported.
+  const config = schemaOk && !hasErrors(problems) ? buildConfig(raw, backend, options) : undefined;
   return { problems, config, parsed, data, backend };
 }
 
@@ -77,9 +79,10 @@ class Context {
 
 // ---------------------------------------------------------------- schema errors → problems
 
-function schemaProblems(ctx: Context, data: unknown): void {
+/** Reports what the schema rejects; true when it accepts the data. */
+function schemaProblems(ctx: Context, data: unknown): boolean {
   const validate = schemaValidator();
-  if (validate(data)) return;
+  if (validate(data)) return true;
   const errors = validate.errors ?? [];
   let modeReported = false;
   for (const err of errors) {
@@ -95,6 +98,7 @@ function schemaProblems(ctx: Context, data: unknown): void {
     }
     schemaErrorProblem(ctx, data, err);
   }
+  return false;
 }
 
 function modeProblem(ctx: Context, data: Record<string, unknown>): void {
@@ -437,12 +441,15 @@ function defaultIsFile(abs: string): boolean {
   }
 }
 
+/** One problem per place and kind: the first of each, and problems are sorted errors first. */
 function dedupe(problems: Problem[]): void {
   const seen = new Set<string>();
-  for (let i = problems.length - 1; i >= 0; i--) {
-    const p = problems[i];
-    const k = `${p.start}:${p.end}:${p.code}`; // one message per place and kind (an empty string breaks minLength and pattern)
-    if (seen.has(k)) problems.splice(i, 1);
-    else seen.add(k);
-  }
+  // An empty string breaks both minLength and pattern: one message for it.
+  const kept = problems.filter((p) => {
+    const k = `${p.start}:${p.end}:${p.code}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  problems.splice(0, problems.length, ...kept);
 }

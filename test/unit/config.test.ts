@@ -384,8 +384,13 @@ describe('config validation', () => {
         { numRuns: 300 },
       );
     });
+    it('on a YAML error reported twice, once as a warning (found by the property below)', () => {
+      const r = analyzeConfig('!<"!', { file, env: TEST_ENV, purpose: 'edit' });
+      assert.equal(r.config, undefined);
+      assert.ok(r.problems.some((p) => p.severity === 'error' && p.code === 'syntax'), JSON.stringify(r.problems));
+    });
     it('on arbitrary text', () => {
-      fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => check(s)), { numRuns: 300 });
+      fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => check(s)), { numRuns: 1000 });
     });
   });
 
