@@ -25,7 +25,7 @@ if (!existsSync('node_modules/.package-lock.json')) {
   if (!sh(npm, ['ci', '--no-audit', '--no-fund'])) process.exit(1);
 }
 console.log('== build');
-if (!sh(npm, ['run', '-s', 'build']) || !sh(npm, ['run', '-s', 'compile-tests'])) {
+if (!sh('node', ['scripts/ensure-built.mjs'])) {
   console.log('build: 0 passed, 1 failed');
   process.exit(1);
 }

@@ -38,6 +38,8 @@ export interface PriorCell {
   serial?: string;
   attempts: number;
   detail?: string;
+  /** The query was deleted on the server. */
+  deleted?: boolean;
 }
 
 export interface EngineOptions {
@@ -105,6 +107,9 @@ export class Engine {
   private readonly undeleted: RunSummary['undeleted'] = [];
   private readonly counts = { succeeded: 0, failedCreation: 0, failedExecution: 0, cancelled: 0, notStarted: 0 };
   private resolveDone?: () => void;
+  /** While the cells are being seeded nothing is created and the run cannot end: an adopted query that already
+   * finished would otherwise see an empty queue and end the run before the remaining cells were queued. */
+  private seeding = true;
   private heartbeat?: NodeJS.Timeout;
   private readonly type: QuerySpec['type'];
 
@@ -161,6 +166,7 @@ export class Engine {
       const cells = this.options.cells ?? this.plan.cells;
       this.emit({ type: 'run-started', runId: this.options.runId, planHash: this.plan.hash, cells: cells.length, concurrency: this.plan.concurrency, resumed: Boolean(this.options.prior) });
       for (const cell of cells) this.seed(cell);
+      this.seeding = false;
       this.startHeartbeat();
       this.pump();
       await done;
@@ -187,19 +193,32 @@ export class Engine {
       run.state = prior.outcome;
       this.emit({ type: 'cell-finished', cell, attempt: prior.attempts, outcome: prior.outcome, ...(prior.kind ? { kind: prior.kind } : {}), ...(prior.serial ? { serial: prior.serial } : {}), ...(prior.detail ? { detail: prior.detail } : {}) });
       this.tally(run, prior.outcome, prior.kind, prior.serial, prior.detail ?? 'failed in the earlier run', prior.attempts);
+      this.deleteLeftover(cell, prior);
       return;
     }
-    if (prior?.serial) {
-      const known = this.controller.get(prior.serial) ?? this.controller.findByName(cell.queryName);
-      if (known && known.name === cell.queryName) {
+    if (prior?.serial || (prior && prior.attempts > 0)) {
+      // The interrupted run created (or was creating) this cell's query: whatever state it is in now, it is ours.
+      const byName = this.controller.findByName(cell.queryName);
+      const bySerial = prior.serial ? this.controller.get(prior.serial) : undefined;
+      const known = bySerial?.name === cell.queryName ? bySerial : byName;
+      if (known) {
         this.attach(run, known.serial, Math.max(1, prior.attempts), true);
         return;
       }
-      this.log('info', `${cell.queryName}: its query from the interrupted run is gone; creating it again`);
+      if (prior.serial) this.log('info', `${cell.queryName}: its query from the interrupted run is gone; creating it again`);
     }
     // The earlier run's failures may already exceed the budget: then nothing new starts.
     if (this.stopping) this.finish(run, 'not-started', undefined, undefined, undefined, run.attempts);
     else this.queue.push(run);
+  }
+
+  /** A final cell of the interrupted run whose query the delete policy wanted gone, but the run ended first. */
+  private deleteLeftover(cell: Cell, prior: PriorCell): void {
+    const ex = this.plan.config.execution;
+    const wanted = prior.outcome === 'succeeded' ? ex.delete_successful_queries : prior.kind === 'execution' && ex.delete_failed_queries;
+    if (!wanted || prior.deleted || !prior.serial) return;
+    const q = this.controller.get(prior.serial);
+    if (q && q.name === cell.queryName) this.deleteSerial(cell, q.serial);
   }
 
   // ------------------------------------------------------------ scheduling
@@ -209,6 +228,7 @@ export class Engine {
   }
 
   private pump(): void {
+    if (this.seeding) return;
     while (!this.stopping && this.queueHead < this.queue.length && this.inFlight() < this.plan.concurrency) {
       const run = this.queue[this.queueHead++];
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
@@ -444,13 +464,17 @@ export class Engine {
   }
 
   private deleteQuery(a: Attempt): void {
+    this.deleteSerial(a.run.cell, a.serial);
+  }
+
+  private deleteSerial(cell: Cell, serial: string): void {
     const p = this.controller
-      .delete([a.serial])
+      .delete([serial])
       .then(
-        () => this.emit({ type: 'query-deleted', cell: a.run.cell, serial: a.serial }),
+        () => this.emit({ type: 'query-deleted', cell, serial }),
         (e) => {
-          this.undeleted.push({ name: a.run.cell.queryName, serial: a.serial, error: (e as Error).message });
-          this.log('warning', `could not delete ${a.run.cell.queryName} (serial ${a.serial}): ${(e as Error).message}`);
+          this.undeleted.push({ name: cell.queryName, serial, error: (e as Error).message });
+          this.log('warning', `could not delete ${cell.queryName} (serial ${serial}): ${(e as Error).message}`);
         },
       )
       .finally(() => {
@@ -517,7 +541,7 @@ export class Engine {
   }
 
   private maybeFinish(): void {
-    if (!this.resolveDone) return;
+    if (!this.resolveDone || this.seeding) return;
     const queueEmpty = this.queueHead >= this.queue.length;
     if (this.creating === 0 && this.live.size === 0 && this.waiting === 0 && this.busy === 0 && queueEmpty) {
       const resolve = this.resolveDone;

@@ -247,4 +247,25 @@ describe('dhe backend against the simulator', function () {
     assert.equal(sim.createCount, 6, 'each cell created once across both processes');
     noViolations();
   });
+
+  it('kill -9 after 2 s, wait until queries finish on the server, then --resume: every cell once, none left, not early', async () => {
+    // The reporter's repro: 10 cells, max_concurrent_sessions 4, workers of ~1.2 s, resume after the server finished
+    // the queries the killed run had created (the run then adopts finished queries while seeding).
+    sim.setKnobs({ workerMs: [1000, 1400], expectMaxLive: 4 });
+    const p = project(simConfig(sim, { partitions: 5, concurrency: 4, end: '2024-01-02' }));
+    const cli = startAgainst(p);
+    await new Promise((r) => setTimeout(r, 2000));
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    await waitFor(() => sim.live().length === 0, 10_000, 'server finished what the killed run created');
+    const r = await runAgainst(p, ['--resume']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /succeeded\s+10/);
+    assert.doesNotMatch(r.stderr, /run record is closed|Shutdown signal/);
+    const names = sim.received.map((c) => String(c.name));
+    assert.equal(new Set(names).size, 10, 'every cell created');
+    assert.equal(names.length, 10, 'no cell created twice');
+    assert.equal(sim.queries.size, 0, 'delete_successful_queries: nothing left on the server');
+    noViolations();
+  });
 });

@@ -257,6 +257,64 @@ describe('engine', () => {
     addsUp(summary);
   });
 
+  it('resume: adopting a query that already finished does not end the run early, and live ones stay within the cap', async () => {
+    // Interrupted run: cells 0-1 finished on the server (never recorded), 2-3 still running; 4-7 never started.
+    const p = batch();
+    const controller = new FakeController(() => ({ runMs: 5 }));
+    const prior = new Map<number, { serial?: string; attempts: number }>();
+    const names = p.cells.map((c) => c.queryName);
+    prior.set(0, { serial: controller.seed(names[0], 'Completed'), attempts: 1 });
+    prior.set(1, { serial: controller.seed(names[1], 'Failed'), attempts: 1 });
+    const live2 = controller.seed(names[2], 'Running');
+    const live3 = controller.seed(names[3], 'Running');
+    prior.set(2, { serial: live2, attempts: 1 });
+    prior.set(3, { serial: live3, attempts: 1 });
+    const engine = new Engine({ plan: p, controller, runId: 't', prior, timing: FAST });
+    const events: RunEvent[] = [];
+    engine.on((e) => events.push(e));
+    let maxLive = 0;
+    controller.subscribe(() => (maxLive = Math.max(maxLive, controller.live())));
+    const done = engine.run();
+    await sleep(20);
+    const set = (controller as unknown as { set(q: unknown, patch: unknown): void }).set.bind(controller);
+    set(controller.queries.get(live2), { status: 'Completed' });
+    set(controller.queries.get(live3), { status: 'Completed' });
+    const summary = await done;
+    await controller.close();
+    assert.equal(summary.cells, 8);
+    assert.equal(summary.succeeded, 7, JSON.stringify(summary));
+    assert.equal(summary.failedExecution, 1);
+    assert.deepEqual(controller.created.sort(), names.slice(4).sort(), 'only the never-started cells are created');
+    assert.equal(controller.duplicates, 0);
+    assert.ok(Math.max(maxLive, controller.maxLive) <= 3, `max live ${Math.max(maxLive, controller.maxLive)}`);
+    finishedOnce(events, 8);
+  });
+
+  it('resume: a success recorded before its deletion was deletes the query left on the server', async () => {
+    const p = batch();
+    const controller = new FakeController(() => ({ runMs: 2 }));
+    const names = p.cells.map((c) => c.queryName);
+    const prior = new Map<number, { outcome?: 'succeeded'; serial?: string; attempts: number }>();
+    prior.set(0, { outcome: 'succeeded', serial: controller.seed(names[0], 'Completed'), attempts: 1 });
+    const summary = await new Engine({ plan: p, controller, runId: 't', prior, timing: FAST }).run();
+    await controller.close();
+    assert.equal(summary.succeeded, 8);
+    assert.ok(controller.deleted.includes(names[0]), 'the leftover success is deleted as delete_successful_queries says');
+    assert.equal(controller.queries.size, 0, 'nothing left on the server');
+  });
+
+  it('resume: a query whose creation was recorded but not its serial is adopted, even when it already finished', async () => {
+    const p = batch();
+    const controller = new FakeController(() => ({ runMs: 2 }));
+    const names = p.cells.map((c) => c.queryName);
+    controller.seed(names[0], 'Completed');
+    const prior = new Map([[0, { attempts: 1 }]]);
+    const summary = await new Engine({ plan: p, controller, runId: 't', prior, timing: FAST }).run();
+    await controller.close();
+    assert.equal(summary.succeeded, 8);
+    assert.ok(!controller.created.includes(names[0]), 'the finished query is not run a second time');
+  });
+
   it('summary adds up and invariants hold under random controller behaviour', async () => {
     const ends = ['Completed', 'Failed', 'Error', 'Disconnected', 'Stopped'] as const;
     await fc.assert(
