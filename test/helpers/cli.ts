@@ -11,8 +11,12 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The variables that steer TEST_WORKER; local workers see only what PQO_WORKER_PASS_ENV names beyond their base. */
+const STEERING = 'SLEEP_S,MARK_DIR,FAIL_CELLS,FAIL_ONCE_DIR,DUMP_ENV';
+
 export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, PQO_WORKER_PASS_ENV: STEERING, ...opts.env };
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -50,7 +54,7 @@ export function workerPids(dir: string): number[] {
 
 /**
  * A Python worker steered by env: FAIL_CELLS ("date/partition,..."), SLEEP_S, MARK_DIR (writes <query>.pid while
- * running and <query>.done when finished), FAIL_ONCE_DIR (fail the first time each cell runs).
+ * running and <query>.done when finished; with DUMP_ENV also <query>.env.json), FAIL_ONCE_DIR (fail the first time each cell runs).
  */
 export const TEST_WORKER = `import os, sys, time
 q = os.environ["QUERY_NAME"]
@@ -60,6 +64,10 @@ if mark:
     os.makedirs(mark, exist_ok=True)
     with open(os.path.join(mark, q + "." + str(os.getpid()) + ".pid"), "w") as f:
         f.write(str(os.getpid()))
+    if os.environ.get("DUMP_ENV"):
+        import json
+        with open(os.path.join(mark, q + ".env.json"), "w") as f:
+            json.dump(dict(os.environ), f)
 print("worker", q, "starting", flush=True)
 time.sleep(float(os.environ.get("SLEEP_S", "0")))
 once = os.environ.get("FAIL_ONCE_DIR")

@@ -190,6 +190,31 @@ describe('pq-orchestrator CLI', function () {
       }
     });
 
+    it('kill -9 of the CLI while workers are still working: the reaper kills them (sh is dash on Debian)', async () => {
+      const p = project(localConfig({ concurrency: 3, end: '2024-01-04' }));
+      const mark = path.join(p.dir, 'marks');
+      const cli = startCli(['--config', p.config], { env: { SLEEP_S: '120', MARK_DIR: mark } });
+      await waitFor(() => workerPids(mark).length === 3, 20_000, 'three workers running');
+      const pids = workerPids(mark);
+      assert.ok(pids.every(alive));
+      cli.child.kill('SIGKILL');
+      await cli.done;
+      await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'workers that would run 120 s to be killed by the reaper');
+    });
+
+    it('workers get the cell variables and a minimal base environment, never the Deephaven credentials', async () => {
+      const p = project(localConfig({ partitions: 1, end: '2024-01-01' }));
+      const mark = path.join(p.dir, 'marks');
+      const r = await runCli(['--config', p.config], { env: { MARK_DIR: mark, DUMP_ENV: '1', DH_PASSWORD: 'pw-leak-check', AWS_SECRET_ACCESS_KEY: 'aws-leak', SOME_OTHER_VAR: 'x' } });
+      assert.equal(r.code, 0, r.stderr);
+      const dump = fs.readdirSync(mark).find((f) => f.endsWith('.env.json'))!;
+      const env = JSON.parse(fs.readFileSync(path.join(mark, dump), 'utf8')) as Record<string, string>;
+      assert.equal(env.QUERY_NAME, 'pq_batch_clitest_20240101_0');
+      assert.equal(env.PARAM, 'x');
+      assert.ok(env.PATH, 'PATH is kept');
+      for (const leaked of ['DH_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'SOME_OTHER_VAR']) assert.equal(env[leaked], undefined, `${leaked} reached the worker`);
+    });
+
     it('--resume refuses a changed config, and a finished run', async () => {
       const p = project(localConfig());
       assert.equal((await runCli(['--config', p.config])).code, 0);

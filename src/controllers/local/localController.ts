@@ -9,8 +9,8 @@ export interface LocalControllerOptions {
   /** Folder for the per-attempt log files. */
   logDir: string;
   python: string;
-  /** Environment every worker starts from (the orchestrator's own, by default). */
-  baseEnv?: NodeJS.ProcessEnv;
+  /** Environment every worker starts from, before the cell's variables (see workerEnv.ts). */
+  baseEnv: Record<string, string>;
   /** Lines of a failed worker's log kept as its failure detail. */
   detailLines?: number;
   /** Grace between SIGTERM and SIGKILL when stopping. */
@@ -77,7 +77,7 @@ export class LocalController implements Controller {
     try {
       child = spawn(python, [spec.scriptPath], {
         cwd: path.dirname(spec.scriptPath),
-        env: { ...(this.options.baseEnv ?? process.env), ...spec.envVars, PYTHONUNBUFFERED: '1' },
+        env: { ...this.options.baseEnv, ...spec.envVars, PYTHONUNBUFFERED: '1' },
         stdio: ['ignore', fd, fd],
         detached: true,
       });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
+import { reaperEnv } from './workerEnv';
 
 /**
  * One small shell per run that outlives nothing: it waits for the orchestrator's end of a pipe to close (normal exit,
@@ -11,7 +12,8 @@ import type { Writable } from 'node:stream';
 const SCRIPT = `cat >/dev/null
 for f in "$PQO_LIVE_DIR"/*.pgid; do
   [ -e "$f" ] || continue
-  kill -KILL -- "-$(cat "$f")" 2>/dev/null
+  # \`kill -9 -PGID\`: the form both dash (Debian's sh) and bash accept; dash rejects \`kill -KILL -- -PGID\`.
+  kill -9 "-$(cat "$f")" 2>/dev/null
   rm -f "$f"
 done`;
 
@@ -24,7 +26,7 @@ export class Reaper {
     if (this.child) return;
     fs.mkdirSync(this.dir, { recursive: true });
     // Its own session: a Ctrl+C in the terminal must not take it down before the orchestrator.
-    this.child = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, PQO_LIVE_DIR: this.dir } });
+    this.child = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: reaperEnv(process.env, this.dir) });
     this.child.on('error', () => undefined);
     this.child.unref();
     (this.child.stdin as Writable & { unref?: () => void }).unref?.();
