@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Controller } from '../controllers/controller';
 import { openController } from '../controllers/open';
 import type { Cell, Plan } from '../plan/plan';
+import { acquireRunLock, type RunLock } from '../record/lock';
 import { latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
 import { EXIT } from './exitCodes';
@@ -13,7 +14,7 @@ export type LogFn = (level: 'debug' | 'info' | 'warning' | 'error', message: str
 /** What a run will be, decided from the plan and the config's earlier runs. */
 export type Preparation =
   | { kind: 'ready'; runId: string; runDir: string; cells?: readonly Cell[]; prior?: Map<number, PriorCell>; header?: RecordLine; note?: string }
-  | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string };
+  | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string; /** Another run of this config holds the lock. */ busy?: boolean };
 
 export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Preparation {
   const root = runsRoot(plan.config.file, plan.name, runDirOption);
@@ -67,17 +68,31 @@ export class RunSession {
     readonly record: RecordWriter,
     readonly runId: string,
     readonly runDir: string,
+    private readonly lock: RunLock,
   ) {}
 
   static async open(plan: Plan, options: SessionOptions): Promise<RunSession | Extract<Preparation, { kind: 'stop' }>> {
+    let locked;
+    try {
+      locked = acquireRunLock(runsRoot(plan.config.file, plan.name, options.runDir));
+    } catch (e) {
+      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot take the run lock: ${(e as Error).message}` };
+    }
+    if (!locked.ok) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `not started: ${locked.message}`, busy: true };
+    const lock = locked.lock;
+    if (locked.tookOverFrom) options.log('warning', `took over the lock of an earlier run that no longer runs (pid ${locked.tookOverFrom.pid}, started ${new Date(locked.tookOverFrom.startedAt).toISOString()})`);
+    const stop = (result: Extract<Preparation, { kind: 'stop' }>) => {
+      lock.release();
+      return result;
+    };
     const prep = prepareRun(plan, options.mode, options.runDir);
-    if (prep.kind === 'stop') return prep;
+    if (prep.kind === 'stop') return stop(prep);
     if (prep.note) options.log('info', prep.note);
     let controller: Controller;
     try {
       controller = await openController(plan, { runDir: prep.runDir, signal: options.signal, log: options.log });
     } catch (e) {
-      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: (e as Error).message };
+      return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: (e as Error).message });
     }
     let record: RecordWriter;
     try {
@@ -85,10 +100,10 @@ export class RunSession {
       record.append(prep.prior ? { t: 'resume', at: Date.now() } : (prep.header ?? recordHeader(plan, prep.runId)));
     } catch (e) {
       await controller.close();
-      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` };
+      return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` });
     }
     const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, prior: prep.prior, timing: options.timing });
-    const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir);
+    const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir, lock);
     engine.on((e) => {
       try {
         record.onEvent(e);
@@ -116,6 +131,7 @@ export class RunSession {
     } finally {
       this.record.close();
       await this.controller.close();
+      this.lock.release();
     }
   }
 

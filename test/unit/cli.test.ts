@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { latestRun, runsRoot } from '../../src/record/record';
 import { analyze, BATCH_CONFIG, REPLAY_CONFIG, tempProject } from '../helpers/configs';
@@ -213,6 +214,29 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(env.PARAM, 'x');
       assert.ok(env.PATH, 'PATH is kept');
       for (const leaked of ['DH_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'SOME_OTHER_VAR']) assert.equal(env[leaked], undefined, `${leaked} reached the worker`);
+    });
+
+    it('two runs of one config started together: one runs every cell once, the other is refused with exit 4', async () => {
+      const p = project(localConfig({ concurrency: 2, end: '2024-01-02' }));
+      const mark = path.join(p.dir, 'marks');
+      const env = { SLEEP_S: '0.3', MARK_DIR: mark };
+      const [a, b] = await Promise.all([runCli(['--config', p.config], { env }), runCli(['--config', p.config], { env })]);
+      const codes = [a.code, b.code].sort();
+      assert.deepEqual(codes, [0, 4], a.stderr + b.stderr);
+      const refused = a.code === 4 ? a : b;
+      assert.match(refused.stderr, /not started: another run of this config \(pid \d+ on .+, started .+\) is still running/);
+      assert.equal(workerPids(mark).length, 4, 'executions equal cells');
+      assert.ok(!fs.existsSync(path.join(runsRoot(p.config, 'clitest'), 'run.lock')), 'the lock is released at the end');
+    });
+
+    it('a lock left by a killed run is taken over with a notice', async () => {
+      const p = project(localConfig({ partitions: 1, end: '2024-01-01' }));
+      const root = runsRoot(p.config, 'clitest');
+      fs.mkdirSync(root, { recursive: true });
+      fs.writeFileSync(path.join(root, 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), startedAt: 1 }));
+      const r = await runCli(['--config', p.config]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /WARNING: took over the lock of an earlier run that no longer runs \(pid 4206649/);
     });
 
     it('--resume refuses a changed config, and a finished run', async () => {

@@ -118,7 +118,12 @@ export class RunManager implements vscode.Disposable {
     const opened = await RunSession.open(plan, { mode, log: say });
     if (!(opened instanceof RunSession)) {
       say(opened.level, opened.message);
-      if (opened.level === 'error') void vscode.window.showErrorMessage(`PQ Orchestrator: ${redact(opened.message, secrets)}`);
+      if (opened.busy) {
+        // Another process (a CLI run, another window) holds this config's run lock: offer to look at its runs.
+        void vscode.window.showErrorMessage(`PQ Orchestrator: ${redact(opened.message, secrets)}`, 'Show Recorded Runs').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('pqOrchestrator.loadHistory');
+        });
+      } else if (opened.level === 'error') void vscode.window.showErrorMessage(`PQ Orchestrator: ${redact(opened.message, secrets)}`);
       else void vscode.window.showInformationMessage(`PQ Orchestrator: ${opened.message}`);
       return undefined;
     }

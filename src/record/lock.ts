@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Who holds a config's run lock. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: number;
+  runId?: string;
+}
+
+export type LockResult =
+  | { ok: true; lock: RunLock; tookOverFrom?: LockHolder }
+  | { ok: false; holder?: LockHolder; message: string };
+
+export const LOCK_FILE = 'run.lock';
+
+/**
+ * One run per config and run folder at a time. The lock file holds pid, host and start time; it is created with
+ * O_EXCL. A lock whose pid is dead on this host is stale (a run killed by kill -9) and is taken over; taking over is
+ * itself exclusive per stale holder (a marker file created with O_EXCL), so two runs that find the same stale lock
+ * cannot both take it.
+ */
+export function acquireRunLock(root: string, runId?: string, isAlive: (pid: number) => boolean = pidAlive): LockResult {
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  const file = path.join(root, LOCK_FILE);
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), ...(runId ? { runId } : {}) };
+  if (createExclusive(file, me)) return { ok: true, lock: new RunLock(file, me) };
+  const holder = readHolder(file);
+  if (!holder) {
+    // Just created by another process that has not written it yet, or damaged: never guess, refuse.
+    return { ok: false, message: `another run of this config holds ${file} (unreadable); if no run is in progress, delete that file` };
+  }
+  if (holder.host !== os.hostname()) {
+    return { ok: false, holder, message: `${describe(holder)} holds ${file}; if that run is no longer running, delete that file` };
+  }
+  if (isAlive(holder.pid)) return { ok: false, holder, message: `${describe(holder)} is still running; wait for it to end or stop it (lock: ${file})` };
+  const marker = `${file}.takeover-${holder.pid}-${holder.startedAt}`;
+  if (!createExclusive(marker, me)) return { ok: false, holder, message: `another run is taking over the stale lock ${file} left by pid ${holder.pid}` };
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+  if (!createExclusive(file, me)) return { ok: false, holder: readHolder(file), message: `another run took ${file} first` };
+  return { ok: true, lock: new RunLock(file, me, marker), tookOverFrom: holder };
+}
+
+export class RunLock {
+  private released = false;
+  private readonly onExit = () => this.release();
+
+  constructor(
+    readonly file: string,
+    readonly holder: LockHolder,
+    private readonly marker?: string,
+  ) {
+    // A process that exits without release (a third Ctrl+C) still frees its lock.
+    process.on('exit', this.onExit);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.off('exit', this.onExit);
+    if (readHolder(this.file)?.pid === this.holder.pid && readHolder(this.file)?.startedAt === this.holder.startedAt) safeUnlink(this.file);
+    if (this.marker) safeUnlink(this.marker);
+  }
+}
+
+function createExclusive(file: string, holder: LockHolder): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    fs.writeSync(fd, JSON.stringify(holder));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+export function readHolder(file: string): LockHolder | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockHolder>;
+    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.startedAt === 'number') return v as LockHolder;
+  } catch {
+    /* missing or damaged */
+  }
+  return undefined;
+}
+
+function describe(h: LockHolder): string {
+  return `another run of this config (pid ${h.pid} on ${h.host}, started ${new Date(h.startedAt).toISOString()}${h.runId ? `, run ${h.runId}` : ''})`;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function safeUnlink(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* gone */
+  }
+}
