@@ -15,6 +15,7 @@ export type ProblemCode =
   | 'mode'
   | 'date'
   | 'file-not-found'
+  | 'permissions'
   | 'unset-variable'
   | 'env-collision'
   | 'backend'

@@ -66,5 +66,19 @@ export interface Config {
 /** Variables the orchestrator sets for every cell; `env:` may not redefine them. */
 export const AUTO_ENV_VARS = ['SIMULATION_NAME', 'SIMULATION_DATE', 'PARTITION_ID', 'NUM_PARTITIONS', 'QUERY_NAME'] as const;
 
-/** Names whose values are treated as secrets. */
-export const SECRET_NAME = /pass(word)?|secret|token|credential|private|api_?key|auth/i;
+/** Words that make a variable's value a secret when they appear in its name (see isSecretName). */
+export const SECRET_WORDS: readonly string[] = [
+  'password', 'passwd', 'pass', 'pwd', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'key', 'keys', 'apikey',
+  'credential', 'credentials', 'cred', 'creds', 'private', 'privatekey', 'auth', 'cookie',
+];
+const SECRET_WORD_SET = new Set(SECRET_WORDS);
+
+/**
+ * The one rule for "this variable holds a secret": one of the words of its name (split at `_`, `-`, `.` and
+ * lower-to-upper case changes) is a SECRET_WORDS entry. STRIPE_KEY, DH_PASSWORD, apiKey, GITHUB_TOKEN and
+ * AWS_SECRET_ACCESS_KEY are secrets; MONKEY, KEYBOARD_LAYOUT and PASSAGE are not.
+ */
+export function isSecretName(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((w) => SECRET_WORD_SET.has(w));
+}

@@ -5,7 +5,7 @@ import { countDates, toDayNumber } from '../plan/dates';
 import { nearest } from '../util/levenshtein';
 import { formatPath, hasErrors, type KeyPath, type Problem, type ProblemCode, type Severity } from './problem';
 import { schemaAt, schemaDefault, schemaValidator, type SchemaError } from './schema';
-import { AUTO_ENV_VARS, SECRET_NAME, type BackendName, type Config } from './types';
+import { AUTO_ENV_VARS, isSecretName, type BackendName, type Config } from './types';
 import { expand, findRefs, type Env } from './variables';
 import { forEachStringScalar, locate, parseYaml, type ParsedYaml } from './yamlDocument';
 
@@ -262,6 +262,12 @@ function semanticProblems(ctx: Context, raw: Record<string, unknown>, backend: B
   if (dh && backend === 'dhe' && dh.auth_method === 'private_key' && typeof dh.private_key_path === 'string' && dh.private_key_path.trim() && !hasUnset(dh.private_key_path, env)) {
     const abs = path.resolve(dir, expand(dh.private_key_path, env));
     if (!isFile(abs)) ctx.add('error', 'file-not-found', ['deephaven', 'private_key_path'], 'value', `private key file not found: ${abs} (relative paths are resolved against the config file's folder)`);
+    else {
+      const mode = fileMode(abs);
+      if (mode !== undefined && (mode & 0o077) !== 0) {
+        ctx.add('warning', 'permissions', ['deephaven', 'private_key_path'], 'value', `private key file ${abs} can be read by other users (mode ${(mode & 0o777).toString(8)}); restrict it with: chmod 600 ${abs}`);
+      }
+    }
   }
   if (typeof dh?.connection_url === 'string' && dh.connection_url.trim() && !hasUnset(dh.connection_url, env)) {
     const url = expand(dh.connection_url, env);
@@ -358,7 +364,7 @@ function buildConfig(raw: Record<string, unknown>, backend: BackendName, options
   const secrets = new Set<string>();
   const str = (v: unknown, secretHint = false): string => {
     const s = expand(String(v), env);
-    const viaSecretVar = findRefs(String(v)).refs.some((r) => SECRET_NAME.test(r.name));
+    const viaSecretVar = findRefs(String(v)).refs.some((r) => isSecretName(r.name));
     if ((secretHint || viaSecretVar) && s) secrets.add(s);
     return s;
   };
@@ -421,7 +427,7 @@ function buildConfig(raw: Record<string, unknown>, backend: BackendName, options
     config.batch = { timeout_minutes: (raw.batch as Record<string, number>).timeout_minutes };
   }
   for (const [k, v] of Object.entries(raw.env as Record<string, unknown>)) {
-    config.env[k] = str(v, SECRET_NAME.test(k));
+    config.env[k] = str(v, isSecretName(k));
   }
   config.secrets = [...secrets].filter((s) => s.length >= 3);
   return config;
@@ -431,6 +437,15 @@ function buildConfig(raw: Record<string, unknown>, backend: BackendName, options
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fileMode(abs: string): number | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    return fs.statSync(abs).mode;
+  } catch {
+    return undefined;
+  }
 }
 
 function defaultIsFile(abs: string): boolean {

@@ -55,9 +55,10 @@ export class RecordWriter {
   readonly file: string;
 
   constructor(readonly dir: string, private readonly secrets: readonly string[]) {
-    fs.mkdirSync(dir, { recursive: true });
+    // Owner-only: a record names servers, users and queries; it never holds a secret, but others need not read it.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = path.join(dir, RECORD_FILE);
-    this.fd = fs.openSync(this.file, 'a');
+    this.fd = fs.openSync(this.file, 'a', 0o600);
   }
 
   append(line: RecordLine): void {

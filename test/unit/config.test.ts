@@ -151,6 +151,7 @@ describe('config validation', () => {
 
   it('checks that the private key file exists, relative to the config folder', () => {
     const dir = tempProject({ 'worker.py': '', 'keys/priv-alice.base64.txt': 'x' });
+    fs.chmodSync(path.join(dir, 'keys/priv-alice.base64.txt'), 0o600);
     const text = edit(edit(BATCH_CONFIG, 'auth_method: "password"', 'auth_method: "private_key"'), 'password: "${DH_PASSWORD}"', 'private_key_path: "keys/priv-alice.base64.txt"');
     assert.deepEqual(analyze(text, { dir }).problems, []);
     const missing = edit(text, 'keys/priv-alice', 'keys/priv-bob');
@@ -158,6 +159,19 @@ describe('config validation', () => {
     assert.equal(problem.code, 'file-not-found');
     assert.equal(underlined(missing, problem), '"keys/priv-bob.base64.txt"');
     assert.ok(problem.message.includes(path.join(dir, 'keys/priv-bob.base64.txt')));
+  });
+
+  it('warns when the private key file can be read by other users, naming the fix', () => {
+    const dir = tempProject({ 'worker.py': '', 'keys/priv-alice.base64.txt': 'x' });
+    const key = path.join(dir, 'keys/priv-alice.base64.txt');
+    fs.chmodSync(key, 0o644);
+    const text = edit(edit(BATCH_CONFIG, 'auth_method: "password"', 'auth_method: "private_key"'), 'password: "${DH_PASSWORD}"', 'private_key_path: "keys/priv-alice.base64.txt"');
+    const r = analyze(text, { dir });
+    assert.equal(r.problems.length, 1);
+    assert.equal(r.problems[0].severity, 'warning');
+    assert.equal(underlined(text, r.problems[0]), '"keys/priv-alice.base64.txt"');
+    assert.equal(r.problems[0].message, `private key file ${key} can be read by other users (mode 644); restrict it with: chmod 600 ${key}`);
+    assert.ok(r.config, 'a warning does not block the run');
   });
 
   it('checks that the worker script exists, relative to the config folder', () => {

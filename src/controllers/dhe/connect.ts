@@ -67,7 +67,7 @@ export function loadIrisApi(serverUrl: URL, cacheDir = defaultCacheDir(), timeou
       g.window ??= globalThis;
       (g.window as Record<string, unknown>).location ??= new URL(serverUrl.toString());
       delete g.iris;
-      fs.mkdirSync(cacheDir, { recursive: true });
+      fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
       const { loadModules } = await import('@deephaven/jsapi-nodejs');
       await loadModules({ serverUrl, serverPaths: [IRISAPI], download: true, storageDir: cacheDir, targetModuleType: 'cjs' });
       const iris = g.iris as EnterpriseDhType | undefined;

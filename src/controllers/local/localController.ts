@@ -40,7 +40,7 @@ export class LocalController implements Controller {
   private readonly reaper: Reaper;
 
   constructor(private readonly options: LocalControllerOptions) {
-    fs.mkdirSync(options.logDir, { recursive: true });
+    fs.mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
     this.reaper = new Reaper(path.join(options.logDir, '.live'));
   }
 
@@ -71,7 +71,7 @@ export class LocalController implements Controller {
     if (this.byName.has(spec.name)) throw new CreateError(`a query named ${spec.name} already exists`);
     const serial = `${this.prefix}-${++this.seq}`;
     const logFile = path.join(this.options.logDir, `${spec.name}.${serial}.log`);
-    const fd = fs.openSync(logFile, 'w');
+    const fd = fs.openSync(logFile, 'w', 0o600);
     const state: QueryState = { serial, name: spec.name, status: 'Initializing' };
     let child: ChildProcess;
     try {

@@ -24,7 +24,7 @@ export class Reaper {
 
   private ensure(): void {
     if (this.child) return;
-    fs.mkdirSync(this.dir, { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     // Its own session: a Ctrl+C in the terminal must not take it down before the orchestrator.
     this.child = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: reaperEnv(process.env, this.dir) });
     this.child.on('error', () => undefined);
@@ -35,7 +35,7 @@ export class Reaper {
   /** Call right after spawning a worker as a group leader, before anything else can happen. */
   track(pid: number): void {
     this.ensure();
-    fs.writeFileSync(path.join(this.dir, `${pid}.pgid`), String(pid));
+    fs.writeFileSync(path.join(this.dir, `${pid}.pgid`), String(pid), { mode: 0o600 });
   }
 
   untrack(pid: number): void {

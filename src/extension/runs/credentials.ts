@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { findRefs } from '../../config/variables';
-import { SECRET_NAME } from '../../config/types';
+import { isSecretName } from '../../config/types';
 
 const INDEX_KEY = 'pqOrchestrator.credentialKeys';
 
@@ -72,7 +72,7 @@ export class Credentials {
     const key = this.key(server, username, variable);
     const stored = await this.secrets.get(key);
     if (stored) return stored;
-    const value = await this.ask({ variable, server, username, secret: SECRET_NAME.test(variable) });
+    const value = await this.ask({ variable, server, username, secret: isSecretName(variable) });
     if (!value) return undefined;
     await this.secrets.store(key, value);
     const index = new Set(this.state.get<string[]>(INDEX_KEY, []));
