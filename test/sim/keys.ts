@@ -7,6 +7,6 @@ export function writeKeyFile(dir: string, user: string, operateAs = user): { fil
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1', publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
   const sentinel = (b: Buffer) => Buffer.concat([Buffer.from('EC:'), b]).toString('base64');
   const file = path.join(dir, `priv-${user}.base64.txt`);
-  fs.writeFileSync(file, `user ${user}\noperateas ${operateAs}\npublic ${sentinel(publicKey)}\nprivate ${sentinel(privateKey)}\n`, { mode: 0o600 }, { mode: 0o600 });
+  fs.writeFileSync(file, `user ${user}\noperateas ${operateAs}\npublic ${sentinel(publicKey)}\nprivate ${sentinel(privateKey)}\n`, { mode: 0o600 });
   return { file, publicKey: publicKey.toString('base64') };
 }
