@@ -4,7 +4,7 @@ import { loadConfigFile } from '../config/load';
 import { buildPlan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, planSummary } from './dryRun';
-import { formatProblemLine, locateProblems } from './problems';
+import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { runOrchestration } from './run';
 import { version } from '../../package.json';
@@ -49,14 +49,14 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   if (hasErrors(loaded.problems) || !loaded.config) {
     if (args.json) io.out(JSON.stringify({ ok: false, problems: located }, null, 2) + '\n');
     else {
-      for (const p of located) io.err(formatProblemLine(p) + '\n');
+      for (const line of formatProblemLines(located)) io.err(line + '\n');
       const n = located.filter((p) => p.severity === 'error').length;
       io.err(`\n${n} error${n === 1 ? '' : 's'} in ${located[0]?.file ?? args.config}; nothing was created.\n`);
     }
     return EXIT.ERROR;
   }
   const config = loaded.config;
-  if (!args.json) for (const p of located) io.err(formatProblemLine(p) + '\n');
+  if (!args.json) for (const line of formatProblemLines(located)) io.err(line + '\n');
   let scriptText: string;
   try {
     scriptText = fs.readFileSync(config.execution.worker_script, 'utf8');

@@ -28,7 +28,23 @@ export function locateProblems(file: string, text: string, problems: readonly Pr
   });
 }
 
-/** `file:line:col  error|warning  message  (key.path)` */
+/** `file:line:col  error|warning  message  (key.path)`, control characters shown as escapes, never raw. */
 export function formatProblemLine(p: LocatedProblem): string {
-  return `${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  (${p.path})`;
+  return printable(`${p.file}:${p.line}:${p.col}  ${p.severity}  ${p.message}  (${p.path})`);
+}
+
+/** At most this many problems are printed; the rest are counted (a binary file gives thousands). */
+export const MAX_PRINTED_PROBLEMS = 50;
+
+export function formatProblemLines(problems: readonly LocatedProblem[]): string[] {
+  const lines = problems.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblemLine);
+  if (problems.length > MAX_PRINTED_PROBLEMS) lines.push(`... and ${problems.length - MAX_PRINTED_PROBLEMS} more problems`);
+  return lines;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

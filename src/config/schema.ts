@@ -19,6 +19,10 @@ export interface SchemaNode {
   maximum?: number;
   exclusiveMinimum?: number;
   pattern?: string;
+  /** The message when `pattern` fails: `{path}`, `{value}` and `{key}` are filled in. */
+  patternMessage?: string;
+  maxLength?: number;
+  propertyNames?: SchemaNode;
   minLength?: number;
 }
 
@@ -28,7 +32,7 @@ let compiled: ValidateFunction | undefined;
 export function schemaValidator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
-    ajv.addVocabulary(['markdownDescription', 'enumDescriptions']);
+    ajv.addVocabulary(['markdownDescription', 'enumDescriptions', 'patternMessage']);
     compiled = ajv.compile(schemaJson);
   }
   return compiled;

@@ -208,13 +208,19 @@ function schemaErrorProblem(ctx: Context, data: unknown, err: SchemaError): void
     case 'minLength':
       ctx.add('error', 'empty', p, 'value', `\`${formatPath(p)}\` must not be empty`);
       return;
+    case 'maxLength':
+      ctx.add('error', 'out-of-range', p, 'value', `\`${formatPath(p)}\` must be at most ${String(params.limit)} characters, got ${String(value).length}`);
+      return;
     case 'pattern': {
-      if (params.pattern === '^[A-Za-z_][A-Za-z0-9_]*$' || err.propertyName !== undefined) {
-        const name = err.propertyName ?? String(params.propertyName ?? key);
-        ctx.add('error', 'invalid-format', [...p, name], 'key', `environment variable name \`${name}\` must be letters, digits and _ and not start with a digit`);
+      if (err.propertyName !== undefined) {
+        // A key of a map (env names): underline the key, message from the map's propertyNames.
+        const name = err.propertyName;
+        ctx.add('error', 'invalid-format', [...p, name], 'key', fillMessage(schemaAt(p)?.propertyNames?.patternMessage, p, name, name));
         return;
       }
-      ctx.add('error', params.pattern === '\\S' ? 'empty' : 'invalid-format', p, 'value', patternMessage(p, key, String(params.pattern), value));
+      if (value === '' && schemaAt(p)?.minLength) return; // minLength says it once
+      const node = schemaAt(p);
+      ctx.add('error', params.pattern === '\\S' ? 'empty' : 'invalid-format', p, 'value', fillMessage(node?.patternMessage, p, key, value));
       return;
     }
     default:
@@ -234,12 +240,10 @@ function boundsOf(s: { minimum?: number; maximum?: number; exclusiveMinimum?: nu
   return [s?.minimum ?? s?.exclusiveMinimum, s?.maximum];
 }
 
-function patternMessage(p: KeyPath, key: string, pattern: string, value: unknown): string {
-  const where = `\`${formatPath(p)}\``;
-  if (pattern === '\\S') return `${where} must not be blank`;
-  if (key === 'replay_start') return `${where} must be a time of day HH:MM:SS (00:00:00 to 23:59:59), got ${show(value)}`;
-  if (key === 'start' || key === 'end') return `${where} must be a date YYYY-MM-DD, got ${show(value)}`;
-  return `${where} may contain only letters, digits and _, got ${show(value)}`;
+/** A pattern's message as the schema words it. */
+function fillMessage(template: string | undefined, p: KeyPath, key: string, value: unknown): string {
+  const t = template ?? '{path} does not have the expected form, got {value}';
+  return t.replace(/\{path\}/g, `\`${formatPath(p)}\``).replace(/\{key\}/g, key).replace(/\{value\}/g, show(value));
 }
 
 // ---------------------------------------------------------------- rules a schema cannot say
@@ -251,6 +255,7 @@ function semanticProblems(ctx: Context, raw: Record<string, unknown>, backend: B
   const isFile = options.isFile ?? defaultIsFile;
 
   variableProblems(ctx, env, purpose, backend);
+  expandedNameProblems(ctx, raw, env);
   const dateCount = dateProblems(ctx, raw);
 
   const exec = isObject(raw.execution) ? raw.execution : {};
@@ -354,6 +359,18 @@ function dateProblems(ctx: Context, raw: Record<string, unknown>): number {
   const n = countDates(dates.start as string, dates.end as string, weekdaysOnly);
   if (n === 0) ctx.add('error', 'date', ['dates'], 'key', `no dates to run: ${dates.start} to ${dates.end} holds only weekend days and \`weekdays_only\` is true`);
   return n;
+}
+
+/** `name` may come through `${VAR}`: what it expands to must meet the same rule as a literal name. */
+function expandedNameProblems(ctx: Context, raw: Record<string, unknown>, env: Env): void {
+  if (typeof raw.name !== 'string' || !findRefs(raw.name).refs.length || hasUnset(raw.name, env)) return;
+  const node = schemaAt(['name']);
+  const value = expand(raw.name, env);
+  if (node?.pattern && !new RegExp(node.pattern, 'u').test(value)) {
+    ctx.add('error', 'invalid-format', ['name'], 'value', fillMessage(node.patternMessage, ['name'], 'name', value));
+  } else if (node?.maxLength && value.length > node.maxLength) {
+    ctx.add('error', 'out-of-range', ['name'], 'value', `\`name\` must be at most ${node.maxLength} characters, got ${value.length}`);
+  }
 }
 
 // ---------------------------------------------------------------- typed config
