@@ -35,6 +35,8 @@ export interface ConfigAnalysis {
 }
 
 export const LARGE_PLAN_CELLS = 20_000;
+/** A hard limit, checked before anything is allocated: a plan above it is refused. */
+export const MAX_PLAN_CELLS = 1_000_000;
 
 /** Parses and validates config text. Never throws: every failure is a problem with a range inside the text. */
 export function analyzeConfig(text: string, options: AnalyzeOptions): ConfigAnalysis {
@@ -301,7 +303,9 @@ function semanticProblems(ctx: Context, raw: Record<string, unknown>, backend: B
   if (dateCount > 0 && Number.isInteger(partitions) && (partitions as number) > 0) {
     const cells = dateCount * (partitions as number);
     const limit = options.largePlanCells ?? LARGE_PLAN_CELLS;
-    if (cells > limit) {
+    if (cells > MAX_PLAN_CELLS) {
+      ctx.add('error', 'large-plan', ['dates'], 'key', `this plan has ${cells.toLocaleString('en-US')} queries (${dateCount} dates × ${partitions} partitions), more than the limit of ${MAX_PLAN_CELLS.toLocaleString('en-US')} per run; split the date range into several configs`);
+    } else if (cells > limit) {
       ctx.add('warning', 'large-plan', ['dates'], 'key', `this plan creates ${cells.toLocaleString('en-US')} queries (${dateCount} dates × ${partitions} partitions); try a short date range first`);
     }
   }
@@ -316,14 +320,24 @@ function variableProblems(ctx: Context, env: Env, purpose: 'run' | 'edit', backe
   forEachStringScalar(ctx.parsed, (p, value, start, end) => {
     if (purpose === 'run' && backend === 'local' && p[0] === 'deephaven') return; // not used by local runs
     const { refs, malformed } = findRefs(value);
-    if (refs.length === 0 && malformed.length === 0) return;
+    if (refs.length === 0 && malformed.length === 0) {
+      if (value.includes('\u0000')) ctx.addAt('error', 'invalid-format', p, start, end, `\`${formatPath(p)}\` holds a NUL character, which no process or server accepts`);
+      return;
+    }
     const source = ctx.parsed.text.slice(start, end);
     for (const ref of malformed) {
       const [s, e] = subRange(source, value.substr(ref.index, ref.length), start, end);
       ctx.addAt('error', 'invalid-format', p, s, e, `\`${value.substr(ref.index, ref.length)}\` is not a valid variable reference: use \${NAME} with letters, digits and _`);
     }
+    if (value.includes('\u0000')) ctx.addAt('error', 'invalid-format', p, start, end, `\`${formatPath(p)}\` holds a NUL character, which no process or server accepts`);
     for (const ref of refs) {
       const value = env[ref.name];
+      if (value !== undefined && /[\u0000\r\n]/.test(value)) {
+        const [s, e] = subRange(source, `\${${ref.name}}`, start, end);
+        const what = value.includes('\u0000') ? 'a NUL character' : 'a line break';
+        ctx.addAt(purpose === 'run' ? 'error' : 'warning', 'invalid-format', p, s, e, `environment variable ${ref.name} holds ${what}; \`${formatPath(p)}\` must be one line of text`);
+        continue;
+      }
       // An empty credential is as good as none.
       if (value !== undefined && !(value === '' && p[0] === 'deephaven')) continue;
       const [s, e] = subRange(source, `\${${ref.name}}`, start, end);

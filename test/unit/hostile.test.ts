@@ -88,4 +88,46 @@ describe('hostile configs', () => {
       assert.match(r.stderr, /config path is a folder, not a file/);
     });
   });
+
+  describe('values that would reach a process or the server broken', () => {
+    it('a NUL in an env value is an error at the value, in dry runs too', async () => {
+      const text = edit(BATCH_CONFIG, 'env: {}', 'env:\n  X: "a\\0b"');
+      const errs = errors(text);
+      assert.equal(errs.length, 1, JSON.stringify(errs));
+      assert.equal(underlined(text, errs[0]), '"a\\0b"');
+      assert.equal(errs[0].message, '`env.X` holds a NUL character, which no process or server accepts');
+    });
+
+    it('a line break or NUL arriving through ${VAR} is an error at the ${VAR}', async () => {
+      const text = edit(BATCH_CONFIG, 'env: {}', 'env:\n  X: "pre-${MULTI}"');
+      for (const [value, what] of [['a\nb', 'a line break'], ['a\u0000b', 'a NUL character']]) {
+        const errs = errors(text, { MULTI: value });
+        assert.equal(errs.length, 1, JSON.stringify(errs));
+        assert.equal(underlined(text, errs[0]), '${MULTI}');
+        assert.equal(errs[0].message, `environment variable MULTI holds ${what}; \`env.X\` must be one line of text`);
+      }
+      const dir = tempProject({ 'worker.py': '', 'config.yaml': text.replace('password: "${DH_PASSWORD}"', 'password: "x"') });
+      const r = await runCli(['--config', path.join(dir, 'config.yaml'), '--dry-run'], { env: { MULTI: 'a\nb' } });
+      assert.equal(r.code, 4, r.stdout + r.stderr);
+      assert.match(r.stderr, /config\.yaml:\d+:\d+  error  environment variable MULTI holds a line break/);
+      assert.doesNotMatch(r.stderr, /unexpected error|    at /);
+    });
+
+    it('a plan above 1,000,000 cells is refused before it is built', async () => {
+      const text = edit(edit(edit(BATCH_CONFIG, 'num_partitions: 2', 'num_partitions: 1000'), 'start: "2024-01-01"', 'start: "1970-01-01"'), 'end: "2024-01-31"', 'end: "9999-12-31"');
+      const errs = errors(text);
+      assert.equal(errs.length, 1, JSON.stringify(errs));
+      assert.match(errs[0].message, /^this plan has 2,094,927,000 queries \(2094927 dates × 1000 partitions\), more than the limit of 1,000,000 per run/);
+      const dir = tempProject({ 'worker.py': '', 'config.yaml': text });
+      const r = await runCli(['--config', path.join(dir, 'config.yaml'), '--dry-run'], { env: { DH_PASSWORD: 'x' } });
+      assert.equal(r.code, 4);
+    });
+
+    it('year 0001 is a calendar date', () => {
+      const text = edit(edit(BATCH_CONFIG, 'start: "2024-01-01"', 'start: "0001-01-01"'), 'end: "2024-01-31"', 'end: "0001-01-05"');
+      const r = analyze(text, { env: { DH_PASSWORD: 'x' } });
+      assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), []);
+      assert.equal(r.config?.dates.start, '0001-01-01');
+    });
+  });
 });
