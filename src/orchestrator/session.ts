@@ -3,7 +3,7 @@ import type { Controller } from '../controllers/controller';
 import { openController } from '../controllers/open';
 import type { Cell, Plan } from '../plan/plan';
 import { acquireRunLock, type RunLock } from '../record/lock';
-import { latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
+import { DamagedRecordError, latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
 import { EXIT } from './exitCodes';
 import type { RunSummary } from './events';
@@ -13,14 +13,32 @@ export type LogFn = (level: 'debug' | 'info' | 'warning' | 'error', message: str
 
 /** What a run will be, decided from the plan and the config's earlier runs. */
 export type Preparation =
-  | { kind: 'ready'; runId: string; runDir: string; cells?: readonly Cell[]; prior?: Map<number, PriorCell>; header?: RecordLine; note?: string }
+  | { kind: 'ready'; runId: string; runDir: string; cells?: readonly Cell[]; prior?: Map<number, PriorCell>; header?: RecordLine; note?: string; warnings?: string[] }
   | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string; /** Another run of this config holds the lock. */ busy?: boolean };
 
 export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Preparation {
   const root = runsRoot(plan.config.file, plan.name, runDirOption);
   const runId = newRunId();
   if (mode === 'new') return { kind: 'ready', runId, runDir: path.join(root, runId) };
-  const last = latestRun(root);
+  let last;
+  try {
+    last = latestRun(root);
+  } catch (e) {
+    if (!(e instanceof DamagedRecordError)) throw e;
+    return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `${e.message}; nothing was started` };
+  }
+  const warnings = last ? [...last.warnings] : [];
+  if (last) {
+    // Lines naming cells the plan does not have cannot come from this plan's runs.
+    for (const i of [...last.cells.keys()]) {
+      if (i >= plan.cells.length) {
+        warnings.push(`the record of run ${last.header.runId} names cell ${i}, but the plan has ${plan.cells.length} cells; ignored`);
+        last.cells.delete(i);
+      }
+    }
+    const bad = last.header.cellIndexes?.find((i) => i >= plan.cells.length);
+    if (bad !== undefined) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the run record of ${last.header.runId} lists cell ${bad}, which the plan does not have; it cannot be ${mode === 'resume' ? 'resumed' : 'rerun'}` };
+  }
   const verb = mode === 'resume' ? 'resume' : 'rerun';
   if (!last) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `no earlier run of ${plan.name} under ${root}; nothing to ${verb}` };
   if (last.header.planHash !== plan.hash) {
@@ -32,7 +50,7 @@ export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Pr
       return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `run ${last.header.runId} already finished: every cell ran (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again` };
     }
     const cells = last.header.cellIndexes?.map((i) => plan.cells[i]);
-    return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: last.cells };
+    return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: last.cells, warnings };
   }
   const failed = [...last.cells.entries()].filter(([, c]) => c.outcome === 'failed').map(([i]) => i).sort((a, b) => a - b);
   if (failed.length === 0) return { kind: 'stop', exitCode: EXIT.SUCCESS, level: 'info', message: `run ${last.header.runId} has no failed cells; nothing to rerun` };
@@ -43,6 +61,7 @@ export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Pr
     cells: failed.map((i) => plan.cells[i]),
     header: recordHeader(plan, runId, { cellIndexes: failed, rerunOf: last.header.runId }),
     note: `rerunning ${failed.length} failed cell${failed.length === 1 ? '' : 's'} of run ${last.header.runId}`,
+    warnings,
   };
 }
 
@@ -87,6 +106,7 @@ export class RunSession {
     };
     const prep = prepareRun(plan, options.mode, options.runDir);
     if (prep.kind === 'stop') return stop(prep);
+    for (const w of prep.warnings ?? []) options.log('warning', w);
     if (prep.note) options.log('info', prep.note);
     let controller: Controller;
     try {

@@ -113,36 +113,98 @@ export interface RecordedRun {
   dir: string;
   header: Extract<RecordLine, { t: 'run' }>;
   ended?: Extract<RecordLine, { t: 'end' }>;
-  cells: Map<number, PriorCell & { deleted?: boolean }>;
+  cells: Map<number, PriorCell>;
+  /** Lines that were skipped, each naming its line number and why. */
+  warnings: string[];
 }
 
-/** Reads a record; a torn last line (a crash mid-write) is skipped. Undefined when there is no usable header. */
+/** The newest run's record exists but cannot be trusted: refused rather than silently replaced by an older run. */
+export class DamagedRecordError extends Error {}
+
+const OUTCOMES = new Set(['succeeded', 'failed', 'cancelled', 'not-started']);
+const isIndex = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/** Why a record line cannot be used, or undefined when it can. */
+function lineProblem(line: unknown): string | undefined {
+  if (typeof line !== 'object' || line === null || Array.isArray(line)) return 'not a JSON object';
+  const l = line as Record<string, unknown>;
+  switch (l.t) {
+    case 'run':
+      if (typeof l.runId !== 'string' || typeof l.planHash !== 'string' || !isIndex(l.cells)) return 'a run header without runId, planHash or cells';
+      if (l.cellIndexes !== undefined && !(Array.isArray(l.cellIndexes) && l.cellIndexes.every(isIndex))) return 'a run header with bad cellIndexes';
+      return undefined;
+    case 'resume':
+    case 'end':
+      return undefined;
+    case 'creating':
+    case 'created':
+    case 'create-failed':
+    case 'requeued':
+    case 'finished':
+    case 'deleted':
+      if (!isIndex(l.i)) return `cell index ${JSON.stringify(l.i)} is not a whole number ≥ 0`;
+      if (l.t !== 'deleted' && !isIndex(l.a)) return `attempt ${JSON.stringify(l.a)} is not a whole number ≥ 0`;
+      if ((l.t === 'created' || l.t === 'deleted') && typeof l.s !== 'string') return 'no serial';
+      if (l.t === 'finished' && !OUTCOMES.has(l.o as string)) return `unknown outcome ${JSON.stringify(l.o)}`;
+      return undefined;
+    default:
+      return `unknown line type ${JSON.stringify(l.t)}`;
+  }
+}
+
+/**
+ * Reads a record. A torn last line (a crash mid-write) is skipped silently; any other line that is not a valid
+ * record line is skipped with a warning naming its line number. Undefined when there is no record file; throws
+ * DamagedRecordError when there is one but it has no valid run header or cannot be read.
+ */
 export function readRecord(dir: string): RecordedRun | undefined {
+  const file = path.join(dir, RECORD_FILE);
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, RECORD_FILE), 'utf8');
-  } catch {
-    return undefined;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DamagedRecordError(`cannot read the run record ${file}: ${(e as Error).message}`);
   }
   const lines = text.split('\n');
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
   let header: RecordedRun['header'] | undefined;
   let ended: RecordedRun['ended'];
-  const cells = new Map<number, PriorCell & { deleted?: boolean }>();
+  const warnings: string[] = [];
+  const cells = new Map<number, PriorCell>();
   const cellOf = (i: number) => {
     let c = cells.get(i);
     if (!c) cells.set(i, (c = { attempts: 0 }));
     return c;
   };
-  for (const raw of lines) {
-    if (!raw.trim()) continue;
-    let line: RecordLine;
+  lines.forEach((raw, n) => {
+    if (!raw.trim()) return;
+    let parsed: unknown;
     try {
-      line = JSON.parse(raw) as RecordLine;
+      parsed = JSON.parse(raw);
     } catch {
-      continue; // torn by a crash
+      if (n < lines.length - 1) warnings.push(`${file}:${n + 1}: not JSON; line skipped`);
+      return; // the last line: torn by a crash
+    }
+    const why = lineProblem(parsed);
+    if (why) {
+      warnings.push(`${file}:${n + 1}: ${why}; line skipped`);
+      return;
+    }
+    const line = parsed as RecordLine;
+    if (line.t !== 'run' && !header) {
+      warnings.push(`${file}:${n + 1}: before the run header; line skipped`);
+      return;
+    }
+    if ('i' in line && header?.cellIndexes && !header.cellIndexes.includes(line.i)) {
+      warnings.push(`${file}:${n + 1}: cell ${line.i} is not one of this run's cells; line skipped`);
+      return;
     }
     switch (line.t) {
-      case 'run': header = line; break;
+      case 'run':
+        if (header) warnings.push(`${file}:${n + 1}: a second run header; line skipped`);
+        else header = line;
+        break;
       case 'resume': ended = undefined; break;
       case 'creating': cellOf(line.i).attempts = Math.max(cellOf(line.i).attempts, line.a); break;
       case 'created': { const c = cellOf(line.i); c.serial = line.s; c.attempts = Math.max(c.attempts, line.a); break; }
@@ -153,7 +215,7 @@ export function readRecord(dir: string): RecordedRun | undefined {
         if (line.o === 'succeeded' || line.o === 'failed') {
           c.outcome = line.o;
           c.kind = line.k;
-          c.detail = line.d;
+          c.detail = typeof line.d === 'string' ? line.d : undefined;
           if (line.s) c.serial = line.s;
         } else {
           c.outcome = undefined;
@@ -164,21 +226,33 @@ export function readRecord(dir: string): RecordedRun | undefined {
       case 'deleted': cellOf(line.i).deleted = true; break;
       case 'end': ended = line; break;
     }
-  }
-  return header ? { dir, header, ended, cells } : undefined;
+  });
+  if (!header) throw new DamagedRecordError(`the run record ${file} has no valid run header (its first line is damaged)`);
+  return { dir, header, ended, cells, warnings };
 }
 
-/** Runs of a config, newest first (run ids sort by time). */
+/** Runs of a config, newest first (run ids sort by time). Every entry but the lock files counts. */
 export function listRuns(root: string): string[] {
   try {
-    return fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(root, d.name)).sort().reverse();
+    return fs.readdirSync(root, { withFileTypes: true }).filter((d) => !d.name.startsWith('run.lock')).map((d) => path.join(root, d.name)).sort().reverse();
   } catch {
     return [];
   }
 }
 
+/**
+ * The newest run that has a record. A newest run whose record is damaged (or that is not a folder) throws
+ * DamagedRecordError: silently taking an older run would resume or rerun the wrong one.
+ */
 export function latestRun(root: string): RecordedRun | undefined {
   for (const dir of listRuns(root)) {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(dir).isDirectory();
+    } catch {
+      /* vanished */
+    }
+    if (!isDir) throw new DamagedRecordError(`${dir} should be a run folder but is not a folder; move it away to use the runs before it`);
     const r = readRecord(dir);
     if (r) return r;
   }

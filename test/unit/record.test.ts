@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { latestRun, newRunId, readRecord, RecordWriter } from '../../src/record/record';
+import { latestRun, newRunId, readRecord, RecordWriter, runsRoot } from '../../src/record/record';
+import { localConfig, runCli, TEST_WORKER } from '../helpers/cli';
+import { tempProject } from '../helpers/configs';
 
 describe('run records', () => {
   it('run ids sort in the order they were made, within one second and one millisecond too', () => {
@@ -35,5 +37,56 @@ describe('run records', () => {
     const rec = readRecord(dir);
     assert.equal(rec?.cells.get(0)?.outcome, 'failed');
     assert.equal(rec?.cells.get(1), undefined);
+  });
+
+  describe('damaged records never crash or mislead', () => {
+    function runWithFailure(): { dir: string; config: string; record: string } {
+      const dir = tempProject({ 'worker.py': TEST_WORKER, 'config.yaml': localConfig({ partitions: 2, end: '2024-01-02' }) });
+      return { dir, config: path.join(dir, 'config.yaml'), record: '' };
+    }
+    async function firstRun(p: { config: string }): Promise<string> {
+      const r = await runCli(['--config', p.config], { env: { FAIL_CELLS: '2024-01-01/1' } });
+      assert.equal(r.code, 2, r.stderr);
+      const root = runsRoot(p.config, 'clitest');
+      return path.join(root, fs.readdirSync(root).filter((f) => !f.startsWith('run.lock')).sort().reverse()[0], 'record.jsonl');
+    }
+
+    it('a null line, an out-of-range cell and a string cell index are skipped with warnings naming their lines', async () => {
+      const p = runWithFailure();
+      const record = await firstRun(p);
+      const n = fs.readFileSync(record, 'utf8').trimEnd().split('\n').length;
+      fs.appendFileSync(record, 'null\n{"t":"finished","i":99999,"a":1,"o":"failed","at":1}\n{"t":"creating","i":"0","a":1,"at":1}\n');
+      const r = await runCli(['--config', p.config, '--rerun-failed']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`record\\.jsonl:${n + 1}: not a JSON object; line skipped`));
+      assert.match(r.stderr, /the plan has 4 cells; ignored/);
+      assert.match(r.stderr, new RegExp(`record\\.jsonl:${n + 3}: cell index "0" is not a whole number ≥ 0; line skipped`));
+      assert.match(r.stderr, /rerunning 1 failed cell of run/);
+      assert.match(r.stderr, /succeeded\s+1/);
+      assert.doesNotMatch(r.stderr, /TypeError|unexpected error/);
+    });
+
+    it('a garbled header of the newest run: --rerun-failed and --resume refuse it rather than take an older run', async () => {
+      const p = runWithFailure();
+      await firstRun(p);
+      const newest = await firstRun(p);
+      const lines = fs.readFileSync(newest, 'utf8').split('\n');
+      lines[0] = lines[0].slice(0, 20) + '#garbled';
+      fs.writeFileSync(newest, lines.join('\n'));
+      for (const flag of ['--rerun-failed', '--resume']) {
+        const r = await runCli(['--config', p.config, flag]);
+        assert.equal(r.code, 4, r.stderr);
+        assert.match(r.stderr, /has no valid run header \(its first line is damaged\); nothing was started/);
+      }
+    });
+
+    it('a newest "run" that is a file, not a folder, is refused the same way', async () => {
+      const p = runWithFailure();
+      await firstRun(p);
+      fs.writeFileSync(path.join(runsRoot(p.config, 'clitest'), '99999999-999999-999-zzzz'), 'x');
+      const r = await runCli(['--config', p.config, '--rerun-failed']);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /should be a run folder but is not a folder/);
+    });
   });
 });
