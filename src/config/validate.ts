@@ -7,7 +7,7 @@ import { formatPath, hasErrors, type KeyPath, type Problem, type ProblemCode, ty
 import { schemaAt, schemaDefault, schemaValidator, type SchemaError } from './schema';
 import { AUTO_ENV_VARS, isSecretName, type BackendName, type Config } from './types';
 import { expand, findRefs, type Env } from './variables';
-import { forEachStringScalar, locate, parseYaml, type ParsedYaml } from './yamlDocument';
+import { expandedSize, forEachStringScalar, locate, parseYaml, type ParsedYaml } from './yamlDocument';
 
 export interface AnalyzeOptions {
   /** Absolute path of the config file (relative paths inside resolve against its folder). */
@@ -35,6 +35,8 @@ export interface ConfigAnalysis {
 }
 
 export const LARGE_PLAN_CELLS = 20_000;
+/** What a config's aliases may expand to: far above any honest config, far below what hurts. */
+export const MAX_EXPANDED_VALUES = 1_000_000;
 /** A hard limit, checked before anything is allocated: a plan above it is refused. */
 export const MAX_PLAN_CELLS = 1_000_000;
 
@@ -43,16 +45,22 @@ export function analyzeConfig(text: string, options: AnalyzeOptions): ConfigAnal
   const parsed = parseYaml(text);
   let data: unknown = null;
   const problems: Problem[] = [...parsed.syntax];
-  try {
-    data = parsed.doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    problems.push({ severity: 'error', code: 'syntax', message: `YAML: ${(e as Error).message}`, path: [], start: 0, end: Math.min(1, text.length) });
+  const bomb = expandedSize(parsed.doc, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES;
+  if (bomb) {
+    problems.push({ severity: 'error', code: 'syntax', message: `YAML aliases expand this file to more than ${MAX_EXPANDED_VALUES.toLocaleString('en-US')} values (an alias that names itself, or aliases nested into a "billion laughs"); no config needs that`, path: [], start: 0, end: Math.min(1, text.length) });
+  } else {
+    try {
+      // Aliases are bounded by their expanded size above, not by how often one is used.
+      data = parsed.doc.toJS({ maxAliasCount: -1 });
+    } catch (e) {
+      problems.push({ severity: 'error', code: 'syntax', message: `YAML: ${(e as Error).message}`, path: [], start: 0, end: Math.min(1, text.length) });
+    }
   }
   const raw = isObject(data) ? data : {};
   const backend: BackendName = options.backend ?? (raw.backend === 'local' || raw.backend === 'dhe' ? raw.backend : raw.deephaven !== undefined ? 'dhe' : 'local');
   const ctx = new Context(parsed, problems);
   let schemaOk = false;
-  if (!hasErrors(parsed.syntax) || isMap(parsed.doc.contents)) {
+  if (!bomb && (!hasErrors(parsed.syntax) || isMap(parsed.doc.contents))) {
     schemaOk = schemaProblems(ctx, data);
     semanticProblems(ctx, raw, backend, options);
   }

@@ -1,11 +1,14 @@
-import { Document, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
-import type { KeyPath, Problem } from './problem';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
+import { formatPath, type KeyPath, type Problem } from './problem';
+import { LineIndex } from '../util/lineIndex';
 
 export type ParsedYaml = { doc: Document.Parsed; text: string; syntax: Problem[] };
 
 /** Parses YAML text keeping offsets. Duplicate keys, tabs and bad indentation become problems; never throws. */
 export function parseYaml(text: string): ParsedYaml {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'silent' });
+  // The library's own duplicate-key check compares each key with every earlier one of its map (quadratic: 20,000
+  // env keys took seconds); keyProblems below does it in one pass with a set per map.
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: true, logLevel: 'silent' });
   const syntax: Problem[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
     const [start, end] = clampRange(text, e.pos?.[0] ?? 0, e.pos?.[1] ?? 0);
@@ -18,32 +21,45 @@ export function parseYaml(text: string): ParsedYaml {
       end: Math.max(end, Math.min(text.length, start + 1)),
     });
   }
-  collectionKeys(doc.contents, text, syntax);
+  let lines: LineIndex | undefined;
+  keyProblems(doc.contents, text, [], syntax, () => (lines ??= new LineIndex(text)));
   return { doc, text, syntax };
 }
 
-/** `{a: 1}: x` or `? [a]` keys parse, but no config key can be a collection. */
-function collectionKeys(node: unknown, text: string, out: Problem[]): void {
+/**
+ * Keys that no config can have, in one pass over the document: a key that appears twice in one mapping (reported at
+ * the second, naming the first's line) and a collection as a key (`{a: 1}: x` or `? [a]` parse, but mean nothing
+ * here).
+ */
+function keyProblems(node: unknown, text: string, path: KeyPath, out: Problem[], lines: () => LineIndex): void {
   if (isMap(node)) {
+    const seen = new Map<string, number>();
     for (const item of node.items) {
       if (!isPair(item)) continue;
-      if (item.key && !isScalar(item.key)) {
-        const r = (item.key as Node).range;
-        const [start, end] = clampRange(text, r?.[0] ?? 0, r?.[1] ?? 0);
-        out.push({ severity: 'error', code: 'syntax', message: 'a key must be plain text, not a list or mapping', path: [], start, end });
+      const keyNode = item.key as Node | null;
+      const r = keyNode?.range;
+      const [start, end] = clampRange(text, r?.[0] ?? 0, r?.[1] ?? 0);
+      if (keyNode && !isScalar(keyNode)) {
+        out.push({ severity: 'error', code: 'syntax', message: 'a key must be plain text, not a list or mapping', path, start, end });
+        keyProblems(item.value, text, path, out, lines);
+        continue;
       }
-      collectionKeys(item.value, text, out);
+      const key = isScalar(keyNode) ? String(keyNode.value) : '';
+      const first = seen.get(key);
+      if (first !== undefined) {
+        const name = formatPath([...path, key]);
+        out.push({ severity: 'error', code: 'syntax', message: `\`${name}\` appears twice (first at line ${lines().position(first).line}); each key may appear once`, path: [...path, key], start, end: Math.max(end, start + 1) });
+      } else seen.set(key, start);
+      keyProblems(item.value, text, [...path, key], out, lines);
     }
   } else if (isSeq(node)) {
-    for (const item of node.items) collectionKeys(item, text, out);
+    node.items.forEach((item, i) => keyProblems(item, text, [...path, i], out, lines));
   }
 }
 
 function syntaxMessage(code: string, message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '').trim();
   switch (code) {
-    case 'DUPLICATE_KEY':
-      return 'duplicate key: each key may appear once in a mapping';
     case 'TAB_AS_INDENT':
       return 'tab used for indentation: YAML indents with spaces';
     case 'BAD_INDENT':
@@ -53,6 +69,33 @@ function syntaxMessage(code: string, message: string): string {
     default:
       return `YAML: ${first}`;
   }
+}
+
+/**
+ * How many values the document holds once every alias is replaced by what it names, stopping as soon as that passes
+ * `limit`: honest reuse of an anchor (a few hundred times) stays small, an alias bomb (aliases of aliases of lists)
+ * grows exponentially and is caught before anything is expanded. An alias inside its own anchor counts as infinite.
+ */
+export function expandedSize(doc: Document.Parsed, limit: number): number {
+  const memo = new Map<unknown, number>();
+  const active = new Set<unknown>();
+  const size = (node: unknown): number => {
+    if (isAlias(node)) return size(node.resolve(doc));
+    if (!isMap(node) && !isSeq(node)) return 1;
+    const known = memo.get(node);
+    if (known !== undefined) return known;
+    if (active.has(node)) return Infinity;
+    active.add(node);
+    let total = 1;
+    for (const item of node.items as unknown[]) {
+      total += isPair(item) ? size(item.key) + size(item.value) : size(item);
+      if (total > limit) break;
+    }
+    active.delete(node);
+    memo.set(node, total);
+    return total;
+  };
+  return size(doc.contents);
 }
 
 export function clampRange(text: string, start: number, end: number): [number, number] {

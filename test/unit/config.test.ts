@@ -299,12 +299,29 @@ describe('config validation', () => {
   });
 
   describe('YAML itself', () => {
-    it('reports duplicate keys at the duplicate', () => {
+    it('reports duplicate keys at the duplicate, naming the key and the first line', () => {
       const text = edit(BATCH_CONFIG, '  num_partitions: 2\n', '  num_partitions: 2\n  num_partitions: 3\n');
       const r = analyze(text);
-      const dup = r.problems.find((p) => /duplicate key/.test(p.message));
-      assert.ok(dup);
-      assert.equal(lineCol(text, dup.start), lineCol(text, text.indexOf('num_partitions: 3')));
+      const dups = r.problems.filter((p) => /appears twice/.test(p.message));
+      assert.equal(dups.length, 1);
+      const firstLine = text.split('\n').findIndex((l) => l.includes('num_partitions: 2')) + 1;
+      assert.equal(dups[0].message, `\`execution.num_partitions\` appears twice (first at line ${firstLine}); each key may appear once`);
+      assert.deepEqual(dups[0].path, ['execution', 'num_partitions']);
+      assert.equal(underlined(text, dups[0]), 'num_partitions');
+      assert.equal(lineCol(text, dups[0].start), lineCol(text, text.indexOf('num_partitions: 3')));
+    });
+    it('an anchor reused 200 times is honest reuse; an alias bomb is refused by its expanded size', () => {
+      const many = Array.from({ length: 200 }, (_, i) => `  K${i}: *v`).join('\n');
+      const reuse = edit(BATCH_CONFIG, 'env: {}', `x-common: &v "shared"\nenv:\n${many}`).replace('x-common: &v "shared"\n', '');
+      const withAnchor = edit(reuse, 'env:\n', 'env:\n  BASE: &v "shared"\n');
+      const ok = analyze(withAnchor);
+      assert.deepEqual(ok.problems.filter((p) => p.severity === 'error'), []);
+      assert.equal(ok.config?.env.K199, 'shared');
+      const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+      for (const c of 'bcdefghi') bomb.push(`${c}: &${c} [${Array(10).fill('*' + String.fromCharCode(c.charCodeAt(0) - 1)).join(',')}]`);
+      const r = analyze(bomb.join('\n') + '\n');
+      assert.equal(r.problems.length, 1, JSON.stringify(r.problems.map((p) => p.message)));
+      assert.match(r.problems[0].message, /^YAML aliases expand this file to more than 1,000,000 values/);
     });
     it('reports tab indentation', () => {
       const text = edit(BATCH_CONFIG, '  num_partitions: 2', '\tnum_partitions: 2');
