@@ -23,10 +23,12 @@ export const LOCK_FILE = 'run.lock';
  * cannot both take it.
  */
 export function acquireRunLock(root: string, runId?: string, isAlive: (pid: number) => boolean = pidAlive): LockResult {
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  // Folders made only for the lock are removed with it, so a run that never started leaves nothing behind.
+  const firstMade = fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  const made = firstMade ? madeChain(firstMade, root) : [];
   const file = path.join(root, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), ...(runId ? { runId } : {}) };
-  if (createExclusive(file, me)) return { ok: true, lock: new RunLock(file, me) };
+  if (createExclusive(file, me)) return { ok: true, lock: new RunLock(file, me, undefined, made) };
   const holder = readHolder(file);
   if (!holder) {
     // Just created by another process that has not written it yet, or damaged: never guess, refuse.
@@ -44,7 +46,7 @@ export function acquireRunLock(root: string, runId?: string, isAlive: (pid: numb
     /* already gone */
   }
   if (!createExclusive(file, me)) return { ok: false, holder: readHolder(file), message: `another run took ${file} first` };
-  return { ok: true, lock: new RunLock(file, me, marker), tookOverFrom: holder };
+  return { ok: true, lock: new RunLock(file, me, marker, made), tookOverFrom: holder };
 }
 
 export class RunLock {
@@ -55,6 +57,8 @@ export class RunLock {
     readonly file: string,
     readonly holder: LockHolder,
     private readonly marker?: string,
+    /** Folders this lock created, deepest last. */
+    private readonly made: string[] = [],
   ) {
     // A process that exits without release (a third Ctrl+C) still frees its lock.
     process.on('exit', this.onExit);
@@ -66,7 +70,25 @@ export class RunLock {
     process.off('exit', this.onExit);
     if (readHolder(this.file)?.pid === this.holder.pid && readHolder(this.file)?.startedAt === this.holder.startedAt) safeUnlink(this.file);
     if (this.marker) safeUnlink(this.marker);
+    for (const dir of [...this.made].reverse()) {
+      try {
+        fs.rmdirSync(dir); // only when empty: a run that started has its folder there
+      } catch {
+        break;
+      }
+    }
   }
+}
+
+/** The folders from `first` down to `last`, as mkdir -p made them. */
+function madeChain(first: string, last: string): string[] {
+  const out = [last];
+  let d = last;
+  while (d !== first && path.dirname(d) !== d) {
+    d = path.dirname(d);
+    out.unshift(d);
+  }
+  return out;
 }
 
 function createExclusive(file: string, holder: LockHolder): boolean {

@@ -90,6 +90,8 @@ export class Simulator {
   knobs: Knobs;
   createCount = 0;
   maxLiveSeen = 0;
+  /** Worker runs that finished their work, per query name: an independent ledger for "completed twice". */
+  readonly completions = new Map<string, number>();
   private serialSeq = 1000;
   private rng: () => number;
   private http?: http.Server;
@@ -397,6 +399,7 @@ export class Simulator {
       if (q.fate === 'fail') {
         this.set(q, 'Failed', `Traceback (most recent call last):\n  File "<string>", line 12, in <module>\nValueError: simulated worker failure in ${String(q.config.name)}`);
       } else {
+        this.completions.set(String(q.config.name), (this.completions.get(String(q.config.name)) ?? 0) + 1);
         this.set(q, q.config.type === 'RunAndDone' ? 'Completed' : 'Stopped'); // a replay worker stops itself
       }
     });

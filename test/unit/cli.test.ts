@@ -239,6 +239,22 @@ describe('pq-orchestrator CLI', function () {
       assert.match(r.stderr, /WARNING: took over the lock of an earlier run that no longer runs \(pid 4206649/);
     });
 
+    it('a worker that ended after the last record line was written is not run again by --resume', async () => {
+      // As if kill -9 struck between a worker's exit and its "finished" line: cut the record after the creations.
+      const p = project(localConfig({ partitions: 2, end: '2024-01-01' }));
+      const mark = path.join(p.dir, 'marks');
+      const first = await runCli(['--config', p.config], { env: { MARK_DIR: mark } });
+      assert.equal(first.code, 0, first.stderr);
+      const root = runsRoot(p.config, 'clitest');
+      const record = path.join(root, fs.readdirSync(root)[0], 'record.jsonl');
+      const kept = fs.readFileSync(record, 'utf8').split('\n').filter((l) => /"t":"(run|creating|created)"/.test(l));
+      fs.writeFileSync(record, kept.join('\n') + '\n');
+      const r = await runCli(['--config', p.config, '--resume'], { env: { MARK_DIR: mark } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /succeeded\s+2/);
+      assert.equal(workerPids(mark).length, 2, 'each worker ran once');
+    });
+
     it('--resume refuses a changed config, and a finished run', async () => {
       const p = project(localConfig());
       assert.equal((await runCli(['--config', p.config])).code, 0);

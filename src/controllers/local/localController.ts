@@ -107,20 +107,61 @@ export class LocalController implements Controller {
       });
       child.once('exit', (code, signal) => {
         q.child = undefined;
+        if (!spawned) {
+          if (child.pid) this.reaper.untrack(child.pid);
+          return;
+        }
+        // Written before anything else, synchronously: if the orchestrator dies now, a resumed run still learns that
+        // this worker ended and how, instead of running it again.
+        this.writeExitFile(q, this.finalStatus(q, code));
         if (child.pid) this.reaper.untrack(child.pid);
-        if (!spawned) return;
         void this.onExit(q, code, signal).finally(resolveExit);
       });
     });
   }
 
-  private async onExit(q: LocalQuery, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    if (code === 0) {
-      this.update(q, { status: q.spec.type === 'ReplayScript' ? 'Stopped' : 'Completed' });
-      return;
+  private finalStatus(q: LocalQuery, code: number | null): QueryStatus {
+    if (code === 0) return q.spec.type === 'ReplayScript' ? 'Stopped' : 'Completed';
+    return q.state.status === 'Stopping' ? 'Stopped' : 'Failed';
+  }
+
+  private writeExitFile(q: LocalQuery, status: QueryStatus): void {
+    try {
+      fs.mkdirSync(this.endedDir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path.join(this.endedDir, `${q.spec.name}.${q.state.serial}.json`), JSON.stringify({ name: q.spec.name, serial: q.state.serial, status }), { mode: 0o600 });
+    } catch {
+      /* the log folder is gone: nothing to tell a resumed run */
     }
-    if (q.state.status === 'Stopping') {
-      this.update(q, { status: 'Stopped' });
+  }
+
+  /** One small file per ended worker: name, serial and final status. */
+  private get endedDir(): string {
+    return path.join(this.options.logDir, '.ended');
+  }
+
+  /** Queries that ended under an earlier orchestrator of this run (a resumed run shares the log folder). */
+  private ended?: Map<string, { state: QueryState; logFile: string }>;
+
+  private endedEarlier(): Map<string, { state: QueryState; logFile: string }> {
+    if (this.ended) return this.ended;
+    this.ended = new Map();
+    for (const f of safeReaddir(this.endedDir)) {
+      try {
+        const v = JSON.parse(fs.readFileSync(path.join(this.endedDir, f), 'utf8')) as { name: string; serial: string; status: QueryStatus };
+        if (typeof v.name === 'string' && typeof v.serial === 'string') {
+          this.ended.set(v.name, { state: { serial: v.serial, name: v.name, status: v.status, ...(v.status === 'Failed' ? { detail: 'worker failed (in the interrupted run)' } : {}) }, logFile: path.join(this.options.logDir, f.replace(/\.json$/, '.log')) });
+        }
+      } catch {
+        /* torn by a crash: that worker runs again */
+      }
+    }
+    return this.ended;
+  }
+
+  private async onExit(q: LocalQuery, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const status = this.finalStatus(q, code);
+    if (status !== 'Failed') {
+      this.update(q, { status });
       return;
     }
     const tail = await this.tail(q.logFile);
@@ -152,7 +193,10 @@ export class LocalController implements Controller {
   async delete(serials: string[]): Promise<void> {
     for (const serial of serials) {
       const q = this.queries.get(serial);
-      if (!q) continue;
+      if (!q) {
+        this.forgotten.add(serial);
+        continue;
+      }
       if (q.child) await this.kill(serial);
       this.queries.delete(serial);
       if (this.byName.get(q.state.name) === serial) this.byName.delete(q.state.name);
@@ -160,17 +204,26 @@ export class LocalController implements Controller {
   }
 
   get(serial: string): QueryState | undefined {
-    return this.queries.get(serial)?.state;
+    const live = this.queries.get(serial)?.state;
+    if (live) return live;
+    if (this.forgotten.has(serial)) return undefined;
+    for (const e of this.endedEarlier().values()) if (e.state.serial === serial) return e.state;
+    return undefined;
   }
 
   findByName(name: string): QueryState | undefined {
     const serial = this.byName.get(name);
-    return serial ? this.get(serial) : undefined;
+    if (serial) return this.get(serial);
+    const earlier = this.endedEarlier().get(name);
+    return earlier && !this.forgotten.has(earlier.state.serial) ? earlier.state : undefined;
   }
 
+  /** Earlier queries deleted by this orchestrator: their files stay, but they are gone as queries. */
+  private readonly forgotten = new Set<string>();
+
   async log(serial: string): Promise<string | undefined> {
-    const q = this.queries.get(serial);
-    return q ? this.tail(q.logFile) : undefined;
+    const file = this.logFile(serial);
+    return file ? this.tail(file) : undefined;
   }
 
   logFile(serial: string): string | undefined {
