@@ -1,4 +1,5 @@
 import type { Config } from '../config/types';
+import type { PriorCell } from '../orchestrator/engine';
 import { encodeEnvVars, querySpec, type QuerySpec } from '../plan/querySpec';
 import { cellEnv, waves, type Plan } from '../plan/plan';
 import { MASK, redact } from '../util/redact';
@@ -18,6 +19,23 @@ export function maskEnv(config: Config, env: Record<string, string>): Record<str
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) out[k] = config.secrets.includes(v) ? MASK : redact(v, config.secrets);
   return out;
+}
+
+/** What the last recorded run says of a cell, for the dry run: its final outcome, or how far it got. */
+export type LastState = 'succeeded' | 'failed' | 'started' | 'attempted';
+
+export function lastStates(prior: ReadonlyMap<number, PriorCell> | undefined): Map<number, LastState> {
+  const out = new Map<number, LastState>();
+  for (const [i, c] of prior ?? []) {
+    const s: LastState | undefined = c.outcome === 'succeeded' || c.outcome === 'failed' ? c.outcome : c.serial ? 'started' : c.attempts > 0 ? 'attempted' : undefined;
+    if (s) out.set(i, s);
+  }
+  return out;
+}
+
+/** Every cell of the plan, for `--dry-run --json` (so a CI job can diff plans), with its last state when known. */
+export function planCells(plan: Plan, last?: Map<number, LastState>) {
+  return plan.cells.map((c) => ({ date: c.date, partition: c.partition, queryName: c.queryName, ...(last?.has(c.index) ? { lastState: last.get(c.index) } : {}) }));
 }
 
 export function planSummary(plan: Plan, now = new Date()) {
@@ -65,6 +83,8 @@ export function formatPlanText(plan: Plan, now = new Date()): string {
   row('concurrency', `${s.concurrency} at once: ${s.waves} wave${s.waves === 1 ? '' : 's'}`);
   row('first query', s.firstQuery);
   row('last query', s.lastQuery);
+  const names = plan.cells.map((c) => c.queryName);
+  row('queries', names.length <= 8 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, ... ${names.length - 6} more ..., ${names.slice(-3).join(', ')}`);
   row('worker script', `${displayPath(s.workerScript)} (${c.execution.script_language})`);
   row('retries', `${c.execution.max_retries} per creation; stop after more than ${c.execution.max_failures} failed cells`);
   row('cleanup', `delete successful: ${c.execution.delete_successful_queries}, delete failed: ${c.execution.delete_failed_queries}`);

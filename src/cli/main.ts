@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import { hasErrors } from '../config/problem';
 import { loadConfigFile } from '../config/load';
-import { buildPlan } from '../plan/plan';
+import { buildPlan, type Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
-import { formatPlanText, planSummary } from './dryRun';
+import { formatPlanText, lastStates, planCells, planSummary } from './dryRun';
+import { latestRun, runsRoot } from '../record/record';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { runOrchestration } from './run';
@@ -66,11 +67,24 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   }
   const plan = buildPlan(config, scriptText);
   if (args.dryRun) {
-    if (args.json) io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan) }, null, 2) + '\n');
+    if (args.json) {
+      const last = lastRecordedStates(plan, args.runDir);
+      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan), cells: planCells(plan, last) }, null, 2) + '\n');
+    }
     else io.out(formatPlanText(plan) + '\n');
     return EXIT.SUCCESS;
   }
   return runOrchestration(plan, args, io);
+}
+
+/** The last run's state of each cell, when the newest run recorded this same plan (a dry run never fails over it). */
+function lastRecordedStates(plan: Plan, runDir?: string) {
+  try {
+    const last = latestRun(runsRoot(plan.config.file, plan.name, runDir));
+    return last && last.header.planHash === plan.hash ? lastStates(last.cells) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Io {

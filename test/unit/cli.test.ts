@@ -32,6 +32,22 @@ describe('pq-orchestrator CLI', function () {
       assert.ok(!fs.existsSync(path.join(p.dir, '.pq-orchestrator')), 'a dry run writes no record');
     });
 
+    it('--dry-run --json lists every cell, with its last state once a run exists; the text shows first and last names', async () => {
+      const p = project(localConfig({ partitions: 3, end: '2024-01-04' }));
+      const before = JSON.parse((await runCli(['--config', p.config, '--dry-run', '--json'])).stdout);
+      assert.equal(before.cells.length, 12);
+      assert.deepEqual(before.cells[0], { date: '2024-01-01', partition: 0, queryName: 'pq_batch_clitest_20240101_0' });
+      assert.deepEqual(before.cells[11], { date: '2024-01-04', partition: 2, queryName: 'pq_batch_clitest_20240104_2' });
+      const run = await runCli(['--config', p.config], { env: { FAIL_CELLS: '2024-01-02/1' } });
+      assert.equal(run.code, 2, run.stderr);
+      const after = JSON.parse((await runCli(['--config', p.config, '--dry-run', '--json'])).stdout);
+      assert.equal(after.cells[4].lastState, 'failed');
+      assert.equal(after.cells[0].lastState, 'succeeded');
+      assert.equal(after.cells.filter((c: { lastState?: string }) => c.lastState === 'succeeded').length, 11);
+      const text = await runCli(['--config', p.config, '--dry-run']);
+      assert.match(text.stdout, /queries\s+pq_batch_clitest_20240101_0, pq_batch_clitest_20240101_1, pq_batch_clitest_20240101_2, \.\.\. 6 more \.\.\., pq_batch_clitest_20240104_0, pq_batch_clitest_20240104_1, pq_batch_clitest_20240104_2/);
+    });
+
     it('prints machine-readable JSON with --json, secrets masked', async () => {
       const p = project(BATCH_CONFIG.replace('env: {}', 'env:\n  API_TOKEN: "tok-abcdef"'));
       const r = await runCli(['--config', p.config, '--dry-run', '--json'], { env: { DH_PASSWORD: 'pw-secret-2' } });
