@@ -1,8 +1,8 @@
 """Simple batch worker for the PQ Orchestrator.
 
-Runs inside a Deephaven Enterprise RunAndDone persistent query: it builds a
-small table for its (date, partition) cell, writes it as one partition of a
-user table, and ends; RunAndDone then completes the query by itself.
+Runs inside a Deephaven Enterprise RunAndDone persistent query (Core+ Python worker): it builds a small table for
+its (date, partition) cell, writes it as one partition of a user table, and ends; RunAndDone then completes the
+query by itself. Uses only documented Core+ APIs (deephaven_enterprise.database.Database, the worker's `db`).
 """
 import os
 
@@ -13,8 +13,8 @@ query_name = os.environ["QUERY_NAME"]
 sim_date = os.environ["SIMULATION_DATE"]
 partition_id = int(os.environ["PARTITION_ID"])
 num_partitions = int(os.environ["NUM_PARTITIONS"])
-namespace = os.environ.get("STATUS_NAMESPACE", "PQOrchestration")
-table_name = os.environ.get("STATUS_TABLE", "SimpleBatchStatus")
+namespace = os.environ.get("STATUS_NAMESPACE", "PQOSimpleBatch")
+table_name = os.environ.get("STATUS_TABLE", "CellStatus")
 rows = int(os.environ.get("ROWS", "1000"))
 
 print(f"[INFO] {query_name}: date={sim_date} partition={partition_id}/{num_partitions}")
@@ -27,13 +27,22 @@ result = empty_table(rows).update([
     f"Row = ii * {num_partitions} + {partition_id}",
     "Value = Math.sin(Row) * 100",
 ])
-
 summary = result.view(["Simulation", "SimDate", "PartitionId", "Value"]).sum_by(["Simulation", "SimDate", "PartitionId"])
 
-if not db.has_table(namespace, table_name):  # noqa: F821  (db is provided by the worker)
-    try:
-        db.add_partitioned_table_schema(namespace, table_name, "Partition", summary)  # noqa: F821
-    except Exception as exc:  # another partition created it first
-        print(f"[INFO] schema already present: {exc}")
-db.add_table_partition(namespace, table_name, f"{sim_date}_{partition_id}", summary)  # noqa: F821
+
+def write_partition(ns, name, key, table):
+    """One cell's partition of a partitioned user table; a rerun of the cell replaces its own partition.
+
+    add_partitioned_table_schema is idempotent (False when an identical schema exists) and raises when a different
+    one exists: that error is real and must stop the cell. Overwriting a partition is not documented, so an earlier
+    run's partition is deleted first.
+    """
+    db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    if db.historical_table(ns, name).where(f"Partition == `{key}`").size > 0:  # noqa: F821
+        db.delete_table_partition(ns, name, key)  # noqa: F821
+    db.add_table_partition(ns, name, key, table)  # noqa: F821
+
+
+# The key names the simulation too, so two sweeps under different `name`s never touch each other's rows.
+write_partition(namespace, table_name, f"{simulation}_{sim_date}_{partition_id}", summary)
 print(f"[INFO] {query_name}: wrote {rows} rows summarised into {namespace}.{table_name}")

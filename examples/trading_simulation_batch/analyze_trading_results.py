@@ -12,7 +12,7 @@ import os
 
 from deephaven import agg
 
-RESULT_NAMESPACE = os.environ.get("RESULT_NAMESPACE", "MeanReversionSim")
+RESULT_NAMESPACE = os.environ.get("RESULT_NAMESPACE", "MeanReversionBatch")
 SIMULATION = os.environ.get("SIMULATION", "mr_batch")
 
 daily = db.historical_table(RESULT_NAMESPACE, "DailyPnL").where(f"Simulation == `{SIMULATION}`")  # noqa: F821

@@ -1,6 +1,7 @@
 """Summarise a trading simulation's results (run in a Deephaven console).
 
-Reads the DailyPnL and Trades user tables the workers wrote and builds:
+Reads the DailyPnL and Trades user tables the workers wrote (historical_table: the partitions written so far)
+and builds, for one simulation:
   pnl_by_date     P&L per simulated date, all partitions together
   pnl_by_symbol   P&L per symbol over the whole run
   summary         total P&L, trading days, win rate, daily Sharpe ratio
@@ -12,11 +13,11 @@ import os
 
 from deephaven import agg
 
-RESULT_NAMESPACE = os.environ.get("RESULT_NAMESPACE", "MeanReversionSim")
+RESULT_NAMESPACE = os.environ.get("RESULT_NAMESPACE", "MeanReversionReplay")
 SIMULATION = os.environ.get("SIMULATION", "mr_replay")
 
 daily = db.historical_table(RESULT_NAMESPACE, "DailyPnL").where(f"Simulation == `{SIMULATION}`")  # noqa: F821
-trades = db.historical_table(RESULT_NAMESPACE, "Trades")  # noqa: F821
+trades = db.historical_table(RESULT_NAMESPACE, "Trades").where(f"Simulation == `{SIMULATION}`")  # noqa: F821
 
 pnl_by_date = daily.view(["SimDate", "PnL", "Cost"]).sum_by(["SimDate"]).sort(["SimDate"])
 pnl_by_symbol = daily.view(["Sym", "PnL", "Cost"]).sum_by(["Sym"]).sort_descending(["PnL"])

@@ -1,22 +1,22 @@
-"""List or remove the user tables a trading simulation wrote (run in a Deephaven console).
+"""List or remove the user tables a trading simulation wrote (run in a Deephaven Core+ Python console).
 
 ACTION = "list"    shows each table and how many partitions it has
 ACTION = "delete"  deletes the tables, so the next run starts clean
 
-The tables are partitioned by "<date>_<partition>", one partition per cell, so a
-rerun of a cell overwrites its partition and never duplicates rows.
+Each cell writes one partition "<simulation>_<date>_<partition>", replacing its own partition when it runs again,
+so a rerun never duplicates rows and sweeps under different names never touch each other's partitions.
 """
 import os
 
-RESULT_NAMESPACE = os.environ.get("RESULT_NAMESPACE", "MeanReversionSim")
+RESULT_NAMESPACE = os.environ.get("RESULT_NAMESPACE", "MeanReversionReplay")
 TABLES = ["Trades", "DailyPnL"]
 ACTION = os.environ.get("ACTION", "list")
 
+present = set(db.table_names(RESULT_NAMESPACE)) if RESULT_NAMESPACE in db.namespaces() else set()  # noqa: F821
 for name in TABLES:
-    if not db.has_table(RESULT_NAMESPACE, name):  # noqa: F821
+    if name not in present:
         print(f"{RESULT_NAMESPACE}.{name}: absent")
-        continue
-    if ACTION == "delete":
+    elif ACTION == "delete":
         db.delete_partitioned_table(RESULT_NAMESPACE, name)  # noqa: F821
         print(f"{RESULT_NAMESPACE}.{name}: deleted")
     else:

@@ -1,16 +1,24 @@
 """Mean-reversion trading simulation: one (date, partition) cell, replayed as if live.
 
-Runs inside a Deephaven Enterprise ReplayScript persistent query created by the
-PQ Orchestrator. The replayer delivers the day's quotes on the simulated clock;
-this worker trades its share of SYMBOLS (every NUM_PARTITIONS-th one) against a
-rolling z-score of the mid price, and at the simulated market close writes its
-trades and end-of-day P&L as partitions of user tables, then stops its query.
+Runs inside a Deephaven Enterprise ReplayScript persistent query (Core+ Python worker) created by the PQ
+Orchestrator. The replayer delivers the day's quotes on the simulated clock; this worker trades its share of
+SYMBOLS (every NUM_PARTITIONS-th one: disjoint, complete and balanced across partitions) against a rolling z-score
+of the mid price over WINDOW_TICKS quotes (sample standard deviation, no signal until the window is full), inside
+market hours in TIME_ZONE, exactly as the batch example computes it.
+
+The script only builds the tables and returns, so the query reaches Running at once (it stays Initializing until
+the script returns, and init_timeout_minutes counts that). A listener on a one-second time table, which ticks on the
+replay clock, notices the simulated close; a separate thread then snapshots the results, writes them as partition
+`{simulation}_{date}_{partition}` of MeanReversionReplay.Trades and .DailyPnL, and stops this query.
 """
 import os
-import time
+import threading
+import traceback
 
+from deephaven import time_table
+from deephaven.table_listener import listen
 from deephaven.time import dh_now, dh_today, to_j_instant
-from deephaven.updateby import rolling_avg_tick, rolling_std_tick
+from deephaven.updateby import DeltaControl, delta, rolling_avg_tick, rolling_count_tick, rolling_std_tick
 
 env = os.environ
 query_name = env["QUERY_NAME"]
@@ -21,70 +29,127 @@ window = int(env.get("WINDOW_TICKS", "200"))
 entry_z = float(env.get("ENTRY_Z", "2.0"))
 exit_z = float(env.get("EXIT_Z", "0.25"))
 max_position = int(env.get("MAX_POSITION", "100"))
-result_ns = env.get("RESULT_NAMESPACE", "MeanReversionSim")
+result_ns = env.get("RESULT_NAMESPACE", "MeanReversionReplay")
 tz = env.get("TIME_ZONE", "America/New_York")
+market_open = env.get("MARKET_OPEN", "09:30:00")
+market_close = env.get("MARKET_CLOSE", "16:00:00")
 
 today = dh_today()  # the simulated date under replay
 symbols = [s for s in env.get("SYMBOLS", "").split(",") if s][partition_id::num_partitions]
 print(f"[INFO] {query_name}: {today}, partition {partition_id}/{num_partitions}, symbols {symbols}")
-sym_filter = ", ".join(f"`{s}`" for s in symbols)
 
-quotes = (
-    db.live_table(env.get("QUOTE_NAMESPACE", "FeedOS"), env.get("QUOTE_TABLE", "EquityQuoteL1"))  # noqa: F821
-    .where([f"Date == `{today}`", f"Sym in {sym_filter}", "Bid > 0", "Ask > Bid"])
-    .view(["Timestamp", "Sym", "Mid = (Bid + Ask) / 2", "Spread = Ask - Bid"])
-)
+trades_out = None
+pnl = None
+if symbols:
+    sym_filter = ", ".join(f"`{s}`" for s in symbols)
+    quotes = (
+        db.live_table(env.get("QUOTE_NAMESPACE", "FeedOS"), env.get("QUOTE_TABLE", "EquityQuoteL1"))  # noqa: F821
+        .where([f"Date == `{today}`"])
+        .update_view(["Sym = LocalCodeStr"])  # FeedOS quotes name the symbol LocalCodeStr
+        .where([
+            f"Sym in {sym_filter}",
+            "Bid > 0",
+            "Ask > Bid",
+            f"Timestamp >= '{today}T{market_open} {tz}'",
+            f"Timestamp < '{today}T{market_close} {tz}'",
+        ])
+        .view(["Timestamp", "Sym", "Mid = (Bid + Ask) / 2", "Spread = Ask - Bid"])
+    )
 
-# Rolling statistics per symbol, updated as each replayed quote arrives.
-stats = quotes.update_by(
-    [rolling_avg_tick("MidAvg = Mid", rev_ticks=window), rolling_std_tick("MidStd = Mid", rev_ticks=window)],
-    by=["Sym"],
-).update(["Z = MidStd > 0 ? (Mid - MidAvg) / MidStd : 0.0"])
+    # Rolling statistics per symbol, updated as each replayed quote arrives; N counts the window's quotes.
+    stats = quotes.update_by(
+        [
+            rolling_avg_tick("MidAvg = Mid", rev_ticks=window),
+            rolling_std_tick("MidStd = Mid", rev_ticks=window),
+            rolling_count_tick("N = Mid", rev_ticks=window),
+        ],
+        by=["Sym"],
+    ).where([f"N >= {window}", "MidStd > 0"]).update(["Z = (Mid - MidAvg) / MidStd"])
 
-# Target position: short above +entry_z, long below -entry_z, flat inside exit_z.
-signals = stats.update([
-    f"Target = Z > {entry_z} ? -{max_position} : Z < -{entry_z} ? {max_position} : abs(Z) < {exit_z} ? 0 : NULL_INT",
-]).where("!isNull(Target)")
+    # Target position: short above +entry_z, long below -entry_z, flat inside exit_z, else hold (no row).
+    signals = stats.update([
+        f"Target = Z > {entry_z} ? -{max_position} : Z < -{entry_z} ? {max_position} : abs(Z) < {exit_z} ? 0 : NULL_INT",
+    ]).where("!isNull(Target)")
 
-# A trade happens when the target changes; fills at the mid, half the spread as cost.
-# (Symbols are few per partition; a per-symbol partitioned_table keeps Target_[i - 1] within one symbol.)
-signals = signals.partition_by(["Sym"]).transform(lambda t: t.update(["PrevTarget = Target_[i - 1]"])).merge()
-trades = (
-    signals.update(["Qty = isNull(PrevTarget) ? Target : Target - PrevTarget"])
-    .where("Qty != 0")
-    .update(["Cost = abs(Qty) * Spread / 2", "CashFlow = -Qty * Mid - Cost"])
-)
+    # A trade is a change of target within a symbol: the delta of Target per symbol (the first row trades its whole
+    # target). update_by keeps this independent of how a Core version treats Target_[i - 1] on a ticking table.
+    trades = (
+        signals.update_by([delta("Qty = Target", delta_control=DeltaControl.VALUE_DOMINATES)], by=["Sym"])
+        .where("Qty != 0")
+        .update(["Cost = abs(Qty) * Spread / 2", "CashFlow = -Qty * Mid - Cost"])
+    )
 
-close_time = to_j_instant(f"{today}T{env.get('MARKET_CLOSE', '16:00:00')} {tz}")
-while dh_now().compareTo(close_time) < 0:
-    time.sleep(1)  # real seconds; the replay clock runs replay_speed times faster
-
-last_mid = quotes.last_by(["Sym"]).view(["Sym", "LastMid = Mid"])
-pnl = (
-    trades.view(["Sym", "Qty", "CashFlow", "Cost"])
-    .sum_by(["Sym"])
-    .natural_join(last_mid, on=["Sym"], joins=["LastMid"])
-    .update([
+    last_mid = quotes.last_by(["Sym"]).view(["Sym", "LastMid = Mid"])
+    pnl = (
+        trades.view(["Sym", "Qty", "CashFlow", "Cost"])
+        .sum_by(["Sym"])
+        .natural_join(last_mid, on=["Sym"], joins=["LastMid"])
+        .update([
+            f"Simulation = `{simulation}`",
+            f"SimDate = `{today}`",
+            f"PartitionId = {partition_id}",
+            "Position = Qty",
+            "PnL = CashFlow + Position * LastMid",
+        ])
+        .view(["Simulation", "SimDate", "PartitionId", "Sym", "Position", "Cost", "PnL"])
+    )
+    trades_out = trades.view(["Timestamp", "Sym", "Qty", "Mid", "Z", "Cost"]).update([
         f"Simulation = `{simulation}`",
         f"SimDate = `{today}`",
         f"PartitionId = {partition_id}",
-        "Position = Qty",
-        "PnL = CashFlow + Position * LastMid",
     ])
-    .view(["Simulation", "SimDate", "PartitionId", "Sym", "Position", "Cost", "PnL"])
-)
-trades_out = trades.view(["Timestamp", "Sym", "Qty", "Mid", "Z", "Cost"]).update([f"SimDate = `{today}`", f"PartitionId = {partition_id}"])
+else:
+    print(f"[WARNING] {query_name}: no symbols for partition {partition_id} of {num_partitions}; nothing to trade")
 
-partition = f"{today}_{partition_id}"
-for name, table in (("Trades", trades_out.snapshot()), ("DailyPnL", pnl.snapshot())):
-    if not db.has_table(result_ns, name):  # noqa: F821
-        try:
-            db.add_partitioned_table_schema(result_ns, name, "Partition", table)  # noqa: F821
-        except Exception as exc:  # another cell created it first
-            print(f"[INFO] schema {result_ns}.{name} already present: {exc}")
-    db.add_table_partition(result_ns, name, partition, table)  # noqa: F821
-print(f"[INFO] {query_name}: wrote {trades_out.size} trades, P&L for {pnl.size} symbols")
 
-from deephaven_enterprise.client.session_manager import SessionManager  # noqa: E402
+def write_partition(ns, name, key, table):
+    """One cell's partition; a rerun replaces its own partition. add_partitioned_table_schema is idempotent (False
+    when an identical schema exists) and raises when a different one exists: that error must stop the cell."""
+    db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+    if db.historical_table(ns, name).where(f"Partition == `{key}`").size > 0:  # noqa: F821
+        db.delete_table_partition(ns, name, key)  # noqa: F821
+    db.add_table_partition(ns, name, key, table)  # noqa: F821
 
-SessionManager().controller_client.stop_and_wait(__PERSISTENT_QUERY_SERIAL_NUMBER)  # noqa: F821
+
+def stop_this_query():
+    """Stops this persistent query through the controller. Needs deephaven_enterprise.client in the worker, as the
+    original tool's examples use it (SessionManager() without arguments inside a Core+ worker); where it is missing
+    or refused, the failure is logged and the query ends at the orchestrator's watchdog instead."""
+    try:
+        from deephaven_enterprise.client.session_manager import SessionManager
+
+        SessionManager().controller_client.stop_and_wait(__PERSISTENT_QUERY_SERIAL_NUMBER)  # noqa: F821
+    except Exception:  # noqa: BLE001  (logged, never silent)
+        print(f"[ERROR] {query_name}: could not stop its own query:\n{traceback.format_exc()}", flush=True)
+
+
+def finish_day():
+    """At the simulated close: snapshot (so nothing ticks while writing), write, stop.
+
+    A query that stops itself counts as a success, so a cell whose results could not be written must not: its
+    worker process exits with an error instead, which the server reports as a failed query."""
+    try:
+        key = f"{simulation}_{today}_{partition_id}"
+        if trades_out is not None:
+            for name, table in (("Trades", trades_out.snapshot()), ("DailyPnL", pnl.snapshot())):
+                write_partition(result_ns, name, key, table)
+            print(f"[INFO] {query_name}: wrote {trades_out.size} trades, P&L for {pnl.size} symbols", flush=True)
+    except Exception:  # noqa: BLE001
+        print(f"[ERROR] {query_name}: writing results failed; ending the worker so the cell counts as failed:\n{traceback.format_exc()}", flush=True)
+        os._exit(1)
+    stop_this_query()
+
+
+close_time = to_j_instant(f"{today}T{market_close} {tz}")
+finished = threading.Event()
+
+
+def on_tick(update, is_replay):
+    if finished.is_set() or dh_now().compareTo(close_time) < 0:
+        return
+    finished.set()
+    threading.Thread(target=finish_day, daemon=True).start()  # never write or block inside the update graph
+
+
+clock = time_table("PT1S")  # ticks on the replay clock, replay_speed times faster than real time
+listener = listen(clock, on_tick)

@@ -1,0 +1,56 @@
+"""Bookkeeping shared by the stubs: every call to a documented API is recorded; any other name is a failure.
+
+The stubs expose exactly the functions and signatures the examples may use, each following the documentation page
+named beside it. A call with a wrong signature raises TypeError as the real function would; an undocumented name
+raises AttributeError and is also recorded in UNDOCUMENTED, so a script that swallows the error still fails the test.
+"""
+import functools
+import os
+
+CALLS = []
+UNDOCUMENTED = []
+STATE = {"now_ns": 0, "rows": 40}
+
+
+def record(name, *args, **kwargs):
+    CALLS.append({"api": name, "args": [_plain(a) for a in args], "kwargs": {k: _plain(v) for k, v in kwargs.items()}})
+
+
+def _plain(v):
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return type(v).__name__
+
+
+def documented(name):
+    """Marks a stub as the documented function `name`; records each call with its arguments."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            record(name, *args[1:] if args and hasattr(args[0], "_stub_self") else args, **kwargs)
+            return fn(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def undocumented(owner, name):
+    UNDOCUMENTED.append(f"{owner}.{name}")
+    return AttributeError(f"{owner}.{name} is not part of the documented API the contract stubs expose")
+
+
+class StrictModule:
+    """Module-level __getattr__ for stubs: `from deephaven import x` of an undocumented x fails loudly. A name that
+    is one of the package's stub submodules is not an error: Python then imports the submodule."""
+
+    def __init__(self, module_name):
+        self.module_name = module_name
+
+    def __call__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        base = os.path.join(os.path.dirname(os.path.abspath(__file__)), *self.module_name.split("."))
+        if os.path.exists(os.path.join(base, name + ".py")) or os.path.isdir(os.path.join(base, name)):
+            raise AttributeError(name)
+        raise undocumented(self.module_name, name)

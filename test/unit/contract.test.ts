@@ -1,0 +1,116 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT } from '../helpers/cli';
+
+/**
+ * The Deephaven examples run (not just compile) under plain Python 3 against stubs of the server modules that expose
+ * only the documented functions and signatures (test/contract/stubs, each naming its doc page), the way a
+ * persistent query runs a script: its text, without a file. See test/contract/run_examples.py.
+ */
+interface Call { api: string; args: unknown[]; kwargs: Record<string, unknown> }
+interface Run { example: string; script: string; env: Record<string, string>; error: string | null; returned: boolean; stoppedItself: boolean; calls: Call[]; undocumented: string[]; rerun?: boolean; otherName?: boolean; noSymbols?: boolean }
+
+const SYMBOLS = 'AAPL,MSFT,GOOG,AMZN,META,NVDA,TSLA,JPM,XOM,JNJ,PG,KO,PEP,WMT,HD,BAC'.split(',');
+const OUTPUTS: Record<string, [string, string[]]> = {
+  simple_worker_batch: ['PQOSimpleBatch', ['CellStatus']],
+  simple_worker_replay: ['PQOSimpleReplay', ['CellStatus']],
+  trading_simulation_batch: ['MeanReversionBatch', ['DailyPnL']],
+  trading_simulation_replay: ['MeanReversionReplay', ['Trades', 'DailyPnL']],
+};
+
+describe('Deephaven examples against the documented server API (contract)', function () {
+  this.timeout(60_000);
+  let runs: Run[];
+
+  before(() => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-contract-')), 'runs.json');
+    const r = spawnSync('python3', [path.join(ROOT, 'test/contract/run_examples.py'), out], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    runs = (JSON.parse(fs.readFileSync(out, 'utf8')) as { runs: Run[] }).runs;
+  });
+
+  const workers = () => runs.filter((r) => r.env.PARTITION_ID !== undefined);
+
+  it('every script runs to the end and calls nothing undocumented', () => {
+    assert.ok(runs.length >= 28);
+    for (const r of runs) {
+      assert.deepEqual(r.undocumented, [], `${r.example}/${r.script} called undocumented APIs`);
+      assert.equal(r.error, null, `${r.example}/${r.script} ${JSON.stringify(r.env)}:\n${r.error}`);
+    }
+  });
+
+  it('each cell adds its schema once per table and writes one partition per table keyed {simulation}_{date}_{pid}', () => {
+    for (const r of workers()) {
+      const [ns, tables] = OUTPUTS[r.example];
+      const key = `${r.env.SIMULATION_NAME}_${r.env.SIMULATION_DATE}_${r.env.PARTITION_ID}`;
+      for (const t of tables) {
+        const schema = r.calls.filter((c) => c.api === 'Database.add_partitioned_table_schema' && c.args[0] === ns && c.args[1] === t);
+        const adds = r.calls.filter((c) => c.api === 'Database.add_table_partition' && c.args[0] === ns && c.args[1] === t);
+        if (r.noSymbols && r.example === 'trading_simulation_replay') {
+          assert.equal(adds.length, 0, 'a replay partition without symbols trades nothing and writes nothing');
+          continue;
+        }
+        assert.equal(schema.length, 1, `${r.script} ${t}: schema calls`);
+        assert.deepEqual(adds.map((c) => c.args[2]), [key], `${r.script} ${t}: partition keys`);
+      }
+      assert.ok(!r.calls.some((c) => c.api === 'Database.add_table_partition' && !tables.includes(String(c.args[1]))), 'writes only its own tables');
+    }
+  });
+
+  it('a rerun of a cell deletes its own partition, then writes it again', () => {
+    const reruns = runs.filter((r) => r.rerun);
+    assert.equal(reruns.length, 4);
+    for (const r of reruns) {
+      const key = `${r.env.SIMULATION_NAME}_${r.env.SIMULATION_DATE}_${r.env.PARTITION_ID}`;
+      const order = r.calls.filter((c) => c.api === 'Database.delete_table_partition' || c.api === 'Database.add_table_partition').map((c) => `${c.api.split('.')[1]} ${String(c.args[2])}`);
+      const tables = OUTPUTS[r.example][1].length;
+      assert.deepEqual(order, Array.from({ length: tables }).flatMap(() => [`delete_table_partition ${key}`, `add_table_partition ${key}`]), r.example);
+    }
+    for (const r of runs.filter((x) => x.otherName)) {
+      assert.ok(!r.calls.some((c) => c.api === 'Database.delete_table_partition'), `${r.example}: a sweep under another name touches no partition of the first`);
+    }
+  });
+
+  it('replay workers return at once (the query reaches Running) and stop their own query at the simulated close', () => {
+    for (const r of workers().filter((x) => x.example.endsWith('replay'))) {
+      assert.ok(r.returned, `${r.example} returned from its script`);
+      assert.ok(r.stoppedItself, `${r.example} pid ${r.env.PARTITION_ID} asked the controller to stop its own query`);
+      assert.ok(r.calls.some((c) => c.api === 'deephaven.table_listener.listen'), 'a listener, not a loop, waits for the close');
+    }
+  });
+
+  it('symbol partitions are disjoint and complete across PARTITION_ID values, and read as LocalCodeStr', () => {
+    for (const example of ['trading_simulation_batch', 'trading_simulation_replay']) {
+      const sweep = workers().filter((r) => r.example === example && r.env.SIMULATION_NAME === 'sweep_a' && !r.rerun);
+      assert.equal(sweep.length, 3);
+      const seen: string[] = [];
+      for (const r of sweep) {
+        const filters = r.calls.filter((c) => c.api === 'Table.where').flatMap((c) => (Array.isArray(c.args[0]) ? c.args[0] : [c.args[0]]) as string[]);
+        const symFilter = filters.find((f) => f.startsWith('Sym in '));
+        assert.ok(symFilter, `${example} pid ${r.env.PARTITION_ID} filters by symbol`);
+        seen.push(...[...symFilter.matchAll(/`([A-Z]+)`/g)].map((m) => m[1]));
+        assert.ok(r.calls.some((c) => c.api === 'Table.update_view' && JSON.stringify(c.args).includes('Sym = LocalCodeStr')), 'symbol column is LocalCodeStr');
+        assert.ok(filters.some((f) => f.includes("America/New_York'")), 'market hours in TIME_ZONE');
+      }
+      assert.equal(new Set(seen).size, seen.length, `${example}: disjoint`);
+      assert.deepEqual([...seen].sort(), [...SYMBOLS].sort(), `${example}: complete`);
+      const none = runs.find((r) => r.example === example && r.noSymbols)!;
+      assert.equal(none.error, null);
+      assert.ok(!none.calls.some((c) => c.api === 'Table.where' && JSON.stringify(c.args).includes('Sym in')), 'no empty "Sym in" filter');
+    }
+  });
+
+  it('the analysis scripts read one simulation, and the table scripts list and delete what the workers wrote', () => {
+    for (const example of ['trading_simulation_batch', 'trading_simulation_replay']) {
+      const analysis = runs.find((r) => r.example === example && r.script === 'analyze_trading_results.py')!;
+      const reads = analysis.calls.filter((c) => c.api === 'Database.historical_table').map((c) => String(c.args[1]));
+      const filtered = analysis.calls.filter((c) => c.api === 'Table.where' && JSON.stringify(c.args).includes('Simulation == `sweep_a`')).length;
+      assert.equal(filtered, reads.length, `${example}: every table read is filtered by simulation`);
+      const deleted = runs.filter((r) => r.example === example && r.script === 'manage_user_tables.py').flatMap((r) => r.calls.filter((c) => c.api === 'Database.delete_partitioned_table').map((c) => `${String(c.args[0])}.${String(c.args[1])}`));
+      assert.deepEqual(deleted.sort(), OUTPUTS[example][1].map((t) => `${OUTPUTS[example][0]}.${t}`).sort());
+    }
+  });
+});
