@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isMap } from 'yaml';
 import { countDates, toDayNumber } from '../plan/dates';
 import { nearest } from '../util/levenshtein';
+import { findBlockingLoop, minutesToClose } from './blockingWorker';
 import { formatPath, hasErrors, type KeyPath, type Problem, type ProblemCode, type Severity } from './problem';
 import { schemaAt, schemaDefault, schemaValidator, type SchemaError } from './schema';
 import { AUTO_ENV_VARS, isSecretName, type BackendName, type Config } from './types';
@@ -20,6 +21,8 @@ export interface AnalyzeOptions {
   backend?: BackendName;
   /** Injected for the editor, which may see unsaved files; defaults to the file system. */
   isFile?: (absPath: string) => boolean;
+  /** Reads a worker script's text (for rules about what it does); injected for the editor's unsaved files. */
+  readText?: (absPath: string) => string | undefined;
   /** Plans with more cells than this get a warning. */
   largePlanCells?: number;
 }
@@ -272,6 +275,7 @@ function semanticProblems(ctx: Context, raw: Record<string, unknown>, backend: B
   if (typeof exec.worker_script === 'string' && exec.worker_script.trim() && !hasUnset(exec.worker_script, env)) {
     const abs = path.resolve(dir, expand(exec.worker_script, env));
     if (!isFile(abs)) ctx.add('error', 'file-not-found', ['execution', 'worker_script'], 'value', `worker script not found: ${abs} (relative paths are resolved against the config file's folder)`);
+    else blockingReplayProblem(ctx, raw, (options.readText ?? defaultReadText)(abs));
   }
   const dh = isObject(raw.deephaven) ? raw.deephaven : undefined;
   if (dh && backend === 'dhe' && dh.auth_method === 'private_key' && typeof dh.private_key_path === 'string' && dh.private_key_path.trim() && !hasUnset(dh.private_key_path, env)) {
@@ -485,6 +489,32 @@ function fileMode(abs: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+function defaultReadText(abs: string): string | undefined {
+  try {
+    return fs.readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A replay worker that blocks until the close would outlive init_timeout_minutes before it ever runs. */
+function blockingReplayProblem(ctx: Context, raw: Record<string, unknown>, script: string | undefined): void {
+  const replay = isObject(raw.replay) ? raw.replay : undefined;
+  if (!replay || script === undefined) return;
+  const loop = findBlockingLoop(script);
+  if (!loop) return;
+  const env = isObject(raw.env) ? raw.env : {};
+  const close = typeof env.MARKET_CLOSE === 'string' ? env.MARKET_CLOSE : '16:00:00';
+  const start = typeof replay.replay_start === 'string' ? replay.replay_start : '';
+  const speed = typeof replay.replay_speed === 'number' ? replay.replay_speed : NaN;
+  const timeout = typeof replay.init_timeout_minutes === 'number' ? replay.init_timeout_minutes : schemaDefault<number>(['replay', 'init_timeout_minutes']);
+  const minutes = minutesToClose(start, close, speed);
+  if (minutes === undefined || minutes <= timeout) return;
+  const where = replay.init_timeout_minutes !== undefined ? ['replay', 'init_timeout_minutes'] : ['replay'];
+  ctx.add('warning', 'out-of-range', where, replay.init_timeout_minutes !== undefined ? 'value' : 'key',
+    `the worker script loops at top level (line ${loop.line}) until the close, so its query stays Initializing for about ${minutes.toFixed(1)} min (${start} to ${close} at replay_speed ${speed}), longer than init_timeout_minutes (${timeout}): the watchdog would fail healthy cells. Return from the script and stop the query from a listener, or raise init_timeout_minutes.`);
 }
 
 function defaultIsFile(abs: string): boolean {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { loadConfigFile } from '../../src/config/load';
 import { invalidUtf8Offsets } from '../../src/config/utf8';
 import { runCli } from '../helpers/cli';
-import { analyze, BATCH_CONFIG, edit, lineCol, tempProject, underlined } from '../helpers/configs';
+import { analyze, BATCH_CONFIG, edit, lineCol, REPLAY_CONFIG, tempProject, underlined } from '../helpers/configs';
 
 function errors(text: string, env?: Record<string, string>) {
   const r = analyze(text, env ? { env: { DH_PASSWORD: 'pw-1', ...env } } : {});
@@ -128,6 +128,24 @@ describe('hostile configs', () => {
       const r = analyze(text, { env: { DH_PASSWORD: 'x' } });
       assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), []);
       assert.equal(r.config?.dates.start, '0001-01-01');
+    });
+  });
+
+  describe('replay workers that block their initialization', () => {
+    const blocking = 'import time\nfrom deephaven.time import dh_now\nwhile dh_now() < close:\n    time.sleep(1)\n';
+    it('warns at init_timeout_minutes when a top-level wait loop outlives it', () => {
+      const dir = tempProject({ 'worker.py': blocking });
+      // REPLAY_CONFIG: replay_start 09:30:00, speed 10, init_timeout_minutes 10 -> 39 min to 16:00.
+      const r = analyze(REPLAY_CONFIG, { dir });
+      const w = r.problems.filter((p) => p.severity === 'warning');
+      assert.equal(w.length, 1, JSON.stringify(r.problems));
+      assert.equal(underlined(REPLAY_CONFIG, w[0]), '10');
+      assert.equal(lineCol(REPLAY_CONFIG, w[0].start), lineCol(REPLAY_CONFIG, REPLAY_CONFIG.indexOf('10', REPLAY_CONFIG.indexOf('init_timeout_minutes'))));
+      assert.match(w[0].message, /^the worker script loops at top level \(line 3\) until the close, so its query stays Initializing for about 39\.0 min \(09:30:00 to 16:00:00 at replay_speed 10\), longer than init_timeout_minutes \(10\)/);
+    });
+    it('no warning when the timeout covers it, or the worker returns at once', () => {
+      assert.deepEqual(analyze(edit(REPLAY_CONFIG, 'init_timeout_minutes: 10', 'init_timeout_minutes: 45'), { dir: tempProject({ 'worker.py': blocking }) }).problems, []);
+      assert.deepEqual(analyze(REPLAY_CONFIG, { dir: tempProject({ 'worker.py': 'listen(clock, on_tick)\n' }) }).problems, []);
     });
   });
 });
