@@ -101,6 +101,7 @@ async function localTrial(t: Tally, rnd: () => number): Promise<void> {
   for (const l of done) counts.set(l.slice(5), (counts.get(l.slice(5)) ?? 0) + 1);
   t.lost += DATES.length * PARTITIONS - counts.size;
   for (const c of counts.values()) if (c > 1) t.twice += c - 1;
+  if (process.env.PQO_KILL_DEBUG && [...counts.values()].some((c) => c > 1)) console.error(`completed twice in ${dir}: ${[...counts].filter(([, c]) => c > 1).map(([q]) => q).join(', ')}`);
   t.trials++;
 }
 
@@ -151,7 +152,7 @@ export async function benchKillResume(): Promise<void> {
   const local: Tally = { trials: 0, lost: 0, twice: 0, maxLive: 0, leftOnServer: '-', notEnded: 0, violations: '-' };
   const dhe: Tally = { trials: 0, lost: 0, twice: 0, maxLive: 0, leftOnServer: 0, notEnded: 0, violations: 0 };
   for (let i = 0; i < TRIALS; i++) await localTrial(local, rnd);
-  for (let i = 0; i < TRIALS; i++) await dheTrial(dhe, rnd);
+  if (process.env.PQO_KILL_BACKENDS !== 'local') for (let i = 0; i < TRIALS; i++) await dheTrial(dhe, rnd);
   const row = (backend: string, t: Tally) => ({
     backend,
     trials: t.trials,

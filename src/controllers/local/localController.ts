@@ -74,10 +74,11 @@ export class LocalController implements Controller {
     const fd = fs.openSync(logFile, 'w', 0o600);
     const state: QueryState = { serial, name: spec.name, status: 'Initializing' };
     let child: ChildProcess;
+    this.reaper.arm();
     try {
       child = spawn(python, [spec.scriptPath], {
         cwd: path.dirname(spec.scriptPath),
-        env: { ...this.options.baseEnv, ...spec.envVars, PYTHONUNBUFFERED: '1' },
+        env: { ...this.options.baseEnv, ...spec.envVars, PYTHONUNBUFFERED: '1', PQO_REAPER_TAG: this.reaper.tag },
         stdio: ['ignore', fd, fd],
         detached: true,
       });

@@ -26,6 +26,6 @@ export function workerBaseEnv(env: NodeJS.ProcessEnv, secrets: readonly string[]
 }
 
 /** The reaper needs even less: a PATH to find `cat`, `kill` and `rm`. */
-export function reaperEnv(env: NodeJS.ProcessEnv, liveDir: string): Record<string, string> {
-  return { PATH: env.PATH ?? '/usr/bin:/bin', PQO_LIVE_DIR: liveDir };
+export function reaperEnv(env: NodeJS.ProcessEnv, liveDir: string, tag: string): Record<string, string> {
+  return { PATH: env.PATH ?? '/usr/bin:/bin', PQO_LIVE_DIR: liveDir, PQO_TAG_VALUE: tag };
 }
