@@ -20,6 +20,8 @@ export interface ExecutionSettings {
   heap_size_gb: number;
   script_language: 'Python' | 'Groovy';
   jvm_profile: string;
+  /** The query's workerKind (Core+: DeephavenCommunity). */
+  worker_kind: string;
   server_name: string;
   max_retries: number;
   max_failures: number;

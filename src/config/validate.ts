@@ -426,6 +426,7 @@ function buildConfig(raw: Record<string, unknown>, backend: BackendName, options
       heap_size_gb: ex.heap_size_gb as number,
       script_language: ex.script_language as 'Python' | 'Groovy',
       jvm_profile: str(d('execution', 'jvm_profile', ex.jvm_profile)),
+      worker_kind: str(d('execution', 'worker_kind', ex.worker_kind)),
       server_name: str(d('execution', 'server_name', ex.server_name)),
       max_retries: d('execution', 'max_retries', ex.max_retries),
       max_failures: d('execution', 'max_failures', ex.max_failures),

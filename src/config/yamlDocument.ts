@@ -48,7 +48,7 @@ function keyProblems(node: unknown, text: string, path: KeyPath, out: Problem[],
       const first = seen.get(key);
       if (first !== undefined) {
         const name = formatPath([...path, key]);
-        out.push({ severity: 'error', code: 'syntax', message: `\`${name}\` appears twice (first at line ${lines().position(first).line}); each key may appear once`, path: [...path, key], start, end: Math.max(end, start + 1) });
+        out.push({ severity: 'error', code: 'syntax', message: `\`${name}\` appears twice (first at line ${lines().position(first).line}); each key may appear once`, path: [...path, key], start, end: Math.max(end, Math.min(text.length, start + 1)) });
       } else seen.set(key, start);
       keyProblems(item.value, text, [...path, key], out, lines);
     }

@@ -9,7 +9,7 @@ export interface QuerySpec {
   serverName: string;
   heapSizeGb: number;
   dataMemoryRatio: number;
-  workerKind: 'DeephavenCommunity';
+  workerKind: string;
   scriptLanguage: 'Python' | 'Groovy';
   scriptPath: string;
   scriptCode: string;
@@ -19,7 +19,8 @@ export interface QuerySpec {
   restartUsers: number;
   envVars: Record<string, string>;
   jvmArgs: string[];
-  typeSpecificFields: Record<string, { type: string; value: string | boolean }>;
+  /** Values are strings, as both official encoders send them ("true"/"false" for booleans). */
+  typeSpecificFields: Record<string, { type: string; value: string }>;
   scheduling: string[];
   /** The cell, for controllers that run work themselves (local). */
   cell: { date: string; partition: number };
@@ -38,7 +39,7 @@ export function querySpec(plan: Plan, cell: Cell, now: Date = new Date()): Query
     serverName: c.execution.server_name,
     heapSizeGb: c.execution.heap_size_gb,
     dataMemoryRatio: DATA_MEMORY_RATIO,
-    workerKind: 'DeephavenCommunity',
+    workerKind: c.execution.worker_kind,
     scriptLanguage: c.execution.script_language,
     scriptPath: c.execution.worker_script,
     scriptCode: plan.scriptText,
@@ -49,7 +50,7 @@ export function querySpec(plan: Plan, cell: Cell, now: Date = new Date()): Query
     jvmArgs: jvmArgs(c),
     typeSpecificFields: replay
       ? {
-          ReplaySorted: { type: 'boolean', value: replay.sorted_replay },
+          ReplaySorted: { type: 'boolean', value: String(replay.sorted_replay) },
           ReplayStart: { type: 'string', value: replay.replay_start },
           ReplayDate: { type: 'string', value: cell.date },
           ReplaySpeed: { type: 'string', value: String(replay.replay_speed) },
@@ -79,7 +80,11 @@ export function jvmArgs(c: Config): string[] {
 
 const SCHEDULER = 'com.illumon.iris.controller.IrisQueryScheduler';
 
-/** Settings both schedulers share: enabled, UTC, no repeats, no restarts on error. */
+/**
+ * Settings both schedulers share: enabled, UTC, no repeats, no restarts on error. StopTimeDisabled=true means the
+ * scheduler does not stop the query at a stop time; what bounds a query is its `timeout` field and the
+ * orchestrator's watchdog.
+ */
 const COMMON_SCHEDULING = [
   'TimeZone=UTC',
   'SchedulingDisabled=false',
@@ -97,7 +102,7 @@ export function continuousScheduling(): string[] {
   return [`SchedulerType=${SCHEDULER}Continuous`, 'StartTime=00:00:00', ...COMMON_SCHEDULING, 'DailyRestart=false'];
 }
 
-/** Batch: a range from now to now + timeout (UTC), so the query starts when added and cannot outlive its timeout. */
+/** Batch: a range from now to now + timeout (UTC), so the query starts when added; its `timeout` field bounds it. */
 export function rangeScheduling(now: Date, timeoutMinutes: number): string[] {
   const stop = new Date(now.getTime() + Math.ceil(timeoutMinutes * 60_000));
   const date = (d: Date) => d.toISOString().slice(0, 10);

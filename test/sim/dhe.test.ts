@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { waitFor } from '../helpers/cli';
 import { writeKeyFile } from './keys';
 import { FAST_ENV, project, runAgainst, SIM_PASSWORD, simConfig, startAgainst, WORKER } from './helpers';
+import { queryProblem } from './queryRules';
 import { Simulator } from './simulator';
 
 describe('dhe backend against the simulator', function () {
@@ -55,6 +56,8 @@ describe('dhe backend against the simulator', function () {
     assert.equal(sched[0], 'SchedulerType=com.illumon.iris.controller.IrisQuerySchedulerRange');
     assert.ok(sched.includes('UseStartDateTime=true') && sched.includes('UseStopDateTime=true') && sched.some((s) => s.startsWith('StopDate=')));
     assert.equal(sim.deletedNames.length, 6, 'successful queries deleted');
+    assert.equal(q.enableGcLogs, true, 'GC logs on, as the Python ancestor and query-utils');
+    assert.deepEqual(sim.clientTransports, ['object'], 'the client was given a gRPC transport factory, as vscode-deephaven does');
     assert.ok(sim.maxLiveSeen <= 3);
     noViolations();
   });
@@ -68,7 +71,7 @@ describe('dhe backend against the simulator', function () {
     assert.equal(q.timeout, 60_000);
     assert.equal(q.jvmArgs, '-DPeriodicUpdateGraph.targetCycleDurationMillis=100 -DReplayDatabase.BufferSize=5000 -DReplayDatabase.TimestampColumn.Market.Trade=EventTime');
     assert.deepEqual(q.typeSpecificFields, {
-      ReplaySorted: { type: 'boolean', value: true },
+      ReplaySorted: { type: 'boolean', value: 'true' },
       ReplayStart: { type: 'string', value: '09:30:00' },
       ReplayDate: { type: 'string', value: '2024-01-01' },
       ReplaySpeed: { type: 'string', value: '10' },
@@ -121,7 +124,7 @@ describe('dhe backend against the simulator', function () {
     const p = project(simConfig(sim, { exec }).replace('heap_size_gb: 4', 'heap_size_gb: 100'));
     const r = await runAgainst(p);
     assert.equal(r.code, 4);
-    assert.match(r.stderr, /server_name "NoSuchServer" is not a query server here/);
+    assert.match(r.stderr, /server_name "NoSuchServer" is not a query server or group here/);
     assert.match(r.stderr, /jvm_profile "Huge" is not defined/);
     assert.match(r.stderr, /heap_size_gb 100 exceeds the server's maximum of 64 GB/);
     assert.equal(sim.received.length, 0);
@@ -267,5 +270,89 @@ describe('dhe backend against the simulator', function () {
     assert.equal(names.length, 10, 'no cell created twice');
     assert.equal(sim.queries.size, 0, 'delete_successful_queries: nothing left on the server');
     noViolations();
+  });
+
+  describe('as strict as a real server', () => {
+    it('a reconnect whose client cache starts empty fails no running query', async () => {
+      sim.setKnobs({ workerMs: [1500, 1500], expectMaxLive: 3, reconnectEmptyCacheMs: 600, disconnectAfterCreates: 3 });
+      const p = project(simConfig(sim));
+      const r = await runAgainst(p, [], { PQO_DHE_SETTLE_MS: '3000' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /reconnected to the Deephaven server/);
+      assert.doesNotMatch(r.stderr, /deleted on the server/);
+      assert.match(r.stderr, /succeeded\s+6/);
+      assert.equal(sim.createCount, 6);
+      noViolations();
+    });
+
+    it('a query deleted while disconnected still counts as gone after the settle delay', async () => {
+      sim.setKnobs({ workerMs: [30_000, 30_000], expectMaxLive: 3 });
+      const p = project(simConfig(sim, { partitions: 1, end: '2024-01-03' }));
+      const cli = startAgainst(p, [], { PQO_DHE_SETTLE_MS: '500' });
+      await waitFor(() => sim.live().length === 3, 15_000, 'three live');
+      // Deleted behind the orchestrator's back, then a reconnect whose cache starts empty: no removed event ever
+      // reaches it, and the query never comes back.
+      const victim = sim.live()[0];
+      sim.queries.delete(victim.serial);
+      sim.setKnobs({ reconnectEmptyCacheMs: 200 });
+      sim.dropClients();
+      await waitFor(() => /Session failed \(execution\)/.test(cli.output()), 15_000, 'the deletion noticed');
+      cli.child.kill('SIGINT');
+      await waitFor(() => /Shutdown signal received/.test(cli.output()), 5000, 'first signal');
+      cli.child.kill('SIGINT');
+      const r = await cli.done;
+      assert.match(r.stderr, /the query was deleted on the server while Executing/);
+      assert.match(r.stderr, /failed\s+1/);
+    });
+
+    it('a worker kind the server does not offer is refused before anything is created, naming the allowed ones', async () => {
+      const p = project(simConfig(sim, { exec: '  worker_kind: "DeephavenLegacy"\n' }));
+      const r = await runAgainst(p);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /execution\.worker_kind "DeephavenLegacy" is not a worker kind of this server \(allowed: DeephavenCommunity, DeephavenEnterprise\)/);
+      assert.equal(sim.createCount, 0);
+    });
+
+    it('a key file with comments, extra whitespace and extra tokens is read as the official client reads it', async () => {
+      const text = fs.readFileSync(key.file, 'utf8').split('\n').map((l) => (l ? `  ${l.replace(' ', '\t ')}   trailing-token` : l));
+      fs.writeFileSync(key.file, `# generated by generate-iris-keys\n${text.join('\n')}\n# end\n`, { mode: 0o600 });
+      const p = project(simConfig(sim, { auth: `  auth_method: "private_key"\n  username: "sim"\n  private_key_path: "${key.file}"` }));
+      const r = await runAgainst(p);
+      assert.equal(r.code, 0, r.stderr);
+    });
+
+    const base = (over: Record<string, unknown> = {}) => ({
+      name: 'q', type: 'RunAndDone', dbServerName: 'AutoQuery', jvmProfile: 'Default', workerKind: 'DeephavenCommunity', heapSize: 4, scriptCode: 'x',
+      scheduling: ['SchedulerType=com.illumon.iris.controller.IrisQuerySchedulerRange', 'StartTime=00:00:00', 'StopTime=01:00:00', 'TimeZone=UTC', 'SchedulingDisabled=false', 'StartDate=2024-01-01', 'StopDate=2024-01-01', 'UseStartDateTime=true', 'UseStopDateTime=true'],
+      ...over,
+    });
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['scheduling that does not start with SchedulerType', { scheduling: ['StartTime=00:00:00'] }, /first entry must be SchedulerType/],
+      ['a range scheduler without its tokens', { scheduling: ['SchedulerType=com.illumon.iris.controller.IrisQuerySchedulerRange', 'StartTime=00:00:00'] }, /missing StopTime, TimeZone, SchedulingDisabled, StartDate, StopDate, UseStartDateTime, UseStopDateTime/],
+      ['replay fields that are not {type, value: string}', { type: 'ReplayScript', scheduling: ['SchedulerType=com.illumon.iris.controller.IrisQuerySchedulerContinuous', 'StartTime=00:00:00', 'TimeZone=UTC', 'SchedulingDisabled=false', 'DailyRestart=false'], typeSpecificFields: { ReplayDate: { type: 'string', value: '2024-01-01' }, ReplayStart: { type: 'string', value: '09:30:00' }, ReplaySpeed: { type: 'string', value: '1' }, ReplaySorted: { type: 'boolean', value: true } } }, /ReplaySorted must be \{type, value\} with a string value/],
+      ['an unknown server name', { dbServerName: 'Nope' }, /Unknown server name Nope/],
+      ['an unknown JVM profile', { jvmProfile: 'Huge' }, /Unknown JVM profile Huge/],
+      ['an unknown worker kind', { workerKind: 'Legacy' }, /Unknown worker kind Legacy/],
+      ['a heap over the maximum', { heapSize: 65 }, /exceeds the maximum of 64 GB/],
+      ['a script over the maximum length', { scriptCode: 'x'.repeat(100_001) }, /longer than the maximum/],
+    ];
+    for (const [what, over, error] of cases) {
+      it(`the simulator refuses ${what}`, () => {
+        assert.match(queryProblem(base(over), sim.facts()) ?? 'accepted', error);
+      });
+    }
+    it('the simulator accepts what the orchestrator sends', () => assert.equal(queryProblem(base(), sim.facts()), undefined));
+
+    it('SchedulingDisabled=true never starts; a worker missing an automatic variable fails with a traceback', async () => {
+      const cfg = base({ scheduling: (base().scheduling as string[]).map((s) => (s === 'SchedulingDisabled=false' ? 'SchedulingDisabled=true' : s)), envVars: 'SIMULATION_NAME=a' });
+      const s = sim as unknown as { create(c: Record<string, unknown>, who: { operateAs: string }): string };
+      const serial = s.create({ ...cfg, owner: 'sim' }, { operateAs: 'sim' });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(sim.queries.get(serial)?.status, 'Uninitialized');
+      const serial2 = s.create({ ...base({ name: 'q2' }), owner: 'sim', envVars: 'SIMULATION_NAME=a\nSIMULATION_DATE=2024-01-01' }, { operateAs: 'sim' });
+      await waitFor(() => sim.queries.get(serial2)?.status === 'Failed', 5000, 'the worker to fail');
+      assert.match(String(sim.queries.get(serial2)?.fullStackTrace), /KeyError: 'PARTITION_ID'/);
+      sim.setKnobs({});
+    });
   });
 });

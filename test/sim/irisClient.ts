@@ -42,7 +42,14 @@ export function installIris(g: any): void {
     private everConnected = false;
     isConnected = false;
 
-    constructor(private readonly url: string) {
+    /** The second argument newer clients accept; the simulator records what transport it was given. */
+    private readonly transport: string;
+
+    constructor(
+      private readonly url: string,
+      options?: any,
+    ) {
+      this.transport = typeof options?.transportFactory;
       this.open();
     }
 
@@ -53,6 +60,7 @@ export function installIris(g: any): void {
         this.isConnected = true;
         if (!this.everConnected) {
           this.everConnected = true;
+          this.call('hello', { transport: this.transport }).catch(() => undefined);
           this.fire(EVENTS.EVENT_CONNECT, null);
         } else {
           this.resume();
@@ -74,7 +82,9 @@ export function installIris(g: any): void {
     private async resume(): Promise<void> {
       if (!this.session) return this.fire(EVENTS.EVENT_RECONNECT, null);
       try {
-        await this.call('resume', { session: this.session });
+        const r = await this.call('resume', { session: this.session });
+        // A server that starts the new session with an empty cache: known configs come back through events.
+        if (r?.reset) this.known.clear();
         this.fire(EVENTS.EVENT_RECONNECT, null);
       } catch (e) {
         this.fire(EVENTS.EVENT_RECONNECT_AUTH_FAILED, String(e));
@@ -164,6 +174,14 @@ export function installIris(g: any): void {
 
     getDbServers(): Promise<any[]> {
       return this.call('getDbServers', {});
+    }
+
+    getDbServersForType(type: string): Promise<any[]> {
+      return this.call('getDbServersForType', { type });
+    }
+
+    getServerConfigValues(): Promise<any> {
+      return this.call('getServerConfigValues', {});
     }
 
     getJvmProfiles(): Promise<string[]> {

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { irisScript } from './irisClient';
+import { AUTO_VARS, parseEnvVars, queryProblem, schedulingOf, type ServerFacts } from './queryRules';
 
 /**
  * A Deephaven Enterprise stand-in on loopback: serves `irisapi/irisapi.nocache.js` over HTTP and the controller over
@@ -37,6 +38,8 @@ export interface Knobs {
   capacityMode: 'wait' | 'fail';
   /** The run's max_concurrent_sessions: more live queries than this is a violation. */
   expectMaxLive: number;
+  /** At the next reconnect, the client's known configs start empty and events refill them over this many ms. */
+  reconnectEmptyCacheMs: number;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -50,6 +53,7 @@ export const DEFAULT_KNOBS: Knobs = {
   stepMs: 5,
   capacityMode: 'wait',
   expectMaxLive: Infinity,
+  reconnectEmptyCacheMs: 0,
 };
 
 export interface SimulatorOptions {
@@ -61,6 +65,7 @@ export interface SimulatorOptions {
   maxScriptCodeLength?: number;
   jvmProfiles?: string[];
   queryTypes?: string[];
+  workerKinds?: string[];
   knobs?: Partial<Knobs>;
   seed?: number;
 }
@@ -92,6 +97,8 @@ export class Simulator {
   maxLiveSeen = 0;
   /** Worker runs that finished their work, per query name: an independent ledger for "completed twice". */
   readonly completions = new Map<string, number>();
+  /** What each connecting client passed as the transport factory in its options (the type of it). */
+  readonly clientTransports: string[] = [];
   private serialSeq = 1000;
   private rng: () => number;
   private http?: http.Server;
@@ -224,6 +231,38 @@ export class Simulator {
     return { session };
   }
 
+  /** A reconnect after which the client knows no config until events bring each one back, spread over a while. */
+  private resumeWithEmptyCache(ws: WebSocket, who: { user: string; operateAs: string }): { session: string; reset: true } {
+    const ms = this.knobs.reconnectEmptyCacheMs;
+    this.knobs.reconnectEmptyCacheMs = 0;
+    const session = randomBytes(12).toString('hex');
+    this.sessions.set(session, who);
+    this.clients.get(ws)!.session = session;
+    const all = [...this.queries.values()];
+    all.forEach((q, i) => {
+      setTimeout(() => {
+        if (ws.readyState === ws.OPEN && this.queries.has(q.serial)) ws.send(JSON.stringify({ event: 'configadded', detail: this.info(q) }));
+      }, Math.round(((i + 1) / all.length) * ms));
+    });
+    return { session, reset: true };
+  }
+
+  /** Drops every client connection (they reconnect by themselves). */
+  dropClients(): void {
+    for (const ws of this.clients.keys()) ws.terminate();
+  }
+
+  /** The server's facts the query rules check against. */
+  facts(): ServerFacts {
+    return {
+      serverNames: ['AutoQuery', ...this.servers.map((s) => s.name)],
+      jvmProfiles: this.options.jvmProfiles ?? ['Default', 'Large'],
+      workerKinds: this.options.workerKinds ?? ['DeephavenCommunity', 'DeephavenEnterprise'],
+      maxHeapGb: this.options.maxHeapGb ?? 64,
+      maxScriptCodeLength: this.options.maxScriptCodeLength ?? 100_000,
+    };
+  }
+
   private sendSnapshot(ws: WebSocket): void {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(JSON.stringify({ snapshot: [...this.queries.values()].map((q) => this.info(q)) }));
@@ -258,8 +297,12 @@ export class Simulator {
       case 'resume': {
         const who = this.sessions.get(String(p.session));
         if (!who) throw new Error('session expired');
+        if (this.knobs.reconnectEmptyCacheMs > 0) return this.resumeWithEmptyCache(ws, who);
         return this.startSession(ws, who.user, who.operateAs);
       }
+      case 'hello':
+        this.clientTransports.push(String(p.transport));
+        return null;
     }
     const who = this.authed(ws);
     switch (method) {
@@ -271,6 +314,10 @@ export class Simulator {
         return this.options.jvmProfiles ?? ['Default', 'Large'];
       case 'getQueryConstants':
         return { maxHeapGb: this.options.maxHeapGb ?? 64, maxHeapGbByServer: {}, maxScriptCodeLength: this.options.maxScriptCodeLength ?? 100_000, minHeapGb: 0.5, consoleDefaultHeap: 4, pqDefaultHeap: 4, minDataRatio: 0.1, maxDataRatio: 0.9 };
+      case 'getServerConfigValues':
+        return { workerKinds: this.facts().workerKinds.map((name) => ({ name, title: name, description: name, protocols: ['Community'], worker_control: [], ephemeral_venv: false })), defaultWorkerKind: 'DeephavenCommunity', jvmProfileDefault: 'Default' };
+      case 'getDbServersForType':
+        return this.servers.map((s) => ({ name: s.name, host: '127.0.0.1', port: 0, type: 'SERVER' }));
       case 'getQueryConfigurationTypes':
         return (this.options.queryTypes ?? ['Script', 'ReplayScript', 'RunAndDone']).map((name) => ({ name, displayName: name, supportsCommunity: true, temporary: false, hasScript: true, allowedGroups: ['allusers'], serverClasses: [], isDisplayable: true, supportsReplicas: false }));
       case 'createQuery':
@@ -311,6 +358,8 @@ export class Simulator {
       }
     }
     if (config.owner !== who.operateAs) this.violations.push(`owner ${String(config.owner)} is not the logged-in user ${who.operateAs}`);
+    const problem = queryProblem(config, this.facts());
+    if (problem) throw new Error(`Invalid query configuration for ${name}: ${problem}`);
     const serial = String(++this.serialSeq);
     const r = this.rng();
     const fate: SimQuery['fate'] = r < this.knobs.hangInitFraction ? 'hang' : r < this.knobs.hangInitFraction + this.knobs.failFraction ? 'fail' : 'ok';
@@ -319,7 +368,8 @@ export class Simulator {
     this.queries.set(serial, q);
     this.createCount++;
     this.push('configadded', q);
-    this.launch(q);
+    // SchedulingDisabled=true: the query exists but never starts until someone restarts it.
+    if (schedulingOf(config).get('SchedulingDisabled') !== 'true') this.launch(q);
     this.checkLive();
     if (this.knobs.disconnectAfterCreates > 0 && this.createCount >= this.knobs.disconnectAfterCreates && !this.disconnectDone) {
       this.disconnectDone = true;
@@ -395,6 +445,13 @@ export class Simulator {
     if (q.fate === 'hang') return true;
     const running = q.config.type === 'RunAndDone' ? 'Executing' : 'Running';
     this.after(q, 2 * step, () => this.set(q, running));
+    // The worker reads its environment first: a missing automatic variable fails it as the Python would.
+    const env = parseEnvVars(q.config.envVars);
+    const missing = AUTO_VARS.find((v) => !env.has(v));
+    if (missing) {
+      this.after(q, 2 * step, () => this.set(q, 'Failed', `Traceback (most recent call last):\n  File "<string>", line 3, in <module>\nKeyError: '${missing}'`));
+      return true;
+    }
     this.after(q, 2 * step + q.runMs, () => {
       if (q.fate === 'fail') {
         this.set(q, 'Failed', `Traceback (most recent call last):\n  File "<string>", line 12, in <module>\nValueError: simulated worker failure in ${String(q.config.name)}`);

@@ -99,7 +99,7 @@ describe('plan', () => {
       '-DReplayDatabase.TimestampColumn.Market.Trade=EventTime',
     ]);
     assert.deepEqual(spec.typeSpecificFields, {
-      ReplaySorted: { type: 'boolean', value: true },
+      ReplaySorted: { type: 'boolean', value: 'true' },
       ReplayStart: { type: 'string', value: '09:30:00' },
       ReplayDate: { type: 'string', value: '2024-01-15' },
       ReplaySpeed: { type: 'string', value: '10' },

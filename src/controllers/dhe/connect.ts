@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnterpriseDhType } from './api';
-import type { DheClient } from './api';
+import type { DheClient, DheClientConstructor } from './api';
 
 const IRISAPI = 'irisapi/irisapi.nocache.js';
 const apis = new Map<string, Promise<EnterpriseDhType>>();
@@ -80,15 +80,31 @@ export function loadIrisApi(serverUrl: URL, cacheDir = defaultCacheDir(), timeou
   return p;
 }
 
-/** Opens the controller connection; the API's own wait has no timeout, so this adds one. */
-export async function connectClient(iris: EnterpriseDhType, serverUrl: URL, timeoutMs: number, signal?: AbortSignal): Promise<DheClient> {
-  const client = new iris.Client(wsUrlOf(serverUrl)) as DheClient;
+let openTransports = 0;
+
+/**
+ * Opens the controller connection with a Node HTTP/2 gRPC transport, as deephaven/vscode-deephaven does (servers
+ * without an Envoy proxy need it; older ones ignore it). The API's own wait has no timeout, so this adds one.
+ * Returns the client and a release function that frees the transport's sessions once no client uses them.
+ */
+export async function connectClient(iris: EnterpriseDhType, serverUrl: URL, timeoutMs: number, signal?: AbortSignal): Promise<{ client: DheClient; release: () => void }> {
+  const { NodeHttp2gRPCTransport } = await import('@deephaven/jsapi-nodejs');
+  const Client = iris.Client as unknown as DheClientConstructor;
+  const client = new Client(wsUrlOf(serverUrl), { transportFactory: NodeHttp2gRPCTransport.createFactory() });
+  openTransports++;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    client.disconnect();
+    if (--openTransports === 0) NodeHttp2gRPCTransport.dispose();
+  };
   let off: (() => void) | undefined;
   try {
     await withTimeout(new Promise<void>((resolve) => (off = client.addEventListener(iris.Client.EVENT_CONNECT, () => resolve()))), timeoutMs, `connecting to ${wsUrlOf(serverUrl)}`, signal);
-    return client;
+    return { client, release };
   } catch (e) {
-    client.disconnect();
+    release();
     throw e;
   } finally {
     off?.();

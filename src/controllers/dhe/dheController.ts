@@ -11,13 +11,15 @@ import { toDheQuery } from './queryInfo';
 export interface DheTiming {
   connectMs: number;
   callMs: number;
+  /** After a reconnect, how long a query may stay absent from the known configs before it counts as deleted. */
+  settleMs: number;
   /** A createQuery without a reply this long is treated as failed; the engine then finds the query by name. */
   createMs: number;
 }
 
 function timing(env: NodeJS.ProcessEnv): DheTiming {
   const n = (v: string | undefined, d: number) => (v && Number(v) > 0 ? Number(v) : d);
-  return { connectMs: n(env.PQO_DHE_CONNECT_TIMEOUT_MS, 30_000), callMs: n(env.PQO_DHE_CALL_TIMEOUT_MS, 60_000), createMs: n(env.PQO_DHE_CREATE_TIMEOUT_MS, 120_000) };
+  return { connectMs: n(env.PQO_DHE_CONNECT_TIMEOUT_MS, 30_000), callMs: n(env.PQO_DHE_CALL_TIMEOUT_MS, 60_000), createMs: n(env.PQO_DHE_CREATE_TIMEOUT_MS, 120_000), settleMs: n(env.PQO_DHE_SETTLE_MS, 15_000) };
 }
 
 const TERMINAL = new Set<string>(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
@@ -40,7 +42,7 @@ export async function openDheController(plan: Plan, options: OpenOptions): Promi
   } catch (e) {
     throw new Error(clean(e));
   }
-  const client = await connectClient(iris, serverUrl, t.connectMs, options.signal).catch((e) => {
+  const { client, release } = await connectClient(iris, serverUrl, t.connectMs, options.signal).catch((e) => {
     throw new Error(clean(e));
   });
   try {
@@ -57,40 +59,71 @@ export async function openDheController(plan: Plan, options: OpenOptions): Promi
       );
     }
   } catch (e) {
-    client.disconnect();
+    release();
     throw new Error(`login to ${serverUrl.origin} as ${dh.username} refused: ${clean(e)}`);
   }
   try {
     const owner = (await withTimeout(client.getUserInfo(), t.callMs, 'getUserInfo')).operateAs;
-    await preflight(client, plan, t);
+    const problems = await preflight(client, plan, t);
+    if (problems.length) throw new Error(`the server cannot run this plan:\n  - ${problems.join('\n  - ')}`);
     log('info', `Logged in to ${serverUrl.origin}; queries will be owned by ${owner}`);
-    return new DheController(client, iris, owner, t, secrets, log);
+    return new DheController(client, release, iris, owner, t, secrets, log);
   } catch (e) {
-    client.disconnect();
+    release();
     throw new Error(clean(e));
   }
 }
 
-/** Every check that can fail before a query is created, reported together. */
-async function preflight(client: DheClient, plan: Plan, t: DheTiming): Promise<void> {
-  const ex = plan.config.execution;
-  const problems: string[] = [];
-  const [servers, profiles, constants, types] = await Promise.all([
+/** What the server offers that a plan must fit: read once, for the preflight and for --check-server. */
+export interface ServerOffer {
+  /** Query servers and groups a query may name (AutoQuery always among them). */
+  serverNames: string[];
+  jvmProfiles: string[];
+  workerKinds: string[];
+  maxHeapGb: number;
+  maxScriptCodeLength: number;
+  queryTypes: string[];
+}
+
+export async function readServerOffer(client: DheClient, plan: Plan, t: Pick<DheTiming, 'callMs'>): Promise<ServerOffer> {
+  const type = plan.mode === 'replay' ? 'ReplayScript' : 'RunAndDone';
+  const [servers, forType, profiles, constants, types, config] = await Promise.all([
     withTimeout(client.getDbServers(), t.callMs, 'getDbServers'),
+    withTimeout(client.getDbServersForType(type), t.callMs, 'getDbServersForType').catch(() => []),
     withTimeout(client.getJvmProfiles(), t.callMs, 'getJvmProfiles'),
     withTimeout(client.getQueryConstants(), t.callMs, 'getQueryConstants'),
     withTimeout(client.getQueryConfigurationTypes(), t.callMs, 'getQueryConfigurationTypes'),
+    withTimeout(client.getServerConfigValues(), t.callMs, 'getServerConfigValues').catch(() => undefined),
   ]);
-  const names = servers.map((s) => s.name);
-  if (names.length && !names.includes(ex.server_name)) problems.push(`execution.server_name "${ex.server_name}" is not a query server here (known: ${names.join(', ')})`);
-  if (profiles.length && !profiles.includes(ex.jvm_profile)) problems.push(`execution.jvm_profile "${ex.jvm_profile}" is not defined on the server (known: ${profiles.join(', ')})`);
-  const maxHeap = constants.getMaxHeapGbForServer(ex.server_name);
-  if (Number.isFinite(maxHeap) && ex.heap_size_gb > maxHeap) problems.push(`execution.heap_size_gb ${ex.heap_size_gb} exceeds the server's maximum of ${maxHeap} GB for ${ex.server_name}`);
-  const scriptLength = plan.scriptText.length;
-  if (constants.maxScriptCodeLength > 0 && scriptLength > constants.maxScriptCodeLength) problems.push(`the worker script is ${scriptLength} characters; the server accepts at most ${constants.maxScriptCodeLength}`);
+  // AutoQuery (the load-balanced default) and server groups are valid names even when a list leaves them out.
+  const serverNames = [...new Set(['AutoQuery', ...servers.map((s) => s.name), ...forType.map((s) => s.name)])];
+  return {
+    serverNames,
+    jvmProfiles: profiles,
+    workerKinds: (config?.workerKinds ?? []).map((k) => k.name),
+    maxHeapGb: constants.getMaxHeapGbForServer(plan.config.execution.server_name),
+    maxScriptCodeLength: constants.maxScriptCodeLength,
+    queryTypes: [...types.keys()],
+  };
+}
+
+/** Where the plan does not fit what the server offers, one line each (empty when it fits). */
+export function planMismatches(offer: ServerOffer, plan: Plan): string[] {
+  const ex = plan.config.execution;
+  const problems: string[] = [];
+  if (!offer.serverNames.includes(ex.server_name)) problems.push(`execution.server_name "${ex.server_name}" is not a query server or group here (known: ${offer.serverNames.join(', ')})`);
+  if (offer.jvmProfiles.length && !offer.jvmProfiles.includes(ex.jvm_profile)) problems.push(`execution.jvm_profile "${ex.jvm_profile}" is not defined on the server (known: ${offer.jvmProfiles.join(', ')})`);
+  if (offer.workerKinds.length && !offer.workerKinds.includes(ex.worker_kind)) problems.push(`execution.worker_kind "${ex.worker_kind}" is not a worker kind of this server (allowed: ${offer.workerKinds.join(', ')})`);
+  if (Number.isFinite(offer.maxHeapGb) && ex.heap_size_gb > offer.maxHeapGb) problems.push(`execution.heap_size_gb ${ex.heap_size_gb} exceeds the server's maximum of ${offer.maxHeapGb} GB for ${ex.server_name}`);
+  if (offer.maxScriptCodeLength > 0 && plan.scriptText.length > offer.maxScriptCodeLength) problems.push(`the worker script is ${plan.scriptText.length} characters; the server accepts at most ${offer.maxScriptCodeLength}`);
   const type = plan.mode === 'replay' ? 'ReplayScript' : 'RunAndDone';
-  if (!types.has(type)) problems.push(`the server does not allow ${type} queries for this user (allowed: ${[...types.keys()].join(', ')})`);
-  if (problems.length) throw new Error(`the server cannot run this plan:\n  - ${problems.join('\n  - ')}`);
+  if (!offer.queryTypes.includes(type)) problems.push(`the server does not allow ${type} queries for this user (allowed: ${offer.queryTypes.join(', ')})`);
+  return problems;
+}
+
+/** Every check that can fail before a query is created, reported together. */
+async function preflight(client: DheClient, plan: Plan, t: DheTiming): Promise<string[]> {
+  return planMismatches(await readServerOffer(client, plan, t), plan);
 }
 
 function toState(info: QueryInfo): QueryState {
@@ -118,6 +151,7 @@ class DheController implements Controller {
 
   constructor(
     private readonly client: DheClient,
+    private readonly release: () => void,
     iris: EnterpriseDhType,
     private readonly owner: string,
     private readonly t: DheTiming,
@@ -134,6 +168,7 @@ class DheController implements Controller {
       client.addEventListener(C.EVENT_RECONNECT, () => {
         this.say('info', 'reconnected to the Deephaven server; catching up on query statuses');
         this.resync();
+        this.checkAbsentLater();
       }),
       client.addEventListener(C.EVENT_RECONNECT_AUTH_FAILED, () => {
         this.broken = 'the server refused to log in again after a reconnect';
@@ -143,13 +178,25 @@ class DheController implements Controller {
     this.resync();
   }
 
+  /** Adds and updates from the client's known configs; never removes (right after a reconnect the cache may be empty). */
   private resync(): void {
-    const seen = new Set<string>();
-    for (const info of this.client.getKnownConfigs()) {
-      seen.add(String(info.serial));
-      this.onInfo(info);
-    }
-    for (const [serial, s] of [...this.states]) if (!seen.has(serial)) this.onRemoved({ serial, name: s.name } as QueryInfo);
+    for (const info of this.client.getKnownConfigs()) this.onInfo(info);
+  }
+
+  private settleTimer?: NodeJS.Timeout;
+
+  /**
+   * A query missed while disconnected may have been deleted without a config-removed event reaching us. Only a query
+   * still absent from the known configs after the cache had time to refill counts as deleted.
+   */
+  private checkAbsentLater(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      const known = new Set(this.client.getKnownConfigs().map((i) => String(i.serial)));
+      for (const [serial, s] of [...this.states]) if (!known.has(serial)) this.onRemoved({ serial, name: s.name } as QueryInfo);
+    }, this.t.settleMs);
+    this.settleTimer.unref?.();
   }
 
   private onInfo(info: QueryInfo): void {
@@ -213,8 +260,9 @@ class DheController implements Controller {
   }
 
   async close(): Promise<void> {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const r of this.removers.splice(0)) r();
     this.listeners.clear();
-    this.client.disconnect();
+    this.release();
   }
 }

@@ -19,10 +19,12 @@ export function readKeyFile(file: string): KeyFile {
   } catch (e) {
     throw new Error(`cannot read private key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  // As the official client reads it: `#` starts a comment, fields are split on any whitespace, a line is a keyword
+  // and its value, and tokens after the value are ignored.
   const fields = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(\w+)\s+(\S+)\s*$/.exec(line);
-    if (m) fields.set(m[1].toLowerCase(), m[2]);
+  for (const raw of text.split(/\r?\n/)) {
+    const tokens = raw.replace(/#.*$/, '').trim().split(/\s+/).filter(Boolean);
+    if (tokens.length >= 2 && !fields.has(tokens[0].toLowerCase())) fields.set(tokens[0].toLowerCase(), tokens[1]);
   }
   const missing = ['user', 'public', 'private'].filter((k) => !fields.has(k));
   if (missing.length) throw new Error(`private key file ${file} lacks the line${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected user, operateas, public, private)`);

@@ -27,7 +27,7 @@ export function toDheQuery(spec: QuerySpec, owner: string): PlainEditableQueryIn
     adminGroups: [],
     viewerGroups: [],
     extraClasspaths: '',
-    enableGcLogs: false,
+    enableGcLogs: true, // as the Python ancestor and @deephaven-enterprise/query-utils default
     replicaCount: 1,
     spareCount: 0,
     assignmentPolicy: null,
