@@ -42,7 +42,6 @@ export function formatProblemLines(problems: readonly LocatedProblem[]): string[
   return lines;
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 export function printable(text: string): string {

@@ -10,10 +10,16 @@ export function invalidUtf8Offsets(buf: Uint8Array, limit = 50): number[] {
     if (b < 0x80) {
       i++;
       continue;
-    } else if (b >= 0xc2 && b <= 0xdf) (need = 1), (min = 0x80);
-    else if (b >= 0xe0 && b <= 0xef) (need = 2), (min = 0x800);
-    else if (b >= 0xf0 && b <= 0xf4) (need = 3), (min = 0x10000);
-    else need = -1;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else need = -1;
     let ok = need > 0 && i + need < buf.length;
     let cp = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07;
     for (let k = 1; ok && k <= need; k++) {

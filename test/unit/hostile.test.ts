@@ -77,7 +77,6 @@ describe('hostile configs', () => {
       const problemLines = r.stderr.split('\n').filter((l) => /  (error|warning)  /.test(l));
       assert.equal(problemLines.length, 50);
       assert.match(r.stderr, /\.\.\. and \d+ more problems/);
-      // eslint-disable-next-line no-control-regex
       assert.doesNotMatch(r.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, 'no control bytes echoed');
     });
 
