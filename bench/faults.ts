@@ -19,6 +19,7 @@ const FAULTS: Fault[] = [
   { name: 'stuck initialization (10%)', knobs: { hangInitFraction: 0.1 }, replay: true },
   { name: 'disconnect mid-run', knobs: { disconnectAfterCreates: 20, workerMs: [100, 200] } },
   { name: 'events delayed 150 ms', knobs: { eventDelayMs: 150 } },
+  { name: 'reconnect with an empty cache', knobs: { disconnectAfterCreates: 20, reconnectEmptyCacheMs: 500, workerMs: [300, 600] } },
   { name: 'no capacity (wait)', options: { servers: [{ name: 'QueryServer_1', capacityGb: 16 }] } },
   { name: 'no capacity (fail)', options: { servers: [{ name: 'QueryServer_1', capacityGb: 16 }] }, knobs: { capacityMode: 'fail' } },
 ];
