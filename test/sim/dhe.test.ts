@@ -289,7 +289,7 @@ describe('dhe backend against the simulator', function () {
       sim.setKnobs({ workerMs: [30_000, 30_000], expectMaxLive: 3 });
       const p = project(simConfig(sim, { partitions: 1, end: '2024-01-03' }));
       const cli = startAgainst(p, [], { PQO_DHE_SETTLE_MS: '500' });
-      await waitFor(() => sim.live().length === 3, 15_000, 'three live');
+      await waitFor(() => sim.live().length === 3 && sim.live().every((q) => q.status === 'Executing'), 15_000, 'three executing');
       // Deleted behind the orchestrator's back, then a reconnect whose cache starts empty: no removed event ever
       // reaches it, and the query never comes back.
       const victim = sim.live()[0];
@@ -301,7 +301,7 @@ describe('dhe backend against the simulator', function () {
       await waitFor(() => /Shutdown signal received/.test(cli.output()), 5000, 'first signal');
       cli.child.kill('SIGINT');
       const r = await cli.done;
-      assert.match(r.stderr, /the query was deleted on the server while Executing/);
+      assert.match(r.stderr, /the query was deleted on the server while (Executing|Running|Initializing|AcquiringWorker)/);
       assert.match(r.stderr, /failed\s+1/);
     });
 
