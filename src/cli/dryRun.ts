@@ -1,5 +1,5 @@
 import type { Config } from '../config/types';
-import type { PriorCell } from '../orchestrator/engine';
+import type { PriorCell } from '../orchestrator/events';
 import { encodeEnvVars, querySpec, type QuerySpec } from '../plan/querySpec';
 import { cellEnv, waves, type Plan } from '../plan/plan';
 import { MASK, redact } from '../util/redact';

@@ -8,6 +8,9 @@ import { latestRun, runsRoot } from '../record/record';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { runOrchestration } from './run';
+import type { Io } from './io';
+
+export type { Io } from './io';
 import { version } from '../../package.json';
 
 
@@ -87,14 +90,6 @@ function lastRecordedStates(plan: Plan, runDir?: string) {
   }
 }
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  env: Readonly<Record<string, string | undefined>>;
-  isTTY: boolean;
-  /** Where SIGINT/SIGTERM arrive; tests substitute their own emitter. */
-  signals: NodeJS.EventEmitter;
-}
 
 function processIo(): Io {
   return {

@@ -5,7 +5,7 @@ import { RunSession } from '../orchestrator/session';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';
 import type { CliArgs } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 
 /** Engine timing overrides for tests, from PQO_TEST_TIMING (JSON); never documented for users. */
 function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap } from 'yaml';
-import { countDates, toDayNumber } from '../plan/dates';
+import { countDates, toDayNumber } from '../util/dates';
 import { nearest } from '../util/levenshtein';
 import { findBlockingLoop, minutesToClose } from './blockingWorker';
 import { formatPath, hasErrors, type KeyPath, type Problem, type ProblemCode, type Severity } from './problem';

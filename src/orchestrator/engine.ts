@@ -2,7 +2,9 @@ import { classify, CreateError, isTerminal, type Controller, type QueryState } f
 import type { Cell, Plan } from '../plan/plan';
 import { querySpec, type QuerySpec } from '../plan/querySpec';
 import { exitCodeFor, EXIT } from './exitCodes';
-import type { CellFailure, CellOutcome, CellState, FailureKind, RunEvent, RunListener, RunSummary } from './events';
+import type { CellFailure, CellOutcome, CellState, FailureKind, PriorCell, RunEvent, RunListener, RunSummary } from './events';
+
+export type { PriorCell } from './events';
 
 export interface EngineTiming {
   /** First retry delay; doubles each retry, capped at retryMaxMs, then jittered down by up to half. */
@@ -31,16 +33,6 @@ export const DEFAULT_TIMING: EngineTiming = {
   forceTimeoutMs: 15_000,
 };
 
-/** What an earlier, interrupted run of the same plan knew about a cell (from its record). */
-export interface PriorCell {
-  outcome?: CellOutcome;
-  kind?: FailureKind;
-  serial?: string;
-  attempts: number;
-  detail?: string;
-  /** The query was deleted on the server. */
-  deleted?: boolean;
-}
 
 export interface EngineOptions {
   plan: Plan;

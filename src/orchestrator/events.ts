@@ -56,3 +56,14 @@ export type RunEvent =
 
 export type RunEventType = RunEvent['type'];
 export type RunListener = (event: RunEvent) => void;
+
+/** What an earlier, interrupted run of the same plan knew about a cell (from its record). */
+export interface PriorCell {
+  outcome?: CellOutcome;
+  kind?: FailureKind;
+  serial?: string;
+  attempts: number;
+  detail?: string;
+  /** The query was deleted on the server. */
+  deleted?: boolean;
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { Config, Mode } from '../config/types';
-import { compactDate, listDates } from './dates';
+import { compactDate, listDates } from '../util/dates';
 
 /** The unit of work: one (date, partition). */
 export interface Cell {

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PriorCell } from '../orchestrator/engine';
-import type { CellOutcome, FailureKind, RunEvent, RunSummary } from '../orchestrator/events';
+import type { CellOutcome, FailureKind, PriorCell, RunEvent, RunSummary } from '../orchestrator/events';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { countDates, listDates, toDayNumber } from '../../src/plan/dates';
+import { countDates, listDates, toDayNumber } from '../../src/util/dates';
 import { buildPlan, cellEnv, queryName, waves } from '../../src/plan/plan';
 import { encodeEnvVars, querySpec, rangeScheduling, targetCycleDurationMillis } from '../../src/plan/querySpec';
 import { analyze, BATCH_CONFIG, edit, REPLAY_CONFIG } from '../helpers/configs';

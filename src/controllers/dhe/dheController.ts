@@ -2,7 +2,7 @@ import type { Plan } from '../../plan/plan';
 import type { QuerySpec } from '../../plan/querySpec';
 import { redact } from '../../util/redact';
 import { CreateError, isNoCapacity, QUERY_STATUSES, type Controller, type QueryState, type QueryStatus } from '../controller';
-import type { OpenOptions } from '../open';
+import type { OpenOptions } from '../options';
 import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
 import { connectClient, loadIrisApi, serverUrlOf, withTimeout } from './connect';
 import { readKeyFile } from './keyFile';

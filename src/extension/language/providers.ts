@@ -4,7 +4,7 @@ import { fixesFor } from '../../config/fixes';
 import { contextAt } from '../../config/navigate';
 import { formatPath, type KeyPath } from '../../config/problem';
 import { schemaAt, type SchemaNode } from '../../config/schema';
-import { countDates } from '../../plan/dates';
+import { countDates } from '../../util/dates';
 import type { Analyses } from './analyses';
 import type { ConfigFiles } from './configFiles';
 import { SOURCE } from './diagnostics';
