@@ -11,6 +11,8 @@ export interface CliArgs {
   resume: boolean;
   rerunFailed: boolean;
   runDir?: string;
+  checkServer: boolean;
+  probeQuery: boolean;
 }
 
 export class UsageError extends Error {}
@@ -29,13 +31,16 @@ Options:
   --resume              continue the last interrupted run of this config
   --rerun-failed        run again only the cells that failed in the last run of this config
   --run-dir <path>      where run records are kept (default: .pq-orchestrator/ beside the config)
+  --check-server        log in to the config's Deephaven server, list what it offers, check the config against
+                        it and run one probe query that reports what a worker sees; exit 0 when all fits, 4 if not
+  --no-probe-query      with --check-server: only read, create nothing
   --help                this text
   --version             the version
 
 Exit codes: 0 success, 1 creation failures, 2 execution failures, 3 both, 4 error.`;
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false };
+  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, checkServer: false, probeQuery: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -55,6 +60,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--resume': args.resume = true; break;
       case '--rerun-failed': args.rerunFailed = true; break;
       case '--run-dir': args.runDir = value(); break;
+      case '--check-server': args.checkServer = true; break;
+      case '--no-probe-query': args.probeQuery = false; break;
       case '--backend': {
         const b = value();
         if (b !== 'dhe' && b !== 'local') throw new UsageError(`--backend must be dhe or local, got "${b}"`);
@@ -66,6 +73,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (args.resume && args.rerunFailed) throw new UsageError('--resume and --rerun-failed cannot be combined');
+  if (args.checkServer && (args.dryRun || args.resume || args.rerunFailed)) throw new UsageError('--check-server runs alone: leave out --dry-run, --resume and --rerun-failed');
+  if (!args.probeQuery && !args.checkServer) throw new UsageError('--no-probe-query goes with --check-server');
   if (!args.help && !args.version && !args.config) throw new UsageError('--config <path> is required');
   return args;
 }

@@ -43,7 +43,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 }
 
 async function execute(args: CliArgs, io: Io): Promise<number> {
-  const loaded = loadConfigFile(args.config!, { purpose: 'run', backend: args.backend, env: io.env });
+  const loaded = loadConfigFile(args.config!, { purpose: 'run', backend: args.checkServer ? 'dhe' : args.backend, env: io.env });
   if ('readError' in loaded) {
     if (args.json) io.out(JSON.stringify({ ok: false, error: loaded.readError }) + '\n');
     else io.err(`pq-orchestrator: ${loaded.readError}\n`);
@@ -69,6 +69,7 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
     return EXIT.ERROR;
   }
   const plan = buildPlan(config, scriptText);
+  if (args.checkServer) return checkServerCommand(plan, args, io);
   if (args.dryRun) {
     if (args.json) {
       const last = lastRecordedStates(plan, args.runDir);
@@ -90,6 +91,29 @@ function lastRecordedStates(plan: Plan, runDir?: string) {
   }
 }
 
+
+/** `--check-server`: the report on stdout (or one JSON line); 0 when everything fits, 4 otherwise. */
+async function checkServerCommand(plan: Plan, args: CliArgs, io: Io): Promise<number> {
+  const { checkServer } = await import('../controllers/dhe/serverCheck');
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error('interrupted'));
+  io.signals.on('SIGINT', onSignal);
+  try {
+    const report = await checkServer(plan, {
+      runDir: '',
+      probe: args.probeQuery,
+      signal: abort.signal,
+      log: (level, message) => {
+        if (args.verbose && !args.json) io.err(`${level.toUpperCase()}: ${message}\n`);
+      },
+    });
+    if (args.json) io.out(JSON.stringify({ ok: report.mismatches.length === 0, mismatches: report.mismatches, report: report.text }) + '\n');
+    else io.out(report.text + '\n');
+    return report.mismatches.length ? EXIT.ERROR : EXIT.SUCCESS;
+  } finally {
+    io.signals.off('SIGINT', onSignal);
+  }
+}
 
 function processIo(): Io {
   return {

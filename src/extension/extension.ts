@@ -97,6 +97,10 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     const uri = await configUri(arg);
     if (uri) await runs.dryRun(uri);
   });
+  command('pqOrchestrator.checkServer', async (arg?: unknown) => {
+    const uri = await configUri(arg);
+    if (uri) await runs.checkServer(uri);
+  });
   command('pqOrchestrator.stop', (n?: Node) => runs.stop(n?.run.id));
   command('pqOrchestrator.rerunFailed', async (n?: Node) => {
     const uri = await configUri(n);

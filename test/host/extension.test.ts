@@ -46,7 +46,7 @@ describe('PQ Orchestrator in VS Code', function () {
     const a = await api();
     assert.ok(a.activatedInMs >= 0);
     const cmds = await vscode.commands.getCommands(true);
-    for (const c of ['pqOrchestrator.run', 'pqOrchestrator.dryRun', 'pqOrchestrator.stop', 'pqOrchestrator.rerunFailed', 'pqOrchestrator.openFailedLog', 'pqOrchestrator.forgetCredentials']) assert.ok(cmds.includes(c), c);
+    for (const c of ['pqOrchestrator.run', 'pqOrchestrator.dryRun', 'pqOrchestrator.checkServer', 'pqOrchestrator.stop', 'pqOrchestrator.rerunFailed', 'pqOrchestrator.openFailedLog', 'pqOrchestrator.forgetCredentials']) assert.ok(cmds.includes(c), c);
   });
 
   describe('editing a config', () => {
@@ -153,6 +153,26 @@ describe('PQ Orchestrator in VS Code', function () {
       await vscode.commands.executeCommand('pqOrchestrator.dryRun', file('config.yaml'));
       const doc = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-plan' && vscode.window.activeTextEditor.document, 'plan document');
       assert.match(doc.getText(), /cells\s+6 queries \(2 × 3\)/);
+    });
+
+    it('Dry Run of an edited config plans the editor text and never saves the file', async () => {
+      const doc = await open('config.yaml');
+      const onDisk = fs.readFileSync(doc.uri.fsPath, 'utf8');
+      const edit = new vscode.WorkspaceEdit();
+      const i = doc.getText().indexOf('num_partitions: 3');
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(i), doc.positionAt(i + 'num_partitions: 3'.length)), 'num_partitions: 4');
+      await vscode.workspace.applyEdit(edit);
+      try {
+        await vscode.commands.executeCommand('pqOrchestrator.dryRun', doc.uri);
+        const plan = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-plan' && /8 queries/.test(vscode.window.activeTextEditor.document.getText()) && vscode.window.activeTextEditor.document, 'plan of the edited text');
+        assert.match(plan.getText(), /cells\s+8 queries \(2 × 4\)/);
+        assert.equal(fs.readFileSync(doc.uri.fsPath, 'utf8'), onDisk, 'the file on disk is untouched');
+        assert.ok(doc.isDirty, 'the edit is still unsaved');
+      } finally {
+        await vscode.window.showTextDocument(doc);
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      }
+      assert.equal(doc.getText(), onDisk);
     });
 
     it('a local run fills the tree: states, counts and the failure badge', async () => {
@@ -266,6 +286,19 @@ describe('PQ Orchestrator in VS Code', function () {
         const logs = fs.readdirSync(path.dirname(first.session.recordFile));
         assert.ok(logs.includes('record.jsonl'));
         assert.ok(!fs.readFileSync(first.session.recordFile, 'utf8').includes('host-sim-pw'), 'the secret is not in the record');
+        // Check Server, offered by the lens of a config with a deephaven section, reports in a document.
+        const doc = await open('dhe/config.yaml');
+        const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+        const lens = lenses.find((l) => l.command?.title === 'Check server');
+        assert.ok(lens?.command, 'a Check server lens');
+        await vscode.commands.executeCommand(lens.command.command, ...(lens.command.arguments ?? []));
+        const report = await waitFor(() => vscode.window.activeTextEditor?.document.uri.path.endsWith('.server-check.txt') && vscode.window.activeTextEditor.document, 'server check report');
+        assert.match(report.getText(), /Logged in\s+sim \(password\)/);
+        assert.match(report.getText(), /ok\s+SIMULATION_DATE="2024-02-01"/);
+        assert.match(report.getText(), /Result: the server accepts this config/);
+        assert.ok(!report.getText().includes('host-sim-pw'), 'no secret in the report');
+        assert.equal(sim.received.length, 5, 'one probe query');
+        assert.deepEqual(asked, ['PQO_SIM_PASSWORD'], 'the stored credential was used');
         assert.equal(await a.credentials.forget(), 1);
       } finally {
         a.credentials.ask = original;

@@ -40,6 +40,8 @@ export interface Knobs {
   expectMaxLive: number;
   /** At the next reconnect, the client's known configs start empty and events refill them over this many ms. */
   reconnectEmptyCacheMs: number;
+  /** Workers do not see this environment variable (as a server that mis-split the env string would do). */
+  dropEnvVar: string;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -54,6 +56,7 @@ export const DEFAULT_KNOBS: Knobs = {
   capacityMode: 'wait',
   expectMaxLive: Infinity,
   reconnectEmptyCacheMs: 0,
+  dropEnvVar: '',
 };
 
 export interface SimulatorOptions {
@@ -315,7 +318,7 @@ export class Simulator {
       case 'getQueryConstants':
         return { maxHeapGb: this.options.maxHeapGb ?? 64, maxHeapGbByServer: {}, maxScriptCodeLength: this.options.maxScriptCodeLength ?? 100_000, minHeapGb: 0.5, consoleDefaultHeap: 4, pqDefaultHeap: 4, minDataRatio: 0.1, maxDataRatio: 0.9 };
       case 'getServerConfigValues':
-        return { workerKinds: this.facts().workerKinds.map((name) => ({ name, title: name, description: name, protocols: ['Community'], worker_control: [], ephemeral_venv: false })), defaultWorkerKind: 'DeephavenCommunity', jvmProfileDefault: 'Default' };
+        return { gradleVersion: '1.20240517.344-sim', vcsVersion: 'pqo-simulator', javaVersion: '17.0.12', hostName: '127.0.0.1', systemName: 'pqo-sim', workerKinds: this.facts().workerKinds.map((name) => ({ name, title: name, description: name, protocols: ['Community'], worker_control: [], ephemeral_venv: false })), defaultWorkerKind: 'DeephavenCommunity', jvmProfileDefault: 'Default' };
       case 'getDbServersForType':
         return this.servers.map((s) => ({ name: s.name, host: '127.0.0.1', port: 0, type: 'SERVER' }));
       case 'getQueryConfigurationTypes':
@@ -447,9 +450,16 @@ export class Simulator {
     this.after(q, 2 * step, () => this.set(q, running));
     // The worker reads its environment first: a missing automatic variable fails it as the Python would.
     const env = parseEnvVars(q.config.envVars);
+    if (this.knobs.dropEnvVar) env.delete(this.knobs.dropEnvVar);
     const missing = AUTO_VARS.find((v) => !env.has(v));
     if (missing) {
       this.after(q, 2 * step, () => this.set(q, 'Failed', `Traceback (most recent call last):\n  File "<string>", line 3, in <module>\nKeyError: '${missing}'`));
+      return true;
+    }
+    const probe = probeOutput(q.config, env);
+    if (probe !== undefined) {
+      // The server check's probe: it raises an exception whose message carries what it saw.
+      this.after(q, 2 * step + 5, () => this.set(q, 'Failed', probe));
       return true;
     }
     this.after(q, 2 * step + q.runMs, () => {
@@ -520,3 +530,22 @@ export class Simulator {
 }
 
 const DROP = Symbol('drop reply');
+
+/**
+ * What the server check's probe script would raise when run by a worker with this environment and these JVM
+ * arguments (undefined for any other script): the names it asks for, the values the worker has.
+ */
+function probeOutput(config: Record<string, unknown>, env: Map<string, string>): string | undefined {
+  const code = String(config.scriptCode ?? '');
+  if (!code.includes('PQO_CHECK_BEGIN')) return undefined;
+  const names = JSON.parse(/\[("[^\]]*")\]/.exec(code)?.[0] ?? '[]') as string[];
+  const props: Record<string, string> = {};
+  for (const a of String(config.jvmArgs ?? '').split(/\s+/)) {
+    const m = /^-D((?:PeriodicUpdateGraph|ReplayDatabase)\.[^=]+)=(.*)$/.exec(a);
+    if (m) props[m[1]] = m[2];
+  }
+  const seen = JSON.stringify({ env: Object.fromEntries(names.map((n) => [n, env.get(n) ?? null])), props });
+  return config.scriptLanguage === 'Groovy'
+    ? `java.lang.RuntimeException: PQO_CHECK_BEGIN${seen}PQO_CHECK_END\n\tat Script1.run(Script1.groovy:4)`
+    : `Traceback (most recent call last):\n  File "<string>", line 4, in <module>\nRuntimeError: PQO_CHECK_BEGIN${seen}PQO_CHECK_END`;
+}

@@ -26,7 +26,34 @@ const TERMINAL = new Set<string>(['Completed', 'Stopped', 'Failed', 'Error', 'Di
 
 /** Logs in to Deephaven Enterprise and checks, before anything is created, that the plan can run there. */
 export async function openDheController(plan: Plan, options: OpenOptions): Promise<Controller> {
-  const config = plan.config;
+  const session = await loginDhe(plan.config, options);
+  const { client, release, owner, clean, t } = session;
+  try {
+    const problems = await preflight(client, plan, t);
+    if (problems.length) throw new Error(`the server cannot run this plan:\n  - ${problems.join('\n  - ')}`);
+    (options.log ?? (() => undefined))('info', `Logged in to ${session.serverUrl.origin}; queries will be owned by ${owner}`);
+    return new DheController(client, release, session.iris, owner, t, plan.config.secrets, options.log ?? (() => undefined));
+  } catch (e) {
+    release();
+    throw new Error(clean(e));
+  }
+}
+
+/** A logged-in connection to a server; `release` closes it. */
+export interface DheSession {
+  client: DheClient;
+  release: () => void;
+  iris: EnterpriseDhType;
+  serverUrl: URL;
+  /** The user queries are created for (operate-as). */
+  owner: string;
+  t: DheTiming;
+  /** An error's message with every secret of the config removed. */
+  clean: (e: unknown) => string;
+}
+
+/** Loads the server's API, connects and logs in with the config's method. Errors carry no secret. */
+export async function loginDhe(config: Plan['config'], options: OpenOptions): Promise<DheSession> {
   const dh = config.deephaven;
   if (!dh) throw new Error('the dhe backend needs a deephaven section in the config');
   const t = timing(process.env);
@@ -64,10 +91,7 @@ export async function openDheController(plan: Plan, options: OpenOptions): Promi
   }
   try {
     const owner = (await withTimeout(client.getUserInfo(), t.callMs, 'getUserInfo')).operateAs;
-    const problems = await preflight(client, plan, t);
-    if (problems.length) throw new Error(`the server cannot run this plan:\n  - ${problems.join('\n  - ')}`);
-    log('info', `Logged in to ${serverUrl.origin}; queries will be owned by ${owner}`);
-    return new DheController(client, release, iris, owner, t, secrets, log);
+    return { client, release, iris, serverUrl, owner, t, clean };
   } catch (e) {
     release();
     throw new Error(clean(e));
@@ -78,11 +102,15 @@ export async function openDheController(plan: Plan, options: OpenOptions): Promi
 export interface ServerOffer {
   /** Query servers and groups a query may name (AutoQuery always among them). */
   serverNames: string[];
+  /** The servers as listed, with each one's maximum heap. */
+  servers: { name: string; type: string; maxHeapGb: number }[];
   jvmProfiles: string[];
   workerKinds: string[];
   maxHeapGb: number;
   maxScriptCodeLength: number;
   queryTypes: string[];
+  /** From getServerConfigValues, when the server answers it. */
+  about?: { version: string; vcsVersion: string; javaVersion: string; hostName: string; systemName: string };
 }
 
 export async function readServerOffer(client: DheClient, plan: Plan, t: Pick<DheTiming, 'callMs'>): Promise<ServerOffer> {
@@ -97,28 +125,45 @@ export async function readServerOffer(client: DheClient, plan: Plan, t: Pick<Dhe
   ]);
   // AutoQuery (the load-balanced default) and server groups are valid names even when a list leaves them out.
   const serverNames = [...new Set(['AutoQuery', ...servers.map((s) => s.name), ...forType.map((s) => s.name)])];
+  const listed = [...new Map([...servers, ...forType].map((s) => [s.name, s])).values()];
   return {
     serverNames,
-    jvmProfiles: profiles,
+    servers: listed.map((s) => ({ name: s.name, type: String(s.type ?? ''), maxHeapGb: constants.getMaxHeapGbForServer(s.name) })),
+    jvmProfiles: [...profiles],
     workerKinds: (config?.workerKinds ?? []).map((k) => k.name),
     maxHeapGb: constants.getMaxHeapGbForServer(plan.config.execution.server_name),
-    maxScriptCodeLength: constants.maxScriptCodeLength,
+    maxScriptCodeLength: (constants as { maxScriptCodeLength?: number }).maxScriptCodeLength ?? 0,
     queryTypes: [...types.keys()],
+    ...(config ? { about: { version: String(config.gradleVersion ?? ''), vcsVersion: String(config.vcsVersion ?? ''), javaVersion: String(config.javaVersion ?? ''), hostName: String(config.hostName ?? ''), systemName: String(config.systemName ?? '') } } : {}),
   };
+}
+
+/** One choice of the config against what the server offers. */
+export interface FitCheck {
+  what: string;
+  ok: boolean;
+  /** When not ok: the mismatch, one line. */
+  problem?: string;
+}
+
+/** Each choice of the plan that the server must accept, checked against its offer. */
+export function fitChecks(offer: ServerOffer, plan: Plan): FitCheck[] {
+  const ex = plan.config.execution;
+  const type = plan.mode === 'replay' ? 'ReplayScript' : 'RunAndDone';
+  const check = (what: string, ok: boolean, problem: string): FitCheck => (ok ? { what, ok } : { what, ok, problem });
+  return [
+    check(`execution.server_name ${ex.server_name}`, offer.serverNames.includes(ex.server_name), `execution.server_name "${ex.server_name}" is not a query server or group here (known: ${offer.serverNames.join(', ')})`),
+    check(`execution.jvm_profile ${ex.jvm_profile}`, !offer.jvmProfiles.length || offer.jvmProfiles.includes(ex.jvm_profile), `execution.jvm_profile "${ex.jvm_profile}" is not defined on the server (known: ${offer.jvmProfiles.join(', ')})`),
+    check(`execution.worker_kind ${ex.worker_kind}`, !offer.workerKinds.length || offer.workerKinds.includes(ex.worker_kind), `execution.worker_kind "${ex.worker_kind}" is not a worker kind of this server (allowed: ${offer.workerKinds.join(', ')})`),
+    check(`execution.heap_size_gb ${ex.heap_size_gb} (maximum ${offer.maxHeapGb} GB)`, !Number.isFinite(offer.maxHeapGb) || ex.heap_size_gb <= offer.maxHeapGb, `execution.heap_size_gb ${ex.heap_size_gb} exceeds the server's maximum of ${offer.maxHeapGb} GB for ${ex.server_name}`),
+    check(`worker script ${plan.scriptText.length} characters (maximum ${offer.maxScriptCodeLength || 'not stated'})`, !(offer.maxScriptCodeLength > 0) || plan.scriptText.length <= offer.maxScriptCodeLength, `the worker script is ${plan.scriptText.length} characters; the server accepts at most ${offer.maxScriptCodeLength}`),
+    check(`query type ${type}`, offer.queryTypes.includes(type), `the server does not allow ${type} queries for this user (allowed: ${offer.queryTypes.join(', ')})`),
+  ];
 }
 
 /** Where the plan does not fit what the server offers, one line each (empty when it fits). */
 export function planMismatches(offer: ServerOffer, plan: Plan): string[] {
-  const ex = plan.config.execution;
-  const problems: string[] = [];
-  if (!offer.serverNames.includes(ex.server_name)) problems.push(`execution.server_name "${ex.server_name}" is not a query server or group here (known: ${offer.serverNames.join(', ')})`);
-  if (offer.jvmProfiles.length && !offer.jvmProfiles.includes(ex.jvm_profile)) problems.push(`execution.jvm_profile "${ex.jvm_profile}" is not defined on the server (known: ${offer.jvmProfiles.join(', ')})`);
-  if (offer.workerKinds.length && !offer.workerKinds.includes(ex.worker_kind)) problems.push(`execution.worker_kind "${ex.worker_kind}" is not a worker kind of this server (allowed: ${offer.workerKinds.join(', ')})`);
-  if (Number.isFinite(offer.maxHeapGb) && ex.heap_size_gb > offer.maxHeapGb) problems.push(`execution.heap_size_gb ${ex.heap_size_gb} exceeds the server's maximum of ${offer.maxHeapGb} GB for ${ex.server_name}`);
-  if (offer.maxScriptCodeLength > 0 && plan.scriptText.length > offer.maxScriptCodeLength) problems.push(`the worker script is ${plan.scriptText.length} characters; the server accepts at most ${offer.maxScriptCodeLength}`);
-  const type = plan.mode === 'replay' ? 'ReplayScript' : 'RunAndDone';
-  if (!offer.queryTypes.includes(type)) problems.push(`the server does not allow ${type} queries for this user (allowed: ${offer.queryTypes.join(', ')})`);
-  return problems;
+  return fitChecks(offer, plan).flatMap((c) => (c.problem ? [c.problem] : []));
 }
 
 /** Every check that can fail before a query is created, reported together. */

@@ -164,7 +164,8 @@ export class LensProvider implements vscode.CodeLensProvider {
       new vscode.CodeLens(top, { title: '$(play) Run', command: 'pqOrchestrator.run', arguments: [doc.uri] }),
       new vscode.CodeLens(top, { title: 'Dry run', command: 'pqOrchestrator.dryRun', arguments: [doc.uri] }),
     ];
-    const data = a.data as { dates?: { start?: string; end?: string; weekdays_only?: boolean }; execution?: { num_partitions?: number } } | null;
+    const data = a.data as { dates?: { start?: string; end?: string; weekdays_only?: boolean }; execution?: { num_partitions?: number }; deephaven?: unknown } | null;
+    if (data?.deephaven) lenses.push(new vscode.CodeLens(top, { title: 'Check server', command: 'pqOrchestrator.checkServer', arguments: [doc.uri] }));
     if (errors) {
       lenses.push(new vscode.CodeLens(top, { title: `${errors} problem${errors === 1 ? '' : 's'}`, command: 'workbench.actions.view.problems' }));
     } else if (data?.dates?.start && data.dates.end && typeof data.execution?.num_partitions === 'number') {

@@ -42,10 +42,14 @@ export class RunManager implements vscode.Disposable {
     });
   }
 
-  /** Loads the config as saved on disk, asking for missing credentials; undefined when it cannot run. */
-  async loadPlan(uri: vscode.Uri, purpose: 'run' | 'dry-run'): Promise<Plan | undefined> {
+  /**
+   * Loads the config (the editor's text when it is open), asking for missing credentials; undefined when it cannot
+   * run. Only a run saves an edited config first (its record names the file); a dry run or a server check reads the
+   * buffer as it is and never writes the user's file.
+   */
+  async loadPlan(uri: vscode.Uri, purpose: 'run' | 'dry-run' | 'check-server'): Promise<Plan | undefined> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open?.isDirty) await open.save();
+    if (open?.isDirty && purpose === 'run') await open.save();
     let text: string;
     try {
       text = open?.getText() ?? fs.readFileSync(uri.fsPath, 'utf8');
@@ -53,10 +57,10 @@ export class RunManager implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${(e as Error).message}`);
       return undefined;
     }
-    const backend = this.backend();
+    const backend = purpose === 'check-server' ? 'dhe' : this.backend();
     const first = analyzeConfig(text, { file: uri.fsPath, purpose: 'edit', backend });
     let env: NodeJS.ProcessEnv = process.env;
-    if (first.backend === 'dhe' && purpose === 'run') {
+    if (first.backend === 'dhe' && purpose !== 'dry-run') {
       const raw = (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
       const extra = await this.credentials.resolve(raw, process.env);
       if (!extra) {
@@ -65,7 +69,7 @@ export class RunManager implements vscode.Disposable {
       }
       env = { ...process.env, ...extra };
     }
-    const a = analyzeConfig(text, { file: uri.fsPath, purpose: purpose === 'run' ? 'run' : 'edit', backend, env });
+    const a = analyzeConfig(text, { file: uri.fsPath, purpose: purpose === 'dry-run' ? 'edit' : 'run', backend, env });
     const errors = a.problems.filter((p) => p.severity === 'error');
     if (!a.config || errors.length) {
       void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors[0]?.message ?? ''}`, 'Show Problems').then((b) => {
@@ -89,6 +93,30 @@ export class RunManager implements vscode.Disposable {
     this.planEmitter.fire(doc);
     const shown = await vscode.workspace.openTextDocument(doc);
     await vscode.window.showTextDocument(shown, { preview: true });
+    return shown;
+  }
+
+  /** Logs in to the config's server, checks the config against it and shows the report in a document. */
+  async checkServer(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+    const plan = await this.loadPlan(uri, 'check-server');
+    if (!plan) return undefined;
+    const { checkServer } = await import('../../controllers/dhe/serverCheck');
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `PQ Orchestrator: checking ${plan.config.deephaven?.connection_url ?? 'the server'}`, cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort(new Error('cancelled')));
+        return checkServer(plan, { runDir: '', signal: abort.signal, log: (level, m) => this.log[level === 'warning' ? 'warn' : level](redact(m, plan.config.secrets)) });
+      },
+    );
+    const doc = vscode.Uri.from({ scheme: 'pqo-plan', path: `/${plan.name}.server-check.txt` });
+    this.plans.set(doc.toString(), report.text);
+    this.planEmitter.fire(doc);
+    const shown = await vscode.workspace.openTextDocument(doc);
+    await vscode.window.showTextDocument(shown, { preview: true });
+    const n = report.mismatches.length;
+    if (n) void vscode.window.showWarningMessage(`Server check for ${plan.name}: ${n} mismatch${n === 1 ? '' : 'es'} (listed at the end of the report).`);
+    else void vscode.window.showInformationMessage(`Server check for ${plan.name}: the server accepts this config.`);
     return shown;
   }
 
