@@ -61,10 +61,10 @@ class InstantController implements Controller {
   }
   async create(spec: QuerySpec) {
     const serial = String(++this.seq);
-    const st: QueryState = { serial, name: spec.name, status: 'Running' };
+    const st: QueryState = { serial, name: spec.name, phase: 'running', status: 'Running' };
     this.states.set(serial, st);
     queueMicrotask(() => {
-      const done: QueryState = { ...st, status: 'Completed' };
+      const done: QueryState = { ...st, phase: 'succeeded', status: 'Completed' };
       this.states.set(serial, done);
       this.listener?.(done);
     });

@@ -1,18 +1,24 @@
 import type { QuerySpec } from '../plan/querySpec';
 
-/** Deephaven's query status vocabulary; every controller reports in it. */
-export const QUERY_STATUSES = [
-  'Uninitialized', 'Connecting', 'Authenticating', 'AcquiringWorker', 'FindingDispatcher', 'Initializing',
-  'Executing', 'Running', 'Stopping', 'Stopped', 'Completed', 'Failed', 'Error', 'Disconnected',
-] as const;
-export type QueryStatus = (typeof QUERY_STATUSES)[number];
+/**
+ * Where a query is in its life, in words every controller shares; the engine decides on these alone.
+ * `stopped`: ended because the orchestrator asked it to stop. `no-capacity`: refused for lack of room (queued again).
+ */
+export type Phase = 'starting' | 'running' | 'stopping' | 'succeeded' | 'failed' | 'stopped' | 'no-capacity';
+
+const FINAL = new Set<Phase>(['succeeded', 'failed', 'stopped', 'no-capacity']);
+
+export function isFinal(phase: Phase): boolean {
+  return FINAL.has(phase);
+}
 
 /** What a controller knows of one query. */
 export interface QueryState {
   serial: string;
   name: string;
-  /** May be null or '' while the server has not assigned one. */
-  status: QueryStatus | '' | null;
+  phase: Phase;
+  /** The backend's own word for the state, shown to people (a Deephaven status such as "AcquiringWorker"). */
+  status: string;
   /** Failure text (the server's fullStackTrace, or a local worker's last log lines). */
   detail?: string;
   processInfoId?: string;
@@ -43,40 +49,4 @@ export interface Controller {
   /** A file holding the attempt's log, where the backend writes one (local). */
   logFile?(serial: string): string | undefined;
   close(): Promise<void>;
-}
-
-export type Phase = 'starting' | 'running' | 'stopping' | 'success' | 'failure' | 'no-capacity';
-
-const NO_CAPACITY = /ResourcesUnavailableException|Unable to find available server|Unable to determine dispatcher|No dispatcher resources available/i;
-
-export function isNoCapacity(text: string | undefined): boolean {
-  return Boolean(text && NO_CAPACITY.test(text));
-}
-
-export function isTerminal(phase: Phase): boolean {
-  return phase === 'success' || phase === 'failure' || phase === 'no-capacity';
-}
-
-/**
- * The one place that decides what a status means. `stoppedByUs`: the orchestrator (or a person through it) stopped
- * the query, so a `Stopped` is not a success. A replay worker stops itself at the end of the day: that `Stopped` is.
- */
-export function classify(state: Pick<QueryState, 'status' | 'detail'>, queryType: QuerySpec['type'], stoppedByUs: boolean): Phase {
-  switch (state.status) {
-    case 'Completed':
-      return 'success';
-    case 'Stopped':
-      return !stoppedByUs && queryType === 'ReplayScript' ? 'success' : 'failure';
-    case 'Failed':
-    case 'Error':
-    case 'Disconnected':
-      return isNoCapacity(state.detail) ? 'no-capacity' : 'failure';
-    case 'Running':
-    case 'Executing':
-      return 'running';
-    case 'Stopping':
-      return 'stopping';
-    default:
-      return 'starting';
-  }
 }

@@ -6,8 +6,8 @@ export type FailureKind = 'creation' | 'execution';
 /** The live state of a cell, as the tree and the progress line show it. */
 export type CellState = 'pending' | 'waiting-retry' | 'creating' | 'active' | 'succeeded' | 'failed' | 'cancelled' | 'not-started';
 
-export interface CellFailure {
-  cell: Cell;
+export interface CellFailure<C = Cell> {
+  cell: C;
   kind: FailureKind;
   serial?: string;
   attempt: number;

@@ -1,4 +1,5 @@
-import { CreateError, type Controller, type QueryState, type QueryStatus } from '../../src/controllers/controller';
+import { CreateError, type Controller, type QueryState } from '../../src/controllers/controller';
+import { phaseOf, type QueryStatus } from '../../src/controllers/dhe/status';
 import type { QuerySpec } from '../../src/plan/querySpec';
 
 /** How the fake server treats one creation of a query name (attempt counts creations of that name, from 1). */
@@ -23,6 +24,7 @@ interface FakeQuery {
   timers: NodeJS.Timeout[];
   terminal: boolean;
   ignoreStop: boolean;
+  stopRequested?: boolean;
 }
 
 const TERMINAL = new Set(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
@@ -50,7 +52,7 @@ export class FakeController implements Controller {
   /** Pre-existing query (from an earlier run). */
   seed(name: string, status: QueryStatus): string {
     const serial = String(++this.seq);
-    this.queries.set(serial, { state: { serial, name, status }, spec: { name } as QuerySpec, timers: [], terminal: TERMINAL.has(status), ignoreStop: false });
+    this.queries.set(serial, { state: { serial, name, status, phase: phaseOf(status, undefined, 'RunAndDone', false) }, spec: { name } as QuerySpec, timers: [], terminal: TERMINAL.has(status), ignoreStop: false });
     return serial;
   }
 
@@ -68,7 +70,7 @@ export class FakeController implements Controller {
     if (s.reject) throw new CreateError(s.reject === 'capacity' ? 'ResourcesUnavailableException: no room' : s.reject, s.reject === 'capacity');
     for (const q of this.queries.values()) if (q.state.name === spec.name) this.duplicates++;
     const serial = String(++this.seq);
-    const q: FakeQuery = { state: { serial, name: spec.name, status: 'AcquiringWorker' }, spec, timers: [], terminal: false, ignoreStop: Boolean(s.ignoreStop) };
+    const q: FakeQuery = { state: { serial, name: spec.name, status: 'AcquiringWorker', phase: 'starting' }, spec, timers: [], terminal: false, ignoreStop: Boolean(s.ignoreStop) };
     this.queries.set(serial, q);
     this.created.push(spec.name);
     this.maxLive = Math.max(this.maxLive, this.live());
@@ -89,6 +91,8 @@ export class FakeController implements Controller {
   private set(q: FakeQuery, patch: Partial<QueryState>): void {
     if (q.terminal || !this.queries.has(q.state.serial)) return;
     q.state = { ...q.state, ...patch };
+    // As the dhe controller does: its phase from the status, the query type and whether a stop was asked for.
+    q.state.phase = phaseOf(q.state.status, q.state.detail, q.spec.type, Boolean(q.stopRequested));
     if (TERMINAL.has(String(q.state.status))) {
       q.terminal = true;
       for (const t of q.timers) clearTimeout(t);
@@ -100,6 +104,7 @@ export class FakeController implements Controller {
     for (const serial of serials) {
       const q = this.queries.get(serial);
       if (!q || q.terminal) continue;
+      q.stopRequested = true;
       this.stopped.push(q.state.name);
       for (const t of q.timers) clearTimeout(t);
       q.timers = [];

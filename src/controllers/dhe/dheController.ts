@@ -1,12 +1,13 @@
 import type { Plan } from '../../plan/plan';
 import type { QuerySpec } from '../../plan/querySpec';
 import { redact } from '../../util/redact';
-import { CreateError, isNoCapacity, QUERY_STATUSES, type Controller, type QueryState, type QueryStatus } from '../controller';
+import { CreateError, isFinal, type Controller, type QueryState } from '../controller';
 import type { OpenOptions } from '../options';
 import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
 import { connectClient, loadIrisApi, serverUrlOf, withTimeout } from './connect';
 import { readKeyFile } from './keyFile';
 import { toDheQuery } from './queryInfo';
+import { isNoCapacity, phaseOf } from './status';
 
 export interface DheTiming {
   connectMs: number;
@@ -22,7 +23,6 @@ function timing(env: NodeJS.ProcessEnv): DheTiming {
   return { connectMs: n(env.PQO_DHE_CONNECT_TIMEOUT_MS, 30_000), callMs: n(env.PQO_DHE_CALL_TIMEOUT_MS, 60_000), createMs: n(env.PQO_DHE_CREATE_TIMEOUT_MS, 120_000), settleMs: n(env.PQO_DHE_SETTLE_MS, 15_000) };
 }
 
-const TERMINAL = new Set<string>(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
 
 /** Logs in to Deephaven Enterprise and checks, before anything is created, that the plan can run there. */
 export async function openDheController(plan: Plan, options: OpenOptions): Promise<Controller> {
@@ -171,14 +171,14 @@ async function preflight(client: DheClient, plan: Plan, t: DheTiming): Promise<s
   return planMismatches(await readServerOffer(client, plan, t), plan);
 }
 
-function toState(info: QueryInfo): QueryState {
+function toState(info: QueryInfo, stopRequested: boolean): QueryState {
   const d = info.designated;
-  const raw = (d?.status ?? info.status ?? '') as string;
-  const status = (QUERY_STATUSES as readonly string[]).includes(raw) ? (raw as QueryStatus) : raw === '' ? '' : null;
+  const status = String(d?.status ?? info.status ?? '');
   const detail = d?.fullStackTrace || info.fullStackTrace || undefined;
   return {
     serial: String(info.serial),
     name: info.name,
+    phase: phaseOf(status, detail, info.type, stopRequested),
     status,
     ...(detail ? { detail } : {}),
     ...(d?.processInfoId || info.processInfoId ? { processInfoId: String(d?.processInfoId ?? info.processInfoId) } : {}),
@@ -190,6 +190,8 @@ class DheController implements Controller {
   readonly kind = 'dhe';
   private readonly states = new Map<string, QueryState>();
   private readonly byName = new Map<string, string>();
+  /** Serials this controller was asked to stop: their `Stopped` is not a replay worker's own end. */
+  private readonly stopRequested = new Set<string>();
   private readonly listeners = new Set<(s: QueryState) => void>();
   private readonly removers: (() => void)[] = [];
   private broken: string | undefined;
@@ -245,7 +247,7 @@ class DheController implements Controller {
   }
 
   private onInfo(info: QueryInfo): void {
-    const next = toState(info);
+    const next = toState(info, this.stopRequested.has(String(info.serial)));
     const prev = this.states.get(next.serial);
     this.states.set(next.serial, next);
     this.byName.set(next.name, next.serial);
@@ -258,7 +260,7 @@ class DheController implements Controller {
     this.states.delete(serial);
     if (this.byName.get(info.name) === serial) this.byName.delete(info.name);
     // Deleted by someone while still going: the engine must not wait for it forever.
-    if (prev && !TERMINAL.has(String(prev.status))) this.emit({ ...prev, status: 'Error', detail: `the query was deleted on the server while ${prev.status || 'starting'}` });
+    if (prev && !isFinal(prev.phase)) this.emit({ ...prev, phase: 'failed', status: 'Error', detail: `the query was deleted on the server while ${prev.status || 'starting'}` });
   }
 
   private emit(s: QueryState): void {
@@ -281,6 +283,7 @@ class DheController implements Controller {
   }
 
   async stop(serials: string[]): Promise<void> {
+    for (const s of serials) this.stopRequested.add(s);
     await withTimeout(this.client.stopQueries(serials), this.t.callMs, 'stopQueries');
   }
 

@@ -2,7 +2,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { QuerySpec } from '../../plan/querySpec';
-import { CreateError, type Controller, type QueryState, type QueryStatus } from '../controller';
+import { CreateError, type Controller, type Phase, type QueryState } from '../controller';
+
+/** The local worker's states, in the words people know from Deephaven. */
+type LocalStatus = 'Initializing' | 'Running' | 'Stopping' | 'Stopped' | 'Completed' | 'Failed';
+
+const PHASE: Record<LocalStatus, Phase> = { Initializing: 'starting', Running: 'running', Stopping: 'stopping', Stopped: 'stopped', Completed: 'succeeded', Failed: 'failed' };
 import { Reaper } from './reaper';
 
 export interface LocalControllerOptions {
@@ -72,7 +77,7 @@ export class LocalController implements Controller {
     const serial = `${this.prefix}-${++this.seq}`;
     const logFile = path.join(this.options.logDir, `${spec.name}.${serial}.log`);
     const fd = fs.openSync(logFile, 'w', 0o600);
-    const state: QueryState = { serial, name: spec.name, status: 'Initializing' };
+    const state: QueryState = { serial, name: spec.name, phase: 'starting', status: 'Initializing' };
     let child: ChildProcess;
     this.reaper.arm();
     try {
@@ -121,12 +126,12 @@ export class LocalController implements Controller {
     });
   }
 
-  private finalStatus(q: LocalQuery, code: number | null): QueryStatus {
-    if (code === 0) return q.spec.type === 'ReplayScript' ? 'Stopped' : 'Completed';
+  private finalStatus(q: LocalQuery, code: number | null): LocalStatus {
+    if (code === 0) return 'Completed';
     return q.state.status === 'Stopping' ? 'Stopped' : 'Failed';
   }
 
-  private writeExitFile(q: LocalQuery, status: QueryStatus): void {
+  private writeExitFile(q: LocalQuery, status: LocalStatus): void {
     try {
       fs.mkdirSync(this.endedDir, { recursive: true, mode: 0o700 });
       fs.writeFileSync(path.join(this.endedDir, `${q.spec.name}.${q.state.serial}.json`), JSON.stringify({ name: q.spec.name, serial: q.state.serial, status }), { mode: 0o600 });
@@ -148,9 +153,9 @@ export class LocalController implements Controller {
     this.ended = new Map();
     for (const f of safeReaddir(this.endedDir)) {
       try {
-        const v = JSON.parse(fs.readFileSync(path.join(this.endedDir, f), 'utf8')) as { name: string; serial: string; status: QueryStatus };
+        const v = JSON.parse(fs.readFileSync(path.join(this.endedDir, f), 'utf8')) as { name: string; serial: string; status: LocalStatus };
         if (typeof v.name === 'string' && typeof v.serial === 'string') {
-          this.ended.set(v.name, { state: { serial: v.serial, name: v.name, status: v.status, ...(v.status === 'Failed' ? { detail: 'worker failed (in the interrupted run)' } : {}) }, logFile: path.join(this.options.logDir, f.replace(/\.json$/, '.log')) });
+          this.ended.set(v.name, { state: { serial: v.serial, name: v.name, phase: PHASE[v.status] ?? 'failed', status: v.status, ...(v.status === 'Failed' ? { detail: 'worker failed (in the interrupted run)' } : {}) }, logFile: path.join(this.options.logDir, f.replace(/\.json$/, '.log')) });
         }
       } catch {
         /* torn by a crash: that worker runs again */
@@ -170,8 +175,8 @@ export class LocalController implements Controller {
     this.update(q, { status: 'Failed', detail: `worker ${how}${tail ? `\n${tail}` : ''}` });
   }
 
-  private update(q: LocalQuery, patch: Partial<QueryState> & { status: QueryStatus }): void {
-    q.state = { ...q.state, ...patch };
+  private update(q: LocalQuery, patch: Partial<QueryState> & { status: LocalStatus }): void {
+    q.state = { ...q.state, ...patch, phase: PHASE[patch.status] };
     for (const l of this.listeners) l(q.state);
   }
 

@@ -1,0 +1,46 @@
+export type WorkKind = 'creating' | 'waiting' | 'finishing' | 'deleting' | 'stopping';
+
+/**
+ * Everything the run is still waiting for, besides live queries and the queue: creations in flight, cells waiting
+ * out a retry delay, failures whose log is being fetched, deletions and forced stops. The run ends when it is idle.
+ */
+export class Outstanding {
+  private readonly counts: Record<WorkKind, number> = { creating: 0, waiting: 0, finishing: 0, deleting: 0, stopping: 0 };
+  private readonly promises = new Set<Promise<unknown>>();
+  private total = 0;
+
+  begin(kind: WorkKind): void {
+    this.counts[kind]++;
+    this.total++;
+  }
+
+  end(kind: WorkKind): void {
+    if (this.counts[kind] === 0) throw new Error(`outstanding ${kind} ended more often than it began`);
+    this.counts[kind]--;
+    this.total--;
+  }
+
+  /** Counts the promise as outstanding work of that kind until it settles. */
+  track<T>(kind: WorkKind, p: Promise<T>): Promise<T> {
+    this.begin(kind);
+    const done = p.finally(() => {
+      this.promises.delete(done);
+      this.end(kind);
+    });
+    this.promises.add(done);
+    return done;
+  }
+
+  count(kind: WorkKind): number {
+    return this.counts[kind];
+  }
+
+  get idle(): boolean {
+    return this.total === 0;
+  }
+
+  /** Resolves when every tracked promise has settled (including ones tracked meanwhile). */
+  async settled(): Promise<void> {
+    while (this.promises.size) await Promise.allSettled([...this.promises]);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Plan } from '../plan/plan';
+
+/** Pure decisions of the run, with the clock and the randomness given. */
+
+export interface RetryTiming {
+  /** First retry delay; doubles each retry, capped at retryMaxMs, then jittered down by up to half. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+/** Whether a cell whose creation failed `failuresInARow` times may be tried again. */
+export function mayRetry(failuresInARow: number, maxRetries: number): boolean {
+  return failuresInARow <= maxRetries;
+}
+
+/** Exponential backoff with jitter: the n-th retry waits between half and all of min(max, base × 2^(n-1)). */
+export function retryDelayMs(failuresInARow: number, t: RetryTiming, random: () => number): number {
+  const cap = Math.min(t.retryMaxMs, t.retryBaseMs * 2 ** (failuresInARow - 1));
+  return Math.round(cap * (0.5 + 0.5 * random()));
+}
+
+/** More execution failures than max_failures: create nothing more. */
+export function budgetExhausted(failed: number, maxFailures: number): boolean {
+  return failed > maxFailures;
+}
+
+/** How long one attempt may take before the watchdog stops it, and how to say so. */
+export function attemptLimit(plan: Plan): { ms: number; what: string; untilRunning: boolean } {
+  const c = plan.config;
+  if (c.replay) {
+    return { ms: c.replay.init_timeout_minutes * 60_000, what: `did not start running within init_timeout_minutes (${c.replay.init_timeout_minutes} min)`, untilRunning: true };
+  }
+  const minutes = c.batch!.timeout_minutes;
+  return { ms: minutes * 60_000, what: `ran longer than timeout_minutes (${minutes} min)`, untilRunning: false };
+}
