@@ -5,6 +5,7 @@ import { buildPlan, type Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from './dryRun';
 import { latestRun, runsRoot } from '../record/record';
+import { priorCells, recordedState } from '../record/replay';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { runOrchestration } from './run';
@@ -85,7 +86,7 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
 function lastRecordedStates(plan: Plan, runDir?: string) {
   try {
     const last = latestRun(runsRoot(plan.config.file, plan.name, runDir));
-    return last && last.header.planHash === plan.hash ? lastStates(last.cells) : undefined;
+    return last && last.header.planHash === plan.hash ? lastStates(priorCells(recordedState(last, plan))) : undefined;
   } catch {
     return undefined;
   }

@@ -53,15 +53,14 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     }
     session = opened;
     const total = session.engine.cellCount;
-    const progress = !args.json && io.isTTY ? new ProgressLine(total, io.err) : undefined;
-    let created = 0;
+    const state = session.engine.state;
+    const progress = !args.json && io.isTTY ? new ProgressLine(state, io.err) : undefined;
     session.engine.on((e) => {
-      if (e.type === 'cell-created') created++;
       if (args.json) {
         if (e.type !== 'cell-status' || args.verbose) io.out(redact(JSON.stringify(e), secrets) + '\n');
         return;
       }
-      const line = eventLine(e, total, created);
+      const line = eventLine(e, total, state.created);
       if (line && (line.level !== 'DEBUG' || args.verbose)) {
         progress?.clear();
         say(line.level, line.text);

@@ -1,9 +1,8 @@
 import { isFinal, type Controller, type QueryState } from '../controllers/controller';
 import type { Cell } from '../plan/plan';
-import type { RunEvent } from './events';
+import type { RunEventInput } from './events';
 
-type Emit = (e: DistributiveOmit<RunEvent, 'at'>) => void;
-type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+type Emit = (e: RunEventInput) => void;
 
 /** One query created (or adopted) for a cell, and its timers. */
 export class Attempt<R extends { cell: Cell }> {

@@ -40,3 +40,30 @@ export class CellQueue<T> {
     return rest;
   }
 }
+
+/** Items waiting out a delay (a retry's backoff, a no-capacity pause) before going back to the queue. */
+export class Waits<T> {
+  private readonly timers = new Map<T, NodeJS.Timeout>();
+
+  get size(): number {
+    return this.timers.size;
+  }
+
+  add(item: T, delayMs: number, due: (item: T) => void): void {
+    this.timers.set(
+      item,
+      setTimeout(() => {
+        this.timers.delete(item);
+        due(item);
+      }, delayMs),
+    );
+  }
+
+  /** Ends every wait at once; returns the items that were waiting. */
+  cancelAll(): T[] {
+    const items = [...this.timers.keys()];
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    return items;
+  }
+}

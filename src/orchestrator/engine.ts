@@ -2,69 +2,18 @@ import { CreateError, type Controller } from '../controllers/controller';
 import type { Cell, Plan } from '../plan/plan';
 import { querySpec } from '../plan/querySpec';
 import { Attempts, type Attempt, type AttemptEnd } from './attempt';
-import { CellQueue } from './cellQueue';
-import type { CellOutcome, FailureKind, PriorCell, RunEvent, RunListener, RunSummary } from './events';
-import { exitCodeFor, EXIT } from './exitCodes';
+import { CellQueue, Waits } from './cellQueue';
+import { RunEventBus, type CellFinish, type RunEvent, type RunEventInput, type RunListener, type RunSummary } from './events';
 import { Outstanding } from './outstanding';
-import { attemptLimit, budgetExhausted, mayRetry, retryDelayMs, type RetryTiming } from './policy';
-import { applyEvent, createRunState, type RunState } from './runState';
-import { adoptable, seedPlan } from './seed';
-import { watchForStalls, type StallTiming } from './stall';
+import { Deletions } from './deletions';
+import { attemptLimit, budgetExhausted, creationFailedDetail, failureDetail, mayRetry, retryDelayMs } from './policy';
+import { applyEvent, createRunState, runSummary, type RunState } from './runState';
+import { createOrAdopt, seedPlan } from './seed';
+import { watchForStalls } from './stall';
+import { DEFAULT_TIMING, type CellRun, type EngineOptions, type EngineTiming } from './engineOptions';
 
 export type { PriorCell } from './events';
-
-export interface EngineTiming extends RetryTiming, StallTiming {
-  /** Wait before a cell refused for lack of capacity is tried again. */
-  capacityRequeueMs: number;
-  /** How long to wait for a stopped query to report a final state before freeing its slot anyway. */
-  stopGraceMs: number;
-  /** How long a forceful cancel waits for stop and delete calls. */
-  forceTimeoutMs: number;
-}
-
-export const DEFAULT_TIMING: EngineTiming = {
-  retryBaseMs: 1000,
-  retryMaxMs: 30_000,
-  capacityRequeueMs: 5000,
-  stallIterationMs: 5000,
-  stallIterations: 10,
-  startupStallIterations: 30,
-  stopGraceMs: 60_000,
-  forceTimeoutMs: 15_000,
-};
-
-export interface EngineOptions {
-  plan: Plan;
-  controller: Controller;
-  runId: string;
-  /** Run only these cells (rerun of failed cells); default all. */
-  cells?: readonly Cell[];
-  prior?: ReadonlyMap<number, PriorCell>;
-  timing?: Partial<EngineTiming>;
-  random?: () => number;
-  now?: () => number;
-}
-
-/** A cell's bookkeeping in this run. */
-interface CellRun {
-  cell: Cell;
-  /** Attempts begun for this cell (each creation try, each requeue). */
-  attempts: number;
-  /** Creation failures in a row, for max_retries. */
-  createFailures: number;
-  retryTimer?: NodeJS.Timeout;
-}
-
-interface Finish {
-  outcome: CellOutcome;
-  attempt: number;
-  kind?: FailureKind;
-  serial?: string;
-  detail?: string;
-}
-
-type Emitted = DistributiveOmit<RunEvent, 'at'>;
-type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export { DEFAULT_TIMING, type EngineOptions, type EngineTiming } from './engineOptions';
 
 /**
  * Runs a plan's cells through a controller: at most max_concurrent_sessions live queries, retries with backoff,
@@ -78,12 +27,12 @@ export class Engine {
   private readonly controller: Controller;
   private readonly timing: EngineTiming;
   private readonly now: () => number;
-  private readonly listeners: RunListener[] = [];
-  private readonly runs: CellRun[] = [];
+  private readonly bus = new RunEventBus();
   private readonly queue = new CellQueue<CellRun>();
+  private readonly waits = new Waits<CellRun>();
   private readonly work = new Outstanding();
   private readonly attempts: Attempts<CellRun>;
-  private readonly undeleted: RunSummary['undeleted'] = [];
+  private readonly deletions: Deletions;
   private stopping = false;
   private cancelStage: false | 'graceful' | 'forceful' = false;
   private exhausted = false;
@@ -109,14 +58,11 @@ export class Engine {
       log: (level, message) => this.log(level, message),
       ended: (a, how) => this.onAttemptEnded(a, how),
     });
+    this.deletions = new Deletions(this.controller, this.work, (e) => this.emit(e), (level, m) => this.log(level, m), () => this.maybeFinish());
   }
 
   on(listener: RunListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.bus.on(listener);
   }
 
   /** First call: stop creating, let running queries finish. Second: stop and delete what is still running. */
@@ -147,7 +93,7 @@ export class Engine {
     const unsubscribe = this.controller.subscribe((s) => this.attempts.onState(s));
     const c = this.state.counts;
     const stopWatching = watchForStalls(this.timing, () => this.progress, () => c.succeeded + c.failedExecution === 0, (idle, startup) =>
-      this.log('warning', `No progress for ${idle} iterations${startup ? ' (startup)' : ''}. Created: ${this.state.created}, Active: ${this.attempts.live.size}, Pending: ${this.queue.size + this.work.count('waiting')}, Completed: ${c.succeeded}, Failed: ${c.failed}`),
+      this.log('warning', `No progress for ${idle} iterations${startup ? ' (startup)' : ''}. Created: ${this.state.created}, Active: ${this.attempts.live.size}, Pending: ${this.queue.size + this.waits.size}, Completed: ${c.succeeded}, Failed: ${c.failed}`),
     );
     try {
       const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
@@ -163,14 +109,13 @@ export class Engine {
     } finally {
       unsubscribe();
       stopWatching();
-      for (const r of this.runs) if (r.retryTimer) clearTimeout(r.retryTimer);
+      this.waits.cancelAll();
       this.attempts.dispose();
     }
   }
 
   private seed(cell: Cell): void {
     const run: CellRun = { cell, attempts: 0, createFailures: 0 };
-    this.runs.push(run);
     const step = seedPlan(cell, this.options.prior?.get(cell.index), this.controller);
     run.attempts = step.attempts;
     if (step.kind === 'final') {
@@ -185,7 +130,7 @@ export class Engine {
     }
   }
 
-  private wantsDeleted(f: Finish): boolean {
+  private wantsDeleted(f: CellFinish): boolean {
     const ex = this.plan.config.execution;
     return f.outcome === 'succeeded' ? ex.delete_successful_queries : f.outcome === 'failed' && f.kind === 'execution' && ex.delete_failed_queries;
   }
@@ -201,39 +146,14 @@ export class Engine {
     const attempt = ++run.attempts;
     this.work.begin('creating');
     this.emit({ type: 'cell-creating', cell, attempt });
-    let serial: string;
-    let adopted = false;
-    let createCalled = false;
-    try {
-      const existing = this.controller.findByName(cell.queryName);
-      if (existing && adoptable(existing)) {
-        // Ours already (a create whose reply was lost, or an interrupted run): watch it, never duplicate it.
-        serial = existing.serial;
-        adopted = true;
-      } else {
-        if (existing) {
-          await this.controller.delete([existing.serial]);
-          this.log('info', `${cell.queryName}: deleted the finished query ${existing.serial} left from an earlier run, to reuse its name`);
-        }
-        createCalled = true;
-        serial = await this.controller.create(querySpec(this.plan, cell, new Date(this.now())));
-      }
-    } catch (e) {
-      this.work.end('creating');
-      // The call may have created the query although it failed (a lost reply): adopt it, never create it twice.
-      const made = createCalled ? this.controller.findByName(cell.queryName) : undefined;
-      if (made) {
-        this.log('info', `${cell.queryName}: creation reported an error (${(e as Error).message}) but the query exists as serial ${made.serial}; adopting it`);
-        run.createFailures = 0;
-        this.attempts.attach(run, made.serial, attempt, true);
-      } else this.onCreateError(run, attempt, e);
-      this.pump();
-      return;
-    }
+    const got = await createOrAdopt(this.controller, cell, () => querySpec(this.plan, cell, new Date(this.now())), (m) => this.log('info', m));
     this.work.end('creating');
-    run.createFailures = 0;
-    const a = this.attempts.attach(run, serial, attempt, adopted);
-    if (this.cancelStage === 'forceful' && !a.done) this.forceStop(a);
+    if ('error' in got) this.onCreateError(run, attempt, got.error);
+    else {
+      run.createFailures = 0;
+      const a = this.attempts.attach(run, got.serial, attempt, got.adopted);
+      if (this.cancelStage === 'forceful' && !a.done) this.forceStop(a);
+    }
     this.pump();
   }
 
@@ -253,21 +173,17 @@ export class Engine {
     }
     this.emit({ type: 'cell-create-failed', cell, attempt, error });
     if (retry) return this.finish(run, { outcome: 'not-started', attempt });
-    const tries = `${run.createFailures} tr${run.createFailures === 1 ? 'y' : 'ies'}`;
-    this.finish(run, { outcome: 'failed', kind: 'creation', attempt, detail: `creation failed after ${tries}: ${error}` });
+    this.finish(run, { outcome: 'failed', kind: 'creation', attempt, detail: creationFailedDetail(run.createFailures, error) });
   }
 
   /** A waiting cell holds no slot and blocks no other cell. */
   private waitThenQueue(run: CellRun, delayMs: number): void {
     if (this.stopping) return this.finish(run, { outcome: 'not-started', attempt: run.attempts });
-    this.work.begin('waiting');
-    run.retryTimer = setTimeout(() => {
-      run.retryTimer = undefined;
-      this.work.end('waiting');
+    this.waits.add(run, delayMs, () => {
       if (this.stopping) this.finish(run, { outcome: 'not-started', attempt: run.attempts });
       else this.queue.pushFront(run);
       this.pump();
-    }, delayMs);
+    });
   }
 
   private onAttemptEnded(a: Attempt<CellRun>, how: AttemptEnd): void {
@@ -286,10 +202,7 @@ export class Engine {
         this.failAttempt(a, how.headline, how.state.detail);
         break;
       case 'cancelled':
-        if (how.error) {
-          this.undeleted.push({ name: run.cell.queryName, serial, error: how.error });
-          this.log('error', `could not stop and delete ${run.cell.queryName} (serial ${serial}): ${how.error}`);
-        }
+        if (how.error) this.deletions.failed(run.cell, serial, how.error, 'stop and delete', 'error');
         this.finish(run, { outcome: 'cancelled', attempt, serial, detail: 'stopped and deleted by a forceful cancel' });
         break;
     }
@@ -303,10 +216,7 @@ export class Engine {
     this.checkBudget();
     const finalize = (log: string | undefined) => {
       this.pendingFailures--;
-      const parts = [headline];
-      if (stateDetail) parts.push(stateDetail.trim());
-      if (log && !(stateDetail && stateDetail.includes(log.trim()))) parts.push(log.trim());
-      this.finish(a.run, { outcome: 'failed', kind: 'execution', serial: a.serial, detail: parts.join('\n'), attempt: a.number });
+      this.finish(a.run, { outcome: 'failed', kind: 'execution', serial: a.serial, detail: failureDetail(headline, stateDetail, log), attempt: a.number });
       if (this.plan.config.execution.delete_failed_queries) this.deleteSerial(a.run.cell, a.serial);
       this.pump();
     };
@@ -319,18 +229,11 @@ export class Engine {
   }
 
   private deleteSerial(cell: Cell, serial: string): void {
-    const p = this.controller.delete([serial]).then(
-      () => this.emit({ type: 'query-deleted', cell, serial }),
-      (e) => {
-        this.undeleted.push({ name: cell.queryName, serial, error: (e as Error).message });
-        this.log('warning', `could not delete ${cell.queryName} (serial ${serial}): ${(e as Error).message}`);
-      },
-    );
-    void this.work.track('deleting', p).finally(() => this.maybeFinish());
+    this.deletions.delete(cell, serial);
   }
 
-  private finish(run: CellRun, f: Finish): void {
-    this.emit({ type: 'cell-finished', cell: run.cell, attempt: f.attempt, outcome: f.outcome, ...(f.kind ? { kind: f.kind } : {}), ...(f.serial ? { serial: f.serial } : {}), ...(f.detail ? { detail: f.detail } : {}) });
+  private finish(run: CellRun, f: CellFinish): void {
+    this.emit({ type: 'cell-finished', cell: run.cell, ...f });
     if (f.outcome === 'failed') this.checkBudget();
   }
 
@@ -347,19 +250,12 @@ export class Engine {
   private stopCreating(): void {
     if (this.stopping) return;
     this.stopping = true;
-    for (const run of this.queue.drain()) this.finish(run, { outcome: 'not-started', attempt: run.attempts });
-    for (const run of this.runs) {
-      if (!run.retryTimer) continue;
-      clearTimeout(run.retryTimer);
-      run.retryTimer = undefined;
-      this.work.end('waiting');
-      this.finish(run, { outcome: 'not-started', attempt: run.attempts });
-    }
+    for (const run of [...this.queue.drain(), ...this.waits.cancelAll()]) this.finish(run, { outcome: 'not-started', attempt: run.attempts });
   }
 
   private maybeFinish(): void {
     if (!this.resolveDone || this.seeding) return;
-    if (this.work.idle && this.attempts.live.size === 0 && this.queue.size === 0) {
+    if (this.work.idle && this.attempts.live.size === 0 && this.queue.size === 0 && this.waits.size === 0) {
       const resolve = this.resolveDone;
       this.resolveDone = undefined;
       resolve();
@@ -367,28 +263,17 @@ export class Engine {
   }
 
   private summary(startedAt: number): RunSummary {
-    const c = this.state.counts;
-    let exitCode: number = exitCodeFor(c.failedCreation, c.failedExecution);
-    if (exitCode === EXIT.SUCCESS && c.succeeded < c.total) exitCode = EXIT.ERROR;
-    const { succeeded, failedCreation, failedExecution, cancelled, notStarted } = c;
-    return { runId: this.options.runId, cells: c.total, succeeded, failedCreation, failedExecution, cancelled, notStarted, failures: this.state.failures, undeleted: this.undeleted, interrupted: this.cancelStage, budgetExhausted: this.exhausted, exitCode, startedAt, endedAt: this.now() };
+    return runSummary(this.state, { runId: this.options.runId, undeleted: this.deletions.undeleted, interrupted: this.cancelStage, budgetExhausted: this.exhausted, startedAt, endedAt: this.now() });
   }
 
   private log(level: 'debug' | 'info' | 'warning' | 'error', message: string): void {
     this.emit({ type: 'log', level, message });
   }
 
-  private emit(event: Emitted): void {
+  private emit(event: RunEventInput): void {
     const e = { ...event, at: this.now() } as RunEvent;
     if (e.type !== 'log' && e.type !== 'cell-status') this.progress++;
     applyEvent(this.state, e);
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch {
-        /* a consumer's bug must not break the run */
-      }
-    }
+    this.bus.emit(e);
   }
 }
-

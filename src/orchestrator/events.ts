@@ -55,6 +55,35 @@ export type RunEvent =
   | (Base & { type: 'run-finished'; summary: RunSummary });
 
 export type RunEventType = RunEvent['type'];
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+/** An event before it is stamped with its time. */
+export type RunEventInput = DistributiveOmit<RunEvent, 'at'>;
+/** How a cell ended, as its `cell-finished` event says. */
+export type CellFinish = Omit<Extract<RunEvent, { type: 'cell-finished' }>, 'type' | 'cell' | 'at'>;
+
+/** Hands each event to every listener in turn; a listener's exception never reaches the run. */
+export class RunEventBus {
+  private readonly listeners: RunListener[] = [];
+
+  on(listener: RunListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  emit(e: RunEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        /* a consumer's bug must not break the run */
+      }
+    }
+  }
+}
 export type RunListener = (event: RunEvent) => void;
 
 /** What an earlier, interrupted run of the same plan knew about a cell (from its record). */

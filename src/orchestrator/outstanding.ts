@@ -1,11 +1,11 @@
-export type WorkKind = 'creating' | 'waiting' | 'finishing' | 'deleting' | 'stopping';
+export type WorkKind = 'creating' | 'finishing' | 'deleting' | 'stopping';
 
 /**
- * Everything the run is still waiting for, besides live queries and the queue: creations in flight, cells waiting
- * out a retry delay, failures whose log is being fetched, deletions and forced stops. The run ends when it is idle.
+ * Everything the run is still waiting for besides live queries, the queue and waiting retries: creations in flight,
+ * failures whose log is being fetched, deletions and forced stops. The run ends when all of these are idle.
  */
 export class Outstanding {
-  private readonly counts: Record<WorkKind, number> = { creating: 0, waiting: 0, finishing: 0, deleting: 0, stopping: 0 };
+  private readonly counts: Record<WorkKind, number> = { creating: 0, finishing: 0, deleting: 0, stopping: 0 };
   private readonly promises = new Set<Promise<unknown>>();
   private total = 0;
 

@@ -33,3 +33,15 @@ export function attemptLimit(plan: Plan): { ms: number; what: string; untilRunni
   const minutes = c.batch!.timeout_minutes;
   return { ms: minutes * 60_000, what: `ran longer than timeout_minutes (${minutes} min)`, untilRunning: false };
 }
+
+/** A failed attempt's detail: why it ended, the server's detail, then the log unless the detail holds it already. */
+export function failureDetail(headline: string, stateDetail: string | undefined, log: string | undefined): string {
+  const parts = [headline];
+  if (stateDetail) parts.push(stateDetail.trim());
+  if (log && !(stateDetail && stateDetail.includes(log.trim()))) parts.push(log.trim());
+  return parts.join('\n');
+}
+
+export function creationFailedDetail(tries: number, error: string): string {
+  return `creation failed after ${tries} tr${tries === 1 ? 'y' : 'ies'}: ${error}`;
+}

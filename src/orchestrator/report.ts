@@ -1,5 +1,6 @@
 import type { Plan } from '../plan/plan';
 import type { RunEvent, RunSummary } from './events';
+import { finishedCount, type RunState } from './runState';
 import { redact } from '../util/redact';
 
 export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -104,35 +105,26 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string): s
   return redact(out.join('\n'), plan.config.secrets);
 }
 
-/** A one-line live view for terminals. */
+/** A one-line live view for terminals, drawn from the run state (at most every 100 ms). */
 export class ProgressLine {
-  private done = 0;
-  private failed = 0;
-  private running = 0;
   private lastDraw = 0;
   private shown = false;
 
-  constructor(private readonly total: number, private readonly write: (t: string) => void) {}
+  constructor(private readonly state: RunState, private readonly write: (t: string) => void) {}
 
   update(e: RunEvent): void {
-    if (e.type === 'cell-created') this.running++;
-    else if (e.type === 'cell-finished') {
-      if (e.outcome === 'succeeded' || e.outcome === 'failed' || e.outcome === 'cancelled') {
-        this.done++;
-        if (e.outcome === 'failed') this.failed++;
-      } else this.done++;
-      if (e.serial && this.running > 0) this.running--;
-    } else if (e.type === 'cell-requeued' && e.serial && this.running > 0) this.running--;
-    else return;
+    if (e.type !== 'cell-created' && e.type !== 'cell-finished' && e.type !== 'cell-requeued') return;
     const now = Date.now();
-    if (now - this.lastDraw > 100 || this.done === this.total) this.draw(now);
+    if (now - this.lastDraw > 100 || finishedCount(this.state.counts) === this.state.counts.total) this.draw(now);
   }
 
   private draw(now: number): void {
     this.lastDraw = now;
+    const c = this.state.counts;
+    const done = finishedCount(c);
     const width = 24;
-    const filled = this.total ? Math.round((this.done / this.total) * width) : width;
-    this.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} done, ${this.running} running, ${this.failed} failed`);
+    const filled = c.total ? Math.round((done / c.total) * width) : width;
+    this.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${c.total} done, ${c.active} running, ${c.failed} failed`);
     this.shown = true;
   }
 

@@ -1,4 +1,6 @@
-import type { CellFailure, CellState, FailureKind, RunEvent } from './events';
+import type { Cell } from '../plan/plan';
+import type { CellFailure, CellState, FailureKind, RunEvent, RunSummary } from './events';
+import { EXIT, exitCodeFor } from './exitCodes';
 
 /** How many cells are in each state. `failed` = `failedCreation` + `failedExecution`. */
 export interface StateCounts {
@@ -34,6 +36,9 @@ export interface CellRecord<C extends CellKey = CellKey> {
   endedAt?: number;
   /** The query of the final attempt was deleted on the server. */
   deleted?: boolean;
+  /** For display, set by consumers (the reducer neither sets nor reads them): the backend's status word, a log file. */
+  status?: string;
+  logFile?: string;
 }
 
 export type RunStatePhase = 'connecting' | 'running' | 'stopping' | 'finished';
@@ -191,4 +196,13 @@ export function settleInterrupted<C extends CellKey>(state: RunState<C>): void {
 /** Cells that reached a final state. */
 export function finishedCount(c: StateCounts): number {
   return c.succeeded + c.failed + c.cancelled + c.notStarted;
+}
+
+/** The run's summary: its counts and failures from the state, the rest from the engine. */
+export function runSummary(state: RunState<Cell>, rest: Pick<RunSummary, 'runId' | 'undeleted' | 'interrupted' | 'budgetExhausted' | 'startedAt' | 'endedAt'>): RunSummary {
+  const c = state.counts;
+  let exitCode: number = exitCodeFor(c.failedCreation, c.failedExecution);
+  if (exitCode === EXIT.SUCCESS && c.succeeded < c.total) exitCode = EXIT.ERROR;
+  const { succeeded, failedCreation, failedExecution, cancelled, notStarted } = c;
+  return { ...rest, cells: c.total, succeeded, failedCreation, failedExecution, cancelled, notStarted, failures: state.failures, exitCode };
 }

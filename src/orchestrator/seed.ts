@@ -1,5 +1,6 @@
 import { isFinal, type Controller, type QueryState } from '../controllers/controller';
 import type { Cell } from '../plan/plan';
+import type { QuerySpec } from '../plan/querySpec';
 import type { CellOutcome, FailureKind, PriorCell } from './events';
 
 /** What to do first with a cell, given what an interrupted run of the same plan recorded and what the server has. */
@@ -40,4 +41,28 @@ export function seedPlan(cell: Cell, prior: PriorCell | undefined, controller: C
 /** A query found by name that this run may watch instead of creating a new one: it has not ended. */
 export function adoptable(q: QueryState): boolean {
   return !isFinal(q.phase);
+}
+
+/**
+ * Creates the cell's query, or adopts one of its name that has not ended (a create whose reply was lost, an
+ * interrupted run): never two queries of one name. A finished one left from an earlier run is deleted to reuse its
+ * name. If creation fails but the query exists anyway (a lost reply), it is adopted.
+ */
+export async function createOrAdopt(controller: Controller, cell: Cell, spec: () => QuerySpec, log: (message: string) => void): Promise<{ serial: string; adopted: boolean } | { error: unknown }> {
+  let createCalled = false;
+  try {
+    const existing = controller.findByName(cell.queryName);
+    if (existing && adoptable(existing)) return { serial: existing.serial, adopted: true };
+    if (existing) {
+      await controller.delete([existing.serial]);
+      log(`${cell.queryName}: deleted the finished query ${existing.serial} left from an earlier run, to reuse its name`);
+    }
+    createCalled = true;
+    return { serial: await controller.create(spec()), adopted: false };
+  } catch (error) {
+    const made = createCalled ? controller.findByName(cell.queryName) : undefined;
+    if (!made) return { error };
+    log(`${cell.queryName}: creation reported an error (${(error as Error).message}) but the query exists as serial ${made.serial}; adopting it`);
+    return { serial: made.serial, adopted: true };
+  }
 }

@@ -4,6 +4,7 @@ import { openController } from '../controllers/open';
 import type { Cell, Plan } from '../plan/plan';
 import { acquireRunLock, type RunLock } from '../record/lock';
 import { DamagedRecordError, latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
+import { priorCells, recordedState } from '../record/replay';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
 import { EXIT } from './exitCodes';
 import type { RunSummary } from './events';
@@ -30,12 +31,9 @@ export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Pr
   const warnings = last ? [...last.warnings] : [];
   if (last) {
     // Lines naming cells the plan does not have cannot come from this plan's runs.
-    for (const i of [...last.cells.keys()]) {
-      if (i >= plan.cells.length) {
-        warnings.push(`the record of run ${last.header.runId} names cell ${i}, but the plan has ${plan.cells.length} cells; ignored`);
-        last.cells.delete(i);
-      }
-    }
+    const strays = new Set<number>();
+    for (const l of last.lines) if ('i' in l && l.i >= plan.cells.length) strays.add(l.i);
+    for (const i of strays) warnings.push(`the record of run ${last.header.runId} names cell ${i}, but the plan has ${plan.cells.length} cells; ignored`);
     const bad = last.header.cellIndexes?.find((i) => i >= plan.cells.length);
     if (bad !== undefined) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the run record of ${last.header.runId} lists cell ${bad}, which the plan does not have; it cannot be ${mode === 'resume' ? 'resumed' : 'rerun'}` };
   }
@@ -44,15 +42,16 @@ export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Pr
   if (last.header.planHash !== plan.hash) {
     return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the config or worker script changed since run ${last.header.runId}; ${mode === 'resume' ? 'it cannot be resumed' : 'its failed cells cannot be rerun'} as they were. Start a new run instead.` };
   }
+  const state = recordedState(last, plan);
   if (mode === 'resume') {
-    const final = [...last.cells.values()].filter((c) => c.outcome === 'succeeded' || c.outcome === 'failed').length;
+    const final = state.counts.succeeded + state.counts.failed;
     if (last.ended && final >= last.header.cells) {
       return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `run ${last.header.runId} already finished: every cell ran (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again` };
     }
     const cells = last.header.cellIndexes?.map((i) => plan.cells[i]);
-    return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: last.cells, warnings };
+    return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: priorCells(state), warnings };
   }
-  const failed = [...last.cells.entries()].filter(([, c]) => c.outcome === 'failed').map(([i]) => i).sort((a, b) => a - b);
+  const failed = [...state.cells.values()].filter((c) => c.state === 'failed').map((c) => c.cell.index).sort((a, b) => a - b);
   if (failed.length === 0) return { kind: 'stop', exitCode: EXIT.SUCCESS, level: 'info', message: `run ${last.header.runId} has no failed cells; nothing to rerun` };
   return {
     kind: 'ready',

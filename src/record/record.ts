@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CellOutcome, FailureKind, PriorCell, RunEvent, RunSummary } from '../orchestrator/events';
+import type { CellOutcome, FailureKind, RunEvent, RunSummary } from '../orchestrator/events';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';
 
@@ -13,8 +13,8 @@ export type RecordLine =
   | { t: 'resume'; at: number }
   | { t: 'creating'; i: number; a: number; at: number }
   | { t: 'created'; i: number; a: number; s: string; adopted?: boolean; at: number }
-  | { t: 'create-failed'; i: number; a: number; e: string; at: number }
-  | { t: 'requeued'; i: number; a: number; s?: string; at: number }
+  | { t: 'create-failed'; i: number; a: number; e: string; r?: number; at: number }
+  | { t: 'requeued'; i: number; a: number; s?: string; why?: string; at: number }
   | { t: 'finished'; i: number; a: number; o: CellOutcome; k?: FailureKind; s?: string; d?: string; at: number }
   | { t: 'deleted'; i: number; s: string; at: number }
   | { t: 'end'; exitCode: number; summary: Omit<RunSummary, 'failures' | 'undeleted'>; at: number };
@@ -87,8 +87,8 @@ export class RecordWriter {
     switch (e.type) {
       case 'cell-creating': return this.append({ t: 'creating', i: e.cell.index, a: e.attempt, at: e.at });
       case 'cell-created': return this.append({ t: 'created', i: e.cell.index, a: e.attempt, s: e.serial, ...(e.adopted ? { adopted: true } : {}), at: e.at });
-      case 'cell-create-failed': return this.append({ t: 'create-failed', i: e.cell.index, a: e.attempt, e: e.error, at: e.at });
-      case 'cell-requeued': return this.append({ t: 'requeued', i: e.cell.index, a: e.attempt, ...(e.serial ? { s: e.serial } : {}), at: e.at });
+      case 'cell-create-failed': return this.append({ t: 'create-failed', i: e.cell.index, a: e.attempt, e: e.error, ...(e.retryInMs !== undefined ? { r: e.retryInMs } : {}), at: e.at });
+      case 'cell-requeued': return this.append({ t: 'requeued', i: e.cell.index, a: e.attempt, ...(e.serial ? { s: e.serial } : {}), why: e.reason, at: e.at });
       case 'cell-finished':
         return this.append({ t: 'finished', i: e.cell.index, a: e.attempt, o: e.outcome, ...(e.kind ? { k: e.kind } : {}), ...(e.serial ? { s: e.serial } : {}), ...(e.detail ? { d: e.detail } : {}), at: e.at });
       case 'query-deleted': return this.append({ t: 'deleted', i: e.cell.index, s: e.serial, at: e.at });
@@ -112,7 +112,8 @@ export interface RecordedRun {
   dir: string;
   header: Extract<RecordLine, { t: 'run' }>;
   ended?: Extract<RecordLine, { t: 'end' }>;
-  cells: Map<number, PriorCell>;
+  /** The valid lines after the header, in order: replay them with `recordedState` (record/replay.ts). */
+  lines: RecordLine[];
   /** Lines that were skipped, each naming its line number and why. */
   warnings: string[];
 }
@@ -170,12 +171,7 @@ export function readRecord(dir: string): RecordedRun | undefined {
   let header: RecordedRun['header'] | undefined;
   let ended: RecordedRun['ended'];
   const warnings: string[] = [];
-  const cells = new Map<number, PriorCell>();
-  const cellOf = (i: number) => {
-    let c = cells.get(i);
-    if (!c) cells.set(i, (c = { attempts: 0 }));
-    return c;
-  };
+  const kept: RecordLine[] = [];
   lines.forEach((raw, n) => {
     if (!raw.trim()) return;
     let parsed: unknown;
@@ -199,35 +195,17 @@ export function readRecord(dir: string): RecordedRun | undefined {
       warnings.push(`${file}:${n + 1}: cell ${line.i} is not one of this run's cells; line skipped`);
       return;
     }
-    switch (line.t) {
-      case 'run':
-        if (header) warnings.push(`${file}:${n + 1}: a second run header; line skipped`);
-        else header = line;
-        break;
-      case 'resume': ended = undefined; break;
-      case 'creating': cellOf(line.i).attempts = Math.max(cellOf(line.i).attempts, line.a); break;
-      case 'created': { const c = cellOf(line.i); c.serial = line.s; c.attempts = Math.max(c.attempts, line.a); break; }
-      case 'requeued': { const c = cellOf(line.i); c.serial = undefined; break; }
-      case 'finished': {
-        const c = cellOf(line.i);
-        // Cancelled and never-started cells run again on resume; successes and failures are final.
-        if (line.o === 'succeeded' || line.o === 'failed') {
-          c.outcome = line.o;
-          c.kind = line.k;
-          c.detail = typeof line.d === 'string' ? line.d : undefined;
-          if (line.s) c.serial = line.s;
-        } else {
-          c.outcome = undefined;
-          c.serial = undefined;
-        }
-        break;
-      }
-      case 'deleted': cellOf(line.i).deleted = true; break;
-      case 'end': ended = line; break;
+    if (line.t === 'run') {
+      if (header) warnings.push(`${file}:${n + 1}: a second run header; line skipped`);
+      else header = line;
+      return;
     }
+    if (line.t === 'resume') ended = undefined;
+    if (line.t === 'end') ended = line;
+    kept.push(line);
   });
   if (!header) throw new DamagedRecordError(`the run record ${file} has no valid run header (its first line is damaged)`);
-  return { dir, header, ended, cells, warnings };
+  return { dir, header, ended, lines: kept, warnings };
 }
 
 /** Runs of a config, newest first (run ids sort by time). Every entry but the lock files counts. */

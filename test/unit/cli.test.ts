@@ -187,12 +187,12 @@ describe('pq-orchestrator CLI', function () {
       const pids = workerPids(mark);
       await waitFor(() => pids.every((pid) => !alive(pid)), 5000, 'orphaned workers to die');
       const before = latestRun(runsRoot(p.config, 'clitest'))!;
-      const recordedDone = [...before.cells.entries()].filter(([, c]) => c.outcome === 'succeeded').map(([i]) => i);
+      const recordedDone = [...new Set(before.lines.flatMap((l) => (l.t === 'finished' && l.o === 'succeeded' ? [l.i] : [])))];
       assert.ok(recordedDone.length >= 1, 'some successes were recorded before the kill');
       const r = await runCli(['--config', p.config, '--resume'], { env: { SLEEP_S: '0', MARK_DIR: mark } });
       assert.equal(r.code, 0, r.stderr);
       const record = latestRun(runsRoot(p.config, 'clitest'))!;
-      const succeeded = [...record.cells.values()].filter((c) => c.outcome === 'succeeded').length;
+      const succeeded = new Set(record.lines.flatMap((l) => (l.t === 'finished' && l.o === 'succeeded' ? [l.i] : []))).size;
       assert.equal(succeeded, 8, 'every cell succeeded once across both processes');
       const doneAfter = fs.readdirSync(mark).filter((f) => f.endsWith('.done'));
       assert.equal(doneAfter.length, 8);

@@ -158,12 +158,10 @@ export class RunManager implements vscode.Disposable {
     const session = opened;
     const view = this.store.addRun(plan, session.runId, session.engine.cells);
     view.recordFile = session.recordFile;
-    let created = 0;
     const total = session.engine.cellCount;
     session.engine.on((e) => {
       this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
-      if (e.type === 'cell-created') created++;
-      const line = eventLine(e, total, created);
+      const line = eventLine(e, total, session.engine.state.created);
       if (line) say(line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as 'debug' | 'info' | 'error'), line.text);
       this.scheduleStatus();
     });

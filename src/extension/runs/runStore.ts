@@ -1,20 +1,12 @@
 import * as path from 'node:path';
-import type { CellState, RunEvent, RunSummary } from '../../orchestrator/events';
+import type { RunEvent, RunSummary } from '../../orchestrator/events';
+import { applyEvent, createRunState, settleInterrupted, type CellRecord, type RunState, type RunStatePhase } from '../../orchestrator/runState';
 import type { Cell, Plan } from '../../plan/plan';
 import { RECORD_FILE, type RecordedRun } from '../../record/record';
+import { recordedState } from '../../record/replay';
 
-/** What the tree shows of one cell. */
-export interface CellView {
-  cell: Cell;
-  state: CellState;
-  attempt: number;
-  serial?: string;
-  status?: string;
-  detail?: string;
-  logFile?: string;
-  createdAt?: number;
-  endedAt?: number;
-}
+/** What the tree shows of one cell: the run state's record of it (with its status word and log file). */
+export type CellView = CellRecord<Cell>;
 
 export interface DateCounts {
   total: number;
@@ -24,7 +16,7 @@ export interface DateCounts {
   pending: number;
 }
 
-export type RunPhase = 'connecting' | 'running' | 'stopping' | 'finished';
+export type RunPhase = RunStatePhase;
 
 export interface RunView {
   id: string;
@@ -37,8 +29,9 @@ export interface RunView {
   startedAt: number;
   summary?: RunSummary;
   recordFile?: string;
+  /** The run's state, from the run-state reducer: every count the views show is read from it. */
+  state: RunState<Cell>;
   dates: string[];
-  cellsByDate: Map<string, CellView[]>;
   byIndex: Map<number, CellView>;
 }
 
@@ -50,8 +43,8 @@ export interface StoreChange {
 }
 
 /**
- * The runs the extension knows and the state of each cell, built from run events. No `vscode` here: the tree,
- * the status bar and the tests read it; changes are reported as which run and which dates changed.
+ * The runs the extension knows. Each run's state comes from the same reducer the engine and the record use; no
+ * `vscode` here: the tree, the status bar and the tests read it; changes are reported as which run and which dates.
  */
 export class RunStore {
   readonly runs: RunView[] = [];
@@ -67,134 +60,82 @@ export class RunStore {
   }
 
   addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells): RunView {
-    const run = this.build(plan, id, cells);
+    const run = this.build(plan, id, createRunState(cells));
     this.runs.unshift(run);
     this.emit(run, new Set(), true);
     return run;
   }
 
-  private build(plan: Plan, id: string, cells: readonly Cell[]): RunView {
-    const run: RunView = {
+  private build(plan: Plan, id: string, state: RunState<Cell>): RunView {
+    return {
       id,
       name: plan.name,
       configFile: plan.config.file,
       workerScript: plan.config.execution.worker_script,
       mode: plan.mode,
       backend: plan.config.backend,
-      phase: 'connecting',
+      phase: state.phase,
       startedAt: Date.now(),
-      dates: [],
-      cellsByDate: new Map(),
-      byIndex: new Map(),
+      state,
+      dates: state.dates,
+      byIndex: state.cells,
     };
-    for (const cell of cells) {
-      const v: CellView = { cell, state: 'pending', attempt: 0 };
-      let list = run.cellsByDate.get(cell.date);
-      if (!list) {
-        run.cellsByDate.set(cell.date, (list = []));
-        run.dates.push(cell.date);
-      }
-      list.push(v);
-      run.byIndex.set(cell.index, v);
-    }
-    return run;
   }
 
-  /** A run known from its record on disk: finished cells as recorded, the rest as never started. */
+  /** A run known from its record on disk, replayed through the run-state reducer; cells not final never ran. */
   addRecorded(plan: Plan, rec: RecordedRun, logFileOf: (queryName: string, serial: string) => string | undefined): RunView {
-    const cells = rec.header.cellIndexes?.map((i) => plan.cells[i]) ?? plan.cells;
-    const run = this.build(plan, rec.header.runId, cells);
-    run.phase = 'finished';
+    const state = recordedState(rec, plan);
+    settleInterrupted(state);
+    const run = this.build(plan, rec.header.runId, state);
     run.startedAt = rec.header.at;
     run.recordFile = path.join(rec.dir, RECORD_FILE);
-    for (const v of run.byIndex.values()) {
-      const c = rec.cells.get(v.cell.index);
-      if (!c) {
-        v.state = 'not-started';
-        continue;
-      }
-      v.state = c.outcome === 'succeeded' || c.outcome === 'failed' ? c.outcome : 'not-started';
-      v.attempt = c.attempts;
-      v.serial = c.serial;
-      v.detail = c.detail;
-      if (c.serial) v.logFile = logFileOf(v.cell.queryName, c.serial);
-    }
+    for (const v of state.cells.values()) if (v.serial) v.logFile = logFileOf(v.cell.queryName, v.serial);
     this.runs.push(run);
     this.emit(run, new Set(), true);
     return run;
   }
 
   setPhase(run: RunView, phase: RunPhase): void {
-    run.phase = phase;
+    run.phase = run.state.phase = phase;
     this.emit(run, new Set());
   }
 
   /** Applies one engine event. `logFileOf` finds a local attempt's log file. */
   apply(run: RunView, e: RunEvent, logFileOf?: (serial: string) => string | undefined): void {
-    if (e.type === 'run-started') return this.setPhase(run, 'running');
-    if (e.type === 'run-finished') {
-      run.summary = e.summary;
-      run.phase = 'finished';
-      return this.emit(run, new Set());
-    }
-    if (e.type === 'cancel-requested') return this.setPhase(run, 'stopping');
-    if (!('cell' in e)) return;
-    const v = run.byIndex.get(e.cell.index);
-    if (!v) return;
-    switch (e.type) {
-      case 'cell-creating':
-        v.state = 'creating';
-        v.attempt = e.attempt;
-        break;
-      case 'cell-created':
-        v.state = 'active';
-        v.attempt = e.attempt;
-        v.serial = e.serial;
-        v.status = undefined;
-        v.createdAt = e.at;
-        v.logFile = logFileOf?.(e.serial);
-        break;
-      case 'cell-status':
+    const date = applyEvent(run.state, e);
+    run.phase = run.state.phase;
+    if (e.type === 'run-finished') run.summary = e.summary;
+    if (e.type === 'cell-status' || e.type === 'cell-created' || e.type === 'cell-finished') {
+      const v = run.byIndex.get(e.cell.index);
+      if (!v) return;
+      if (e.type === 'cell-status') {
         if (v.serial !== e.serial) return;
         v.status = e.status;
-        break;
-      case 'cell-create-failed':
-        v.detail = e.error;
-        v.state = e.retryInMs !== undefined ? 'waiting-retry' : v.state;
-        break;
-      case 'cell-requeued':
-        v.state = 'waiting-retry';
-        v.detail = e.reason;
-        break;
-      case 'cell-finished':
-        v.state = e.outcome;
-        v.attempt = Math.max(v.attempt, e.attempt);
-        if (e.serial) v.serial = e.serial;
-        if (e.detail) v.detail = e.detail;
-        if (e.serial && !v.logFile) v.logFile = logFileOf?.(e.serial);
-        v.endedAt = e.at;
-        break;
-      default:
-        return;
+      } else if (e.type === 'cell-created') {
+        v.status = undefined;
+        v.logFile = logFileOf?.(e.serial);
+      } else if (e.serial && !v.logFile) v.logFile = logFileOf?.(e.serial);
+      return this.emit(run, new Set([e.cell.date]));
     }
-    this.emit(run, new Set([v.cell.date]));
+    if (date) this.emit(run, new Set([date]));
+    else if (e.type === 'run-started' || e.type === 'run-finished' || e.type === 'cancel-requested') this.emit(run, new Set());
   }
 
+  /** O(1): read from the run state's counts. */
   counts(run: RunView, date?: string): DateCounts {
-    const cells = date ? run.cellsByDate.get(date) ?? [] : [...run.byIndex.values()];
-    const c: DateCounts = { total: cells.length, succeeded: 0, failed: 0, active: 0, pending: 0 };
-    for (const v of cells) {
-      if (v.state === 'succeeded') c.succeeded++;
-      else if (v.state === 'failed') c.failed++;
-      else if (v.state === 'active' || v.state === 'creating') c.active++;
-      else if (v.state === 'pending' || v.state === 'waiting-retry') c.pending++;
-    }
-    return c;
+    const c = date ? run.state.byDate.get(date)?.counts : run.state.counts;
+    if (!c) return { total: 0, succeeded: 0, failed: 0, active: 0, pending: 0 };
+    return { total: c.total, succeeded: c.succeeded, failed: c.failed, active: c.active + c.creating, pending: c.pending + c.waiting };
+  }
+
+  /** Cells of a date, in plan order. */
+  cellsOf(run: RunView, date: string): readonly CellView[] {
+    return run.state.byDate.get(date)?.cells ?? [];
   }
 
   failures(): number {
     let n = 0;
-    for (const r of this.runs) if (r === this.runs[0] || r.phase !== 'finished') n += this.counts(r).failed;
+    for (const r of this.runs) if (r === this.runs[0] || r.phase !== 'finished') n += r.state.counts.failed;
     return n;
   }
 

@@ -70,7 +70,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   getChildren(n?: Node): Node[] {
     if (!n) return this.store.runs.map((r) => this.runNode(r));
     if (n.kind === 'run') return n.run.dates.map((d) => this.dateNode(n.run, d));
-    if (n.kind === 'date') return (n.run.cellsByDate.get(n.date) ?? []).map((v) => this.cellNode(n.run, v));
+    if (n.kind === 'date') return this.store.cellsOf(n.run, n.date).map((v) => this.cellNode(n.run, v));
     return [];
   }
 

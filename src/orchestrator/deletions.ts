@@ -1,0 +1,30 @@
+import type { Controller } from '../controllers/controller';
+import type { Cell } from '../plan/plan';
+import type { RunEventInput, RunSummary } from './events';
+import type { Outstanding } from './outstanding';
+
+/** Deletes queries the run is done with, and remembers those it could not delete (the summary lists them). */
+export class Deletions {
+  readonly undeleted: RunSummary['undeleted'] = [];
+
+  constructor(
+    private readonly controller: Controller,
+    private readonly work: Outstanding,
+    private readonly emit: (e: RunEventInput) => void,
+    private readonly log: (level: 'warning' | 'error', message: string) => void,
+    private readonly settled: () => void,
+  ) {}
+
+  delete(cell: Cell, serial: string): void {
+    const p = this.controller.delete([serial]).then(
+      () => this.emit({ type: 'query-deleted', cell, serial }),
+      (e) => this.failed(cell, serial, (e as Error).message, 'delete', 'warning'),
+    );
+    void this.work.track('deleting', p).finally(this.settled);
+  }
+
+  failed(cell: Cell, serial: string, error: string, what: string, level: 'warning' | 'error'): void {
+    this.undeleted.push({ name: cell.queryName, serial, error });
+    this.log(level, `could not ${what} ${cell.queryName} (serial ${serial}): ${error}`);
+  }
+}

@@ -1,0 +1,56 @@
+import type { PriorCell, RunEvent, RunSummary } from '../orchestrator/events';
+import { applyEvent, createRunState, type RunState } from '../orchestrator/runState';
+import type { Cell, Plan } from '../plan/plan';
+import type { RecordedRun, RecordLine } from './record';
+
+/** The cells a recorded run covered: a rerun's subset, or the whole plan. */
+export function recordedCells(rec: RecordedRun, plan: Plan): Cell[] {
+  return rec.header.cellIndexes ? rec.header.cellIndexes.flatMap((i) => (plan.cells[i] ? [plan.cells[i]] : [])) : plan.cells;
+}
+
+/** The run event a record line stands for (the engine's event, less what the record does not keep). */
+export function lineEvent(line: RecordLine, cell: (i: number) => Cell | undefined, runId: string): RunEvent | undefined {
+  if (line.t === 'run') return { type: 'run-started', runId: line.runId, planHash: line.planHash, cells: line.cells, concurrency: 0, resumed: false, at: line.at };
+  if (line.t === 'resume') return { type: 'run-started', runId, planHash: '', cells: 0, concurrency: 0, resumed: true, at: line.at };
+  if (line.t === 'end') return { type: 'run-finished', summary: { ...line.summary, failures: [], undeleted: [] } as RunSummary, at: line.at };
+  const c = cell(line.i);
+  if (!c) return undefined;
+  switch (line.t) {
+    case 'creating': return { type: 'cell-creating', cell: c, attempt: line.a, at: line.at };
+    case 'created': return { type: 'cell-created', cell: c, attempt: line.a, serial: line.s, adopted: Boolean(line.adopted), at: line.at };
+    case 'create-failed': return { type: 'cell-create-failed', cell: c, attempt: line.a, error: line.e, ...(line.r !== undefined ? { retryInMs: line.r } : {}), at: line.at };
+    case 'requeued': return { type: 'cell-requeued', cell: c, attempt: line.a, ...(line.s ? { serial: line.s } : {}), reason: line.why ?? 'queued again', at: line.at };
+    case 'finished': return { type: 'cell-finished', cell: c, attempt: line.a, outcome: line.o, ...(line.k ? { kind: line.k } : {}), ...(line.s ? { serial: line.s } : {}), ...(typeof line.d === 'string' ? { detail: line.d } : {}), at: line.at };
+    case 'deleted': return { type: 'query-deleted', cell: c, serial: line.s, at: line.at };
+  }
+}
+
+/** A recorded run's state: its lines replayed through the same reducer a live run feeds. */
+export function recordedState(rec: RecordedRun, plan: Plan): RunState<Cell> {
+  const state = createRunState(recordedCells(rec, plan));
+  const cell = (i: number) => plan.cells[i];
+  for (const line of [rec.header as RecordLine, ...rec.lines]) {
+    const e = lineEvent(line, cell, rec.header.runId);
+    if (e) applyEvent(state, e);
+  }
+  return state;
+}
+
+/** What a resumed run needs to know of each cell an interrupted run touched. */
+export function priorCells(state: RunState<Cell>): Map<number, PriorCell> {
+  const out = new Map<number, PriorCell>();
+  for (const [i, r] of state.cells) {
+    const final = r.state === 'succeeded' || r.state === 'failed';
+    if (!final && r.attempt === 0 && !r.serial) continue;
+    const live = final || r.state === 'active' || r.state === 'creating' || r.state === 'pending';
+    out.set(i, {
+      attempts: r.attempt,
+      ...(final ? { outcome: r.state as 'succeeded' | 'failed' } : {}),
+      ...(final && r.kind ? { kind: r.kind } : {}),
+      ...(final && r.detail !== undefined ? { detail: r.detail } : {}),
+      ...(r.serial && live ? { serial: r.serial } : {}),
+      ...(r.deleted ? { deleted: true } : {}),
+    });
+  }
+  return out;
+}
