@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Controller, QueryState } from '../src/controllers/controller';
 import { Engine } from '../src/orchestrator/engine';
 import { buildPlan } from '../src/plan/plan';
-import type { QuerySpec } from '../src/plan/querySpec';
+import type { CellSpec } from '../src/plan/cellSpec';
 import { RecordWriter } from '../src/record/record';
 import { analyze, BATCH_CONFIG, edit } from '../test/helpers/configs';
 import { FakeController } from '../test/helpers/fakeController';
@@ -37,7 +37,7 @@ export async function benchEfficiency(): Promise<void> {
   const durations = Array.from({ length: cells }, () => 200 + rnd() * 200);
   const plan = planFor(cells, concurrency);
   const byName = new Map(plan.cells.map((c, i) => [c.queryName, durations[i]]));
-  const controller = new FakeController((spec: QuerySpec) => ({ createDelayMs: createMs, runMs: byName.get(spec.name)! - 2 }));
+  const controller = new FakeController((spec: CellSpec) => ({ createDelayMs: createMs, runMs: byName.get(spec.name)! - 2 }));
   const engine = new Engine({ plan, controller, runId: 'bench' });
   const t0 = performance.now();
   const summary = await engine.run();
@@ -59,7 +59,7 @@ class InstantController implements Controller {
     this.listener = l;
     return () => (this.listener = undefined);
   }
-  async create(spec: QuerySpec) {
+  async create(spec: CellSpec) {
     const serial = String(++this.seq);
     const st: QueryState = { serial, name: spec.name, phase: 'running', status: 'Running' };
     this.states.set(serial, st);

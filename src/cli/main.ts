@@ -3,7 +3,7 @@ import { hasErrors } from '../config/problem';
 import { loadConfigFile } from '../config/load';
 import { buildPlan, type Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
-import { formatPlanText, lastStates, planCells, planSummary } from './dryRun';
+import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { latestRun, runsRoot } from '../record/record';
 import { priorCells, recordedState } from '../record/replay';
 import { formatProblemLines, locateProblems } from './problems';
@@ -74,9 +74,9 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   if (args.dryRun) {
     if (args.json) {
       const last = lastRecordedStates(plan, args.runDir);
-      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan), cells: planCells(plan, last) }, null, 2) + '\n');
+      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), cells: planCells(plan, last) }, null, 2) + '\n');
     }
-    else io.out(formatPlanText(plan) + '\n');
+    else io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }) + '\n');
     return EXIT.SUCCESS;
   }
   return runOrchestration(plan, args, io);

@@ -1,10 +1,10 @@
-import * as path from 'node:path';
 import { formatPath, type Problem } from '../config/problem';
 import { LineIndex } from '../util/lineIndex';
+import { displayPath as showPath } from '../report/plan';
 
-export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+/** A path relative to the working folder when inside it: the CLI's view of files. */
+function displayPath(file: string): string {
+  return showPath(file, process.cwd());
 }
 
 export interface LocatedProblem {

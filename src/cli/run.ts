@@ -1,6 +1,7 @@
 import { EXIT } from '../orchestrator/exitCodes';
 import type { EngineTiming } from '../orchestrator/engine';
-import { eventLine, formatSummary, ProgressLine, timestamp } from '../orchestrator/report';
+import { eventLine, formatSummary, timestamp } from '../report/events';
+import { ProgressLine } from './progress';
 import { RunSession } from '../orchestrator/session';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';

@@ -1,4 +1,4 @@
-import type { QuerySpec } from '../plan/querySpec';
+import type { CellSpec } from '../plan/cellSpec';
 
 /**
  * Where a query is in its life, in words every controller shares; the engine decides on these alone.
@@ -39,7 +39,7 @@ export interface Controller {
   /** Every status change of every query the controller can see, as it happens. Returns the remover. */
   subscribe(listener: (state: QueryState) => void): () => void;
   /** Creates a query; resolves with its serial once the server accepted it. */
-  create(spec: QuerySpec): Promise<string>;
+  create(spec: CellSpec): Promise<string>;
   stop(serials: string[]): Promise<void>;
   delete(serials: string[]): Promise<void>;
   get(serial: string): QueryState | undefined;

@@ -1,6 +1,6 @@
 import { CreateError, type Controller } from '../controllers/controller';
 import type { Cell, Plan } from '../plan/plan';
-import { querySpec } from '../plan/querySpec';
+import { cellSpec } from '../plan/cellSpec';
 import { Attempts, type Attempt, type AttemptEnd } from './attempt';
 import { CellQueue, Waits } from './cellQueue';
 import { RunEventBus, type CellFinish, type RunEvent, type RunEventInput, type RunListener, type RunSummary } from './events';
@@ -146,7 +146,7 @@ export class Engine {
     const attempt = ++run.attempts;
     this.work.begin('creating');
     this.emit({ type: 'cell-creating', cell, attempt });
-    const got = await createOrAdopt(this.controller, cell, () => querySpec(this.plan, cell, new Date(this.now())), (m) => this.log('info', m));
+    const got = await createOrAdopt(this.controller, cell, () => cellSpec(this.plan, cell), (m) => this.log('info', m));
     this.work.end('creating');
     if ('error' in got) this.onCreateError(run, attempt, got.error);
     else {

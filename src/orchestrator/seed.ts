@@ -1,6 +1,6 @@
 import { isFinal, type Controller, type QueryState } from '../controllers/controller';
 import type { Cell } from '../plan/plan';
-import type { QuerySpec } from '../plan/querySpec';
+import type { CellSpec } from '../plan/cellSpec';
 import type { CellOutcome, FailureKind, PriorCell } from './events';
 
 /** What to do first with a cell, given what an interrupted run of the same plan recorded and what the server has. */
@@ -48,7 +48,7 @@ export function adoptable(q: QueryState): boolean {
  * interrupted run): never two queries of one name. A finished one left from an earlier run is deleted to reuse its
  * name. If creation fails but the query exists anyway (a lost reply), it is adopted.
  */
-export async function createOrAdopt(controller: Controller, cell: Cell, spec: () => QuerySpec, log: (message: string) => void): Promise<{ serial: string; adopted: boolean } | { error: unknown }> {
+export async function createOrAdopt(controller: Controller, cell: Cell, spec: () => CellSpec, log: (message: string) => void): Promise<{ serial: string; adopted: boolean } | { error: unknown }> {
   let createCalled = false;
   try {
     const existing = controller.findByName(cell.queryName);

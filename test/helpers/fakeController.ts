@@ -1,6 +1,6 @@
 import { CreateError, type Controller, type QueryState } from '../../src/controllers/controller';
 import { phaseOf, type QueryStatus } from '../../src/controllers/dhe/status';
-import type { QuerySpec } from '../../src/plan/querySpec';
+import type { CellSpec } from '../../src/plan/cellSpec';
 
 /** How the fake server treats one creation of a query name (attempt counts creations of that name, from 1). */
 export interface Script {
@@ -20,7 +20,7 @@ export interface Script {
 
 interface FakeQuery {
   state: QueryState;
-  spec: QuerySpec;
+  spec: CellSpec;
   timers: NodeJS.Timeout[];
   terminal: boolean;
   ignoreStop: boolean;
@@ -42,7 +42,7 @@ export class FakeController implements Controller {
   private seq = 0;
   private readonly listeners = new Set<(s: QueryState) => void>();
 
-  constructor(private readonly script: (spec: QuerySpec, attempt: number) => Script = () => ({})) {}
+  constructor(private readonly script: (spec: CellSpec, attempt: number) => Script = () => ({})) {}
 
   subscribe(listener: (s: QueryState) => void): () => void {
     this.listeners.add(listener);
@@ -52,7 +52,7 @@ export class FakeController implements Controller {
   /** Pre-existing query (from an earlier run). */
   seed(name: string, status: QueryStatus): string {
     const serial = String(++this.seq);
-    this.queries.set(serial, { state: { serial, name, status, phase: phaseOf(status, undefined, 'RunAndDone', false) }, spec: { name } as QuerySpec, timers: [], terminal: TERMINAL.has(status), ignoreStop: false });
+    this.queries.set(serial, { state: { serial, name, status, phase: phaseOf(status, undefined, 'RunAndDone', false) }, spec: { name } as CellSpec, timers: [], terminal: TERMINAL.has(status), ignoreStop: false });
     return serial;
   }
 
@@ -62,7 +62,7 @@ export class FakeController implements Controller {
     return n;
   }
 
-  async create(spec: QuerySpec): Promise<string> {
+  async create(spec: CellSpec): Promise<string> {
     const attempt = (this.creations.get(spec.name) ?? 0) + 1;
     this.creations.set(spec.name, attempt);
     const s = this.script(spec, attempt);
@@ -92,7 +92,7 @@ export class FakeController implements Controller {
     if (q.terminal || !this.queries.has(q.state.serial)) return;
     q.state = { ...q.state, ...patch };
     // As the dhe controller does: its phase from the status, the query type and whether a stop was asked for.
-    q.state.phase = phaseOf(q.state.status, q.state.detail, q.spec.type, Boolean(q.stopRequested));
+    q.state.phase = phaseOf(q.state.status, q.state.detail, q.spec.mode === 'replay' ? 'ReplayScript' : 'RunAndDone', Boolean(q.stopRequested));
     if (TERMINAL.has(String(q.state.status))) {
       q.terminal = true;
       for (const t of q.timers) clearTimeout(t);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Engine, type EngineTiming } from '../../src/orchestrator/engine';
 import type { RunEvent, RunSummary } from '../../src/orchestrator/events';
 import { buildPlan, type Plan } from '../../src/plan/plan';
-import type { QuerySpec } from '../../src/plan/querySpec';
+import type { CellSpec } from '../../src/plan/cellSpec';
 import { analyze, BATCH_CONFIG, edit, REPLAY_CONFIG } from '../helpers/configs';
 import { FakeController, sleep, type Script } from '../helpers/fakeController';
 
@@ -20,7 +20,7 @@ function plan(text: string, changes: [string, string][] = []): Plan {
 /** 4 dates × 2 partitions = 8 cells, batch, concurrency 3. */
 const batch = (more: [string, string][] = []) => plan(BATCH_CONFIG, [['end: "2024-01-31"', 'end: "2024-01-04"'], ['max_concurrent_sessions: 4', 'max_concurrent_sessions: 3'], ...more]);
 
-async function run(p: Plan, script: (spec: QuerySpec, attempt: number) => Script, opts: { timing?: Partial<EngineTiming>; during?: (e: Engine, events: RunEvent[]) => void } = {}) {
+async function run(p: Plan, script: (spec: CellSpec, attempt: number) => Script, opts: { timing?: Partial<EngineTiming>; during?: (e: Engine, events: RunEvent[]) => void } = {}) {
   const controller = new FakeController(script);
   const engine = new Engine({ plan: p, controller, runId: 'test', timing: { ...FAST, ...opts.timing }, random: () => 0.5 });
   const events: RunEvent[] = [];

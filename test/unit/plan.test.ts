@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { countDates, listDates, toDayNumber } from '../../src/util/dates';
 import { buildPlan, cellEnv, queryName, waves } from '../../src/plan/plan';
-import { encodeEnvVars, querySpec, rangeScheduling, targetCycleDurationMillis } from '../../src/plan/querySpec';
+import { dheQuerySpec, encodeEnvVars, rangeScheduling, targetCycleDurationMillis } from '../../src/controllers/dhe/querySpec';
+import { cellSpec } from '../../src/plan/cellSpec';
+import type { Cell, Plan } from '../../src/plan/plan';
+
+/** The Deephaven query of a cell: the plan's neutral spec, as the dhe controller turns it into a query. */
+const querySpec = (plan: Plan, cell: Cell, now?: Date) => dheQuerySpec(cellSpec(plan, cell), now);
 import { analyze, BATCH_CONFIG, edit, REPLAY_CONFIG } from '../helpers/configs';
 
 function planOf(text: string) {
@@ -76,6 +81,15 @@ describe('plan', () => {
       ['OUTPUT_TABLE', 'results'],
       ['CUSTOM_PARAM', 'value'],
     ]);
+  });
+
+  it('the neutral cell spec carries no server vocabulary', () => {
+    const plan = planOf(REPLAY_CONFIG);
+    const spec = cellSpec(plan, plan.cells[1]);
+    assert.equal(spec.mode, 'replay');
+    assert.deepEqual(spec.replay, { date: '2024-01-15', start: '09:30:00', speed: 10, sorted: true, bufferRows: 10000, timestampColumns: [{ namespace: 'Market', table: 'Trade', column: 'EventTime' }] });
+    const text = JSON.stringify(spec);
+    for (const word of ['ReplayScript', 'RunAndDone', 'Scheduler', 'typeSpecificFields', '-D']) assert.ok(!text.includes(word), word);
   });
 
   it('builds the replay query spec the reference describes', () => {

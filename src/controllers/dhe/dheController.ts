@@ -1,5 +1,5 @@
 import type { Plan } from '../../plan/plan';
-import type { QuerySpec } from '../../plan/querySpec';
+import type { CellSpec } from '../../plan/cellSpec';
 import { redact } from '../../util/redact';
 import { CreateError, isFinal, type Controller, type QueryState } from '../controller';
 import type { OpenOptions } from '../options';
@@ -7,6 +7,7 @@ import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
 import { connectClient, loadIrisApi, serverUrlOf, withTimeout } from './connect';
 import { readKeyFile } from './keyFile';
 import { toDheQuery } from './queryInfo';
+import { dheQuerySpec } from './querySpec';
 import { isNoCapacity, phaseOf } from './status';
 
 export interface DheTiming {
@@ -272,10 +273,10 @@ class DheController implements Controller {
     return () => this.listeners.delete(listener);
   }
 
-  async create(spec: QuerySpec): Promise<string> {
+  async create(spec: CellSpec): Promise<string> {
     if (this.broken) throw new CreateError(this.broken);
     try {
-      return String(await withTimeout(this.client.createQuery(toDheQuery(spec, this.owner)), this.t.createMs, `createQuery ${spec.name}`));
+      return String(await withTimeout(this.client.createQuery(toDheQuery(dheQuerySpec(spec), this.owner)), this.t.createMs, `createQuery ${spec.name}`));
     } catch (e) {
       const message = redact(e instanceof Error ? e.message : String(e), this.secrets);
       throw new CreateError(message, isNoCapacity(message));

@@ -1,8 +1,8 @@
-import { encodeEnvVars, type QuerySpec } from '../../plan/querySpec';
+import { encodeEnvVars, type DheQuerySpec } from './querySpec';
 import type { PlainEditableQueryInfo } from './api';
 
 /** The JS API's query config for a cell, exactly the fields `shared/reference/dhe-api.md` lists. */
-export function toDheQuery(spec: QuerySpec, owner: string): PlainEditableQueryInfo {
+export function toDheQuery(spec: DheQuerySpec, owner: string): PlainEditableQueryInfo {
   return {
     serial: null,
     name: spec.name,

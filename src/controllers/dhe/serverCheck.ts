@@ -1,6 +1,7 @@
 import { isSecretName } from '../../config/types';
 import type { Plan } from '../../plan/plan';
-import { querySpec, rangeScheduling, type QuerySpec } from '../../plan/querySpec';
+import { cellSpec } from '../../plan/cellSpec';
+import { dheQuerySpec, rangeScheduling, type DheQuerySpec } from './querySpec';
 import { redact } from '../../util/redact';
 import type { OpenOptions } from '../options';
 import type { QueryInfo } from './api';
@@ -33,7 +34,7 @@ const TERMINAL = new Set(['Completed', 'Failed', 'Error', 'Stopped', 'Disconnect
  * it raises, because the JS API returns a query's stack trace but not its printed output. A probe therefore ends
  * Failed by design; the report is what counts.
  */
-export function probeScript(language: QuerySpec['scriptLanguage'], names: string[]): string {
+export function probeScript(language: DheQuerySpec['scriptLanguage'], names: string[]): string {
   const list = JSON.stringify(names);
   const prefixes = JSON.stringify(PROPERTY_PREFIXES);
   if (language === 'Groovy') {
@@ -76,8 +77,8 @@ function stamp(d: Date): string {
 }
 
 /** The probe query: the first cell's settings, run once as a short RunAndDone with the probe script. */
-export function probeSpec(plan: Plan, now: Date): QuerySpec {
-  const base = querySpec(plan, plan.cells[0], now);
+export function probeSpec(plan: Plan, now: Date): DheQuerySpec {
+  const base = dheQuerySpec(cellSpec(plan, plan.cells[0]), now);
   const names = Object.keys(base.envVars);
   return {
     ...base,

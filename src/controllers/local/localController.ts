@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { QuerySpec } from '../../plan/querySpec';
+import type { CellSpec } from '../../plan/cellSpec';
 import { CreateError, type Controller, type Phase, type QueryState } from '../controller';
 
 /** The local worker's states, in the words people know from Deephaven. */
@@ -24,7 +24,7 @@ export interface LocalControllerOptions {
 
 interface LocalQuery {
   state: QueryState;
-  spec: QuerySpec;
+  spec: CellSpec;
   child?: ChildProcess;
   logFile: string;
   exited: Promise<void>;
@@ -70,7 +70,7 @@ export class LocalController implements Controller {
     return this.interpreter;
   }
 
-  async create(spec: QuerySpec): Promise<string> {
+  async create(spec: CellSpec): Promise<string> {
     if (spec.scriptLanguage !== 'Python') throw new CreateError('the local backend runs Python worker scripts only (script_language: Groovy needs the dhe backend)');
     const python = await this.resolveInterpreter();
     if (this.byName.has(spec.name)) throw new CreateError(`a query named ${spec.name} already exists`);
@@ -83,7 +83,7 @@ export class LocalController implements Controller {
     try {
       child = spawn(python, [spec.scriptPath], {
         cwd: path.dirname(spec.scriptPath),
-        env: { ...this.options.baseEnv, ...spec.envVars, PYTHONUNBUFFERED: '1', PQO_REAPER_TAG: this.reaper.tag },
+        env: { ...this.options.baseEnv, ...spec.env, PYTHONUNBUFFERED: '1', PQO_REAPER_TAG: this.reaper.tag },
         stdio: ['ignore', fd, fd],
         detached: true,
       });

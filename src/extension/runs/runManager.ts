@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyzeConfig } from '../../config/validate';
 import type { BackendName } from '../../config/types';
-import { formatPlanText } from '../../cli/dryRun';
-import { eventLine, formatSummary } from '../../orchestrator/report';
+import { eventLine, formatSummary } from '../../report/events';
+import { formatPlanText } from '../../report/plan';
 import { RunSession, type RunMode } from '../../orchestrator/session';
 import { buildPlan, type Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';
@@ -89,7 +90,7 @@ export class RunManager implements vscode.Disposable {
     const plan = await this.loadPlan(uri, 'dry-run');
     if (!plan) return undefined;
     const doc = vscode.Uri.from({ scheme: 'pqo-plan', path: `/${plan.name}.plan.txt` });
-    this.plans.set(doc.toString(), formatPlanText(plan));
+    this.plans.set(doc.toString(), formatPlanText(plan, { base: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath) }));
     this.planEmitter.fire(doc);
     const shown = await vscode.workspace.openTextDocument(doc);
     await vscode.window.showTextDocument(shown, { preview: true });

@@ -1,6 +1,5 @@
+import type { RunEvent, RunSummary } from '../orchestrator/events';
 import type { Plan } from '../plan/plan';
-import type { RunEvent, RunSummary } from './events';
-import { finishedCount, type RunState } from './runState';
 import { redact } from '../util/redact';
 
 export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -70,7 +69,10 @@ const EXIT_WORDS: Record<number, string> = {
   4: 'error',
 };
 
-export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string): string {
+/** How to tell people to act: the CLI names its flags; the editor names its commands. */
+export type Face = 'cli' | 'editor';
+
+export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, face: Face = 'cli'): string {
   const out: string[] = [];
   const failed = s.failedCreation + s.failedExecution;
   out.push('', `Summary of ${plan.name} (run ${s.runId}):`);
@@ -99,39 +101,10 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string): s
     for (const u of s.undeleted) out.push(`  ${u.name}  serial ${u.serial}: ${u.error}`);
   }
   if (recordFile) out.push('', `Run record: ${recordFile}`);
-  if (s.notStarted + s.cancelled > 0) out.push('Continue this run with --resume.');
-  if (failed > 0) out.push('Run only the failed sessions again with --rerun-failed.');
-  out.push(`Exit code ${s.exitCode}: ${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ' (not every session ran)' : ''}`);
+  const cli = face === 'cli';
+  if (s.notStarted + s.cancelled > 0) out.push(cli ? 'Continue this run with --resume.' : 'Continue this run with "Resume Interrupted Run".');
+  if (failed > 0) out.push(cli ? 'Run only the failed sessions again with --rerun-failed.' : 'Run only the failed sessions again with "Rerun Failed Cells".');
+  const words = `${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ' (not every session ran)' : ''}`;
+  out.push(cli ? `Exit code ${s.exitCode}: ${words}` : `Result: ${words}`);
   return redact(out.join('\n'), plan.config.secrets);
-}
-
-/** A one-line live view for terminals, drawn from the run state (at most every 100 ms). */
-export class ProgressLine {
-  private lastDraw = 0;
-  private shown = false;
-
-  constructor(private readonly state: RunState, private readonly write: (t: string) => void) {}
-
-  update(e: RunEvent): void {
-    if (e.type !== 'cell-created' && e.type !== 'cell-finished' && e.type !== 'cell-requeued') return;
-    const now = Date.now();
-    if (now - this.lastDraw > 100 || finishedCount(this.state.counts) === this.state.counts.total) this.draw(now);
-  }
-
-  private draw(now: number): void {
-    this.lastDraw = now;
-    const c = this.state.counts;
-    const done = finishedCount(c);
-    const width = 24;
-    const filled = c.total ? Math.round((done / c.total) * width) : width;
-    this.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${c.total} done, ${c.active} running, ${c.failed} failed`);
-    this.shown = true;
-  }
-
-  /** Clears the line so a log line can print; the next update draws it again. */
-  clear(): void {
-    if (this.shown) this.write('\r\x1b[2K');
-    this.shown = false;
-    this.lastDraw = 0;
-  }
 }

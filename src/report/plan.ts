@@ -1,17 +1,37 @@
 import type { Config } from '../config/types';
 import type { PriorCell } from '../orchestrator/events';
-import { encodeEnvVars, querySpec, type QuerySpec } from '../plan/querySpec';
+import * as path from 'node:path';
+import { dheQuerySpec, encodeEnvVars, type DheQuerySpec } from '../controllers/dhe/querySpec';
+import { cellSpec } from '../plan/cellSpec';
 import { cellEnv, waves, type Plan } from '../plan/plan';
 import { MASK, redact } from '../util/redact';
-import { displayPath } from './problems';
+
+/** A path as people read it: relative to `base` (the CLI's working folder, the editor's workspace) when inside it. */
+export function displayPath(file: string, base: string | undefined): string {
+  if (!base) return file;
+  const rel = path.relative(base, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
 
 /** What the server would receive for one cell, secrets masked and the script summarised. */
-export function describeQuery(plan: Plan, spec: QuerySpec): Record<string, unknown> {
-  const { scriptCode, envVars, cell: _cell, ...rest } = spec;
+export function describeQuery(plan: Plan, spec: DheQuerySpec, base?: string): Record<string, unknown> {
+  const { scriptCode, envVars, ...rest } = spec;
   return {
     ...rest,
     envVars: maskEnv(plan.config, envVars),
-    scriptCode: `<${Buffer.byteLength(scriptCode, 'utf8')} bytes of ${displayPath(spec.scriptPath)}>`,
+    scriptCode: `<${Buffer.byteLength(scriptCode, 'utf8')} bytes of ${displayPath(spec.scriptPath, base)}>`,
+  };
+}
+
+/** What applies when a cell runs locally: the interpreter, the folder it runs in, where its log goes. */
+export function describeLocal(plan: Plan, runsFolder: string, base?: string): Record<string, unknown> {
+  const script = plan.config.execution.worker_script;
+  return {
+    interpreter: plan.config.local.python,
+    command: `${plan.config.local.python} ${displayPath(script, base)}`,
+    workingFolder: displayPath(path.dirname(script), base),
+    logFolder: `${displayPath(runsFolder, base)}/<run id>/logs/`,
+    timeoutMs: cellSpec(plan, plan.cells[0]).timeoutMs,
   };
 }
 
@@ -38,7 +58,9 @@ export function planCells(plan: Plan, last?: Map<number, LastState>) {
   return plan.cells.map((c) => ({ date: c.date, partition: c.partition, queryName: c.queryName, ...(last?.has(c.index) ? { lastState: last.get(c.index) } : {}) }));
 }
 
-export function planSummary(plan: Plan, now = new Date()) {
+/** The plan as data (`--dry-run --json`). `base`: the folder paths are shown relative to; `runsFolder`: where runs go. */
+export function planSummary(plan: Plan, options: PlanTextOptions = {}) {
+  const now = options.now ?? new Date();
   const c = plan.config;
   const first = plan.cells[0];
   const last = plan.cells[plan.cells.length - 1];
@@ -57,7 +79,8 @@ export function planSummary(plan: Plan, now = new Date()) {
     lastQuery: last.queryName,
     workerScript: c.execution.worker_script,
     env: maskEnv(c, cellEnv(plan, first)),
-    query: describeQuery(plan, querySpec(plan, first, now)),
+    query: c.backend === 'dhe' ? describeQuery(plan, dheQuerySpec(cellSpec(plan, first), now), options.base) : undefined,
+    local: c.backend === 'local' ? describeLocal(plan, options.runsFolder ?? path.join(path.dirname(c.file), '.pq-orchestrator', 'runs', plan.name), options.base) : undefined,
     planHash: plan.hash,
   };
 }
@@ -70,12 +93,19 @@ export function serverOrigin(connectionUrl: string): string {
   }
 }
 
-export function formatPlanText(plan: Plan, now = new Date()): string {
-  const s = planSummary(plan, now);
+export interface PlanTextOptions {
+  now?: Date;
+  base?: string;
+  runsFolder?: string;
+}
+
+export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): string {
+  const s = planSummary(plan, options);
+  const base = options.base;
   const c = plan.config;
   const lines: string[] = [];
   const row = (k: string, v: string) => lines.push(`  ${k.padEnd(18)}${v}`);
-  lines.push(`Plan: ${s.name} (${s.mode} mode) from ${displayPath(s.config)}`);
+  lines.push(`Plan: ${s.name} (${s.mode} mode) from ${displayPath(s.config, base)}`);
   row('backend', s.backend === 'dhe' ? `dhe, ${s.server} as ${redact(c.deephaven?.username ?? '', c.secrets)} (${c.deephaven?.auth_method})` : `local (python: ${c.local.python})`);
   row('dates', `${s.dates.start} to ${s.dates.end}${s.dates.weekdaysOnly ? ', weekdays only' : ''}: ${s.dates.count} date${s.dates.count === 1 ? '' : 's'}`);
   row('partitions', `${s.partitionsPerDate} per date`);
@@ -85,26 +115,31 @@ export function formatPlanText(plan: Plan, now = new Date()): string {
   row('last query', s.lastQuery);
   const names = plan.cells.map((c) => c.queryName);
   row('queries', names.length <= 8 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, ... ${names.length - 6} more ..., ${names.slice(-3).join(', ')}`);
-  row('worker script', `${displayPath(s.workerScript)} (${c.execution.script_language})`);
+  row('worker script', `${displayPath(s.workerScript, base)} (${c.execution.script_language})`);
   row('retries', `${c.execution.max_retries} per creation; stop after more than ${c.execution.max_failures} failed cells`);
   row('cleanup', `delete successful: ${c.execution.delete_successful_queries}, delete failed: ${c.execution.delete_failed_queries}`);
   lines.push('', 'Environment of each cell (values of the first cell):');
   for (const [k, v] of Object.entries(s.env)) lines.push(`  ${k}=${v}`);
-  lines.push('', 'Query settings sent to the server (first cell):');
-  for (const [k, v] of Object.entries(s.query)) {
-    if (k === 'envVars') continue; // listed above, and as sent below
-    if (Array.isArray(v)) {
-      lines.push(`  ${k}:${v.length ? '' : ' (none)'}`);
-      for (const item of v) lines.push(`    ${item}`);
-    } else if (v && typeof v === 'object') {
-      const entries = Object.entries(v as Record<string, unknown>);
-      lines.push(`  ${k}:${entries.length ? '' : ' (none)'}`);
-      for (const [kk, vv] of entries) lines.push(`    ${kk}: ${typeof vv === 'object' ? JSON.stringify(vv) : String(vv)}`);
-    } else {
-      row(k, String(v));
+  if (s.local) {
+    lines.push('', 'How each cell runs locally:');
+    for (const [k, v] of Object.entries(s.local)) row(k, String(v));
+  } else if (s.query) {
+    lines.push('', 'Query settings sent to the server (first cell):');
+    for (const [k, v] of Object.entries(s.query)) {
+      if (k === 'envVars') continue; // listed above, and as sent below
+      if (Array.isArray(v)) {
+        lines.push(`  ${k}:${v.length ? '' : ' (none)'}`);
+        for (const item of v) lines.push(`    ${item}`);
+      } else if (v && typeof v === 'object') {
+        const entries = Object.entries(v as Record<string, unknown>);
+        lines.push(`  ${k}:${entries.length ? '' : ' (none)'}`);
+        for (const [kk, vv] of entries) lines.push(`    ${kk}: ${typeof vv === 'object' ? JSON.stringify(vv) : String(vv)}`);
+      } else {
+        row(k, String(v));
+      }
     }
+    lines.push(`  ${'envVars (as sent)'.padEnd(18)}${JSON.stringify(encodeEnvVars(s.env))}`);
   }
-  lines.push(`  ${'envVars (as sent)'.padEnd(18)}${JSON.stringify(encodeEnvVars(s.env))}`);
   lines.push('', `Dry run: nothing was created. ${s.cells} queries would be created.`);
   return redact(lines.join('\n'), c.secrets);
 }

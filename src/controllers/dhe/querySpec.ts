@@ -1,8 +1,7 @@
-import type { Config } from '../config/types';
-import { cellEnv, type Cell, type Plan } from './plan';
+import type { CellSpec } from '../../plan/cellSpec';
 
-/** Everything a controller needs to create the query of one cell; backend-neutral, plain data. */
-export interface QuerySpec {
+/** A cell's query in Deephaven's terms, before it becomes the JS API's query config (queryInfo.ts). */
+export interface DheQuerySpec {
   name: string;
   type: 'ReplayScript' | 'RunAndDone';
   enabled: true;
@@ -22,42 +21,39 @@ export interface QuerySpec {
   /** Values are strings, as both official encoders send them ("true"/"false" for booleans). */
   typeSpecificFields: Record<string, { type: string; value: string }>;
   scheduling: string[];
-  /** The cell, for controllers that run work themselves (local). */
-  cell: { date: string; partition: number };
 }
 
 export const DATA_MEMORY_RATIO = 0.25;
 export const MIN_CYCLE_MS = 10;
 
-export function querySpec(plan: Plan, cell: Cell, now: Date = new Date()): QuerySpec {
-  const c = plan.config;
-  const replay = c.replay;
+/** The Deephaven query settings of a cell, from its neutral spec. `now`: when it is created (range scheduling). */
+export function dheQuerySpec(spec: CellSpec, now: Date = new Date()): DheQuerySpec {
+  const r = spec.replay;
   return {
-    name: cell.queryName,
-    type: replay ? 'ReplayScript' : 'RunAndDone',
+    name: spec.name,
+    type: r ? 'ReplayScript' : 'RunAndDone',
     enabled: true,
-    serverName: c.execution.server_name,
-    heapSizeGb: c.execution.heap_size_gb,
+    serverName: spec.serverName,
+    heapSizeGb: spec.heapSizeGb,
     dataMemoryRatio: DATA_MEMORY_RATIO,
-    workerKind: c.execution.worker_kind,
-    scriptLanguage: c.execution.script_language,
-    scriptPath: c.execution.worker_script,
-    scriptCode: plan.scriptText,
-    jvmProfile: c.execution.jvm_profile,
-    timeoutMs: Math.round((replay ? replay.init_timeout_minutes : c.batch!.timeout_minutes) * 60_000),
+    workerKind: spec.workerKind,
+    scriptLanguage: spec.scriptLanguage,
+    scriptPath: spec.scriptPath,
+    scriptCode: spec.scriptCode,
+    jvmProfile: spec.jvmProfile,
+    timeoutMs: spec.timeoutMs,
     restartUsers: 1,
-    envVars: cellEnv(plan, cell),
-    jvmArgs: jvmArgs(c),
-    typeSpecificFields: replay
+    envVars: spec.env,
+    jvmArgs: jvmArgs(spec),
+    typeSpecificFields: r
       ? {
-          ReplaySorted: { type: 'boolean', value: String(replay.sorted_replay) },
-          ReplayStart: { type: 'string', value: replay.replay_start },
-          ReplayDate: { type: 'string', value: cell.date },
-          ReplaySpeed: { type: 'string', value: String(replay.replay_speed) },
+          ReplaySorted: { type: 'boolean', value: String(r.sorted) },
+          ReplayStart: { type: 'string', value: r.start },
+          ReplayDate: { type: 'string', value: r.date },
+          ReplaySpeed: { type: 'string', value: String(r.speed) },
         }
       : {},
-    scheduling: replay ? continuousScheduling() : rangeScheduling(now, c.batch!.timeout_minutes),
-    cell: { date: cell.date, partition: cell.partition },
+    scheduling: r ? continuousScheduling() : rangeScheduling(now, spec.timeoutMs / 60_000),
   };
 }
 
@@ -67,14 +63,15 @@ export function targetCycleDurationMillis(speed: number): number | undefined {
   return Math.max(MIN_CYCLE_MS, Math.floor(1000 / speed));
 }
 
-export function jvmArgs(c: Config): string[] {
-  const r = c.replay;
+/** Replay settings as JVM arguments, as the Python ancestor passes them. */
+export function jvmArgs(spec: CellSpec): string[] {
+  const r = spec.replay;
   if (!r) return [];
   const args: string[] = [];
-  const cycle = targetCycleDurationMillis(r.replay_speed);
+  const cycle = targetCycleDurationMillis(r.speed);
   if (cycle !== undefined) args.push(`-DPeriodicUpdateGraph.targetCycleDurationMillis=${cycle}`);
-  if (r.buffer_rows !== undefined) args.push(`-DReplayDatabase.BufferSize=${r.buffer_rows}`);
-  for (const t of r.replay_timestamp_columns) args.push(`-DReplayDatabase.TimestampColumn.${t.namespace}.${t.table}=${t.column}`);
+  if (r.bufferRows !== undefined) args.push(`-DReplayDatabase.BufferSize=${r.bufferRows}`);
+  for (const t of r.timestampColumns) args.push(`-DReplayDatabase.TimestampColumn.${t.namespace}.${t.table}=${t.column}`);
   return args;
 }
 

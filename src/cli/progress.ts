@@ -1,0 +1,33 @@
+import type { RunEvent } from '../orchestrator/events';
+import { finishedCount, type RunState } from '../orchestrator/runState';
+
+/** A one-line live view for terminals, drawn from the run state (at most every 100 ms). */
+export class ProgressLine {
+  private lastDraw = 0;
+  private shown = false;
+
+  constructor(private readonly state: RunState, private readonly write: (t: string) => void) {}
+
+  update(e: RunEvent): void {
+    if (e.type !== 'cell-created' && e.type !== 'cell-finished' && e.type !== 'cell-requeued') return;
+    const now = Date.now();
+    if (now - this.lastDraw > 100 || finishedCount(this.state.counts) === this.state.counts.total) this.draw(now);
+  }
+
+  private draw(now: number): void {
+    this.lastDraw = now;
+    const c = this.state.counts;
+    const done = finishedCount(c);
+    const width = 24;
+    const filled = c.total ? Math.round((done / c.total) * width) : width;
+    this.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${c.total} done, ${c.active} running, ${c.failed} failed`);
+    this.shown = true;
+  }
+
+  /** Clears the line so a log line can print; the next update draws it again. */
+  clear(): void {
+    if (this.shown) this.write('\r\x1b[2K');
+    this.shown = false;
+    this.lastDraw = 0;
+  }
+}
