@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
-import { hasErrors } from '../config/problem';
-import { loadConfigFile } from '../config/load';
-import { buildPlan, type Plan } from '../plan/plan';
+import { loadPlan } from '../plan/load';
+import type { Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { latestRun, runsRoot } from '../record/record';
@@ -44,14 +42,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 }
 
 async function execute(args: CliArgs, io: Io): Promise<number> {
-  const loaded = loadConfigFile(args.config!, { purpose: 'run', backend: args.checkServer ? 'dhe' : args.backend, env: io.env });
-  if ('readError' in loaded) {
-    if (args.json) io.out(JSON.stringify({ ok: false, error: loaded.readError }) + '\n');
-    else io.err(`pq-orchestrator: ${loaded.readError}\n`);
+  const loaded = loadPlan(args.config!, { purpose: 'run', backend: args.checkServer ? 'dhe' : args.backend, env: io.env });
+  if (loaded.kind === 'read-error') {
+    if (args.json) io.out(JSON.stringify({ ok: false, error: loaded.message }) + '\n');
+    else io.err(`pq-orchestrator: ${loaded.message}\n`);
     return EXIT.ERROR;
   }
   const located = locateProblems(loaded.file, loaded.text, loaded.problems);
-  if (hasErrors(loaded.problems) || !loaded.config) {
+  if (loaded.kind === 'invalid') {
     if (args.json) io.out(JSON.stringify({ ok: false, problems: located }, null, 2) + '\n');
     else {
       for (const line of formatProblemLines(located)) io.err(line + '\n');
@@ -60,16 +58,12 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
     }
     return EXIT.ERROR;
   }
-  const config = loaded.config;
   if (!args.json) for (const line of formatProblemLines(located)) io.err(line + '\n');
-  let scriptText: string;
-  try {
-    scriptText = fs.readFileSync(config.execution.worker_script, 'utf8');
-  } catch (e) {
-    io.err(`pq-orchestrator: cannot read worker script ${config.execution.worker_script}: ${(e as Error).message}\n`);
+  if (loaded.kind === 'script-error') {
+    io.err(`pq-orchestrator: ${loaded.message}\n`);
     return EXIT.ERROR;
   }
-  const plan = buildPlan(config, scriptText);
+  const plan = loaded.plan;
   if (args.checkServer) return checkServerCommand(plan, args, io);
   if (args.dryRun) {
     if (args.json) {

@@ -1,9 +1,9 @@
-import * as path from 'node:path';
 import type { Plan } from '../plan/plan';
 import type { Controller } from './controller';
 import type { OpenOptions } from './options';
 import { LocalController } from './local/localController';
 import { workerBaseEnv } from './local/workerEnv';
+import { logDirOf } from './local/logs';
 
 export type { OpenOptions } from './options';
 
@@ -11,7 +11,7 @@ export type { OpenOptions } from './options';
 export async function openController(plan: Plan, options: OpenOptions): Promise<Controller> {
   const config = plan.config;
   if (config.backend === 'local') {
-    return new LocalController({ logDir: path.join(options.runDir, 'logs'), python: config.local.python, baseEnv: workerBaseEnv(process.env, config.secrets) });
+    return new LocalController({ logDir: logDirOf(options.runDir), python: config.local.python, baseEnv: workerBaseEnv(process.env, config.secrets) });
   }
   const { openDheController } = await import('./dhe/dheController');
   return openDheController(plan, options);

@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CellSpec } from '../../plan/cellSpec';
+import { attemptLogFile } from './logs';
 import { CreateError, type Controller, type Phase, type QueryState } from '../controller';
 
 /** The local worker's states, in the words people know from Deephaven. */
@@ -75,7 +76,7 @@ export class LocalController implements Controller {
     const python = await this.resolveInterpreter();
     if (this.byName.has(spec.name)) throw new CreateError(`a query named ${spec.name} already exists`);
     const serial = `${this.prefix}-${++this.seq}`;
-    const logFile = path.join(this.options.logDir, `${spec.name}.${serial}.log`);
+    const logFile = attemptLogFile(this.options.logDir, spec.name, serial);
     const fd = fs.openSync(logFile, 'w', 0o600);
     const state: QueryState = { serial, name: spec.name, phase: 'starting', status: 'Initializing' };
     let child: ChildProcess;

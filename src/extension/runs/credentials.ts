@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { findRefs } from '../../config/variables';
-import { isSecretName } from '../../config/types';
+import { credentialRefs, expandRefs } from '../../config/credentials';
 
 const INDEX_KEY = 'pqOrchestrator.credentialKeys';
 
@@ -33,46 +32,29 @@ export class Credentials {
   }
 
   /**
-   * The variables to add to the environment for a run. `raw` is the config's deephaven section as written.
+   * The variables to add to the environment for a run: the config's credential references (found by the core) that
+   * the environment does not set, asked for per server and user. `raw` is the deephaven section as written.
    * Undefined when the user dismissed a prompt.
    */
   async resolve(raw: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Promise<Record<string, string> | undefined> {
-    if (!raw) return {};
     const out: Record<string, string> = {};
     const lookup = (name: string) => out[name] ?? env[name];
-    const missing = (value: unknown) => (typeof value === 'string' ? findRefs(value).refs.map((r) => r.name).filter((n) => !lookup(n)) : []);
-    const server = typeof raw.connection_url === 'string' ? raw.connection_url.replace(/\$\{(\w+)\}/g, (_, n: string) => lookup(n) ?? '') : '';
-    let origin = server;
-    try {
-      origin = new URL(server).origin;
-    } catch {
-      /* keep it as written */
-    }
-    // The connection URL and the username first: the rest is kept per server and user.
-    for (const field of ['connection_url', 'username']) {
-      for (const name of missing(raw[field])) {
-        const v = await this.get(origin || 'server', '', name);
-        if (v === undefined) return undefined;
-        out[name] = v;
-      }
-    }
-    const username = typeof raw.username === 'string' ? raw.username.replace(/\$\{(\w+)\}/g, (_, n: string) => lookup(n) ?? '') : '';
-    for (const [field, value] of Object.entries(raw)) {
-      if (field === 'connection_url' || field === 'username') continue;
-      for (const name of missing(value)) {
-        const v = await this.get(origin, username, name);
-        if (v === undefined) return undefined;
-        out[name] = v;
-      }
+    for (const ref of credentialRefs(raw)) {
+      if (lookup(ref.variable)) continue;
+      // The server and user as far as known: connection_url and username come first, so they are known for the rest.
+      const early = ref.field === 'connection_url' || ref.field === 'username';
+      const v = await this.get(early ? originOf(expandRefs(raw?.connection_url, lookup)) || 'server' : originOf(expandRefs(raw?.connection_url, lookup)), early ? '' : expandRefs(raw?.username, lookup), ref.variable, ref.secret);
+      if (v === undefined) return undefined;
+      out[ref.variable] = v;
     }
     return out;
   }
 
-  private async get(server: string, username: string, variable: string): Promise<string | undefined> {
+  private async get(server: string, username: string, variable: string, secret: boolean): Promise<string | undefined> {
     const key = this.key(server, username, variable);
     const stored = await this.secrets.get(key);
     if (stored) return stored;
-    const value = await this.ask({ variable, server, username, secret: isSecretName(variable) });
+    const value = await this.ask({ variable, server, username, secret });
     if (!value) return undefined;
     await this.secrets.store(key, value);
     const index = new Set(this.state.get<string[]>(INDEX_KEY, []));
@@ -87,5 +69,13 @@ export class Credentials {
     for (const k of keys) await this.secrets.delete(k);
     await this.state.update(INDEX_KEY, []);
     return keys.length;
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }

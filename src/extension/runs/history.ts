@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as vscode from 'vscode';
-import { analyzeConfig } from '../../config/validate';
-import { buildPlan } from '../../plan/plan';
+import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
+import { loadPlan } from '../../plan/load';
 import { latestRun, runsRoot } from '../../record/record';
 import type { ConfigFiles } from '../language/configFiles';
 import type { RunStore } from './runStore';
@@ -15,14 +13,13 @@ export async function loadHistory(files: ConfigFiles, store: RunStore): Promise<
   let added = 0;
   for (const uri of await files.findAll()) {
     try {
-      const text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-      const a = analyzeConfig(text, { file: uri.fsPath, purpose: 'edit' });
-      if (!a.config) continue;
-      const plan = buildPlan(a.config, fs.readFileSync(a.config.execution.worker_script, 'utf8'));
+      const loaded = loadPlan(uri.fsPath, { purpose: 'edit' });
+      if (loaded.kind !== 'plan') continue;
+      const plan = loaded.plan;
       const rec = latestRun(runsRoot(uri.fsPath, plan.name));
       if (!rec || rec.header.planHash !== plan.hash || store.find(rec.header.runId)) continue;
       store.addRecorded(plan, rec, (queryName, serial) => {
-        const f = path.join(rec.dir, 'logs', `${queryName}.${serial}.log`);
+        const f = attemptLogFile(logDirOf(rec.dir), queryName, serial);
         return fs.existsSync(f) ? f : undefined;
       });
       added++;

@@ -1,12 +1,11 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeConfig } from '../../config/validate';
+import { loadPlan } from '../../plan/load';
 import type { BackendName } from '../../config/types';
 import { eventLine, formatSummary } from '../../report/events';
 import { formatPlanText } from '../../report/plan';
 import { RunSession, type RunMode } from '../../orchestrator/session';
-import { buildPlan, type Plan } from '../../plan/plan';
+import type { Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';
 import type { Credentials } from './credentials';
 import type { RunStore, RunView } from './runStore';
@@ -51,39 +50,39 @@ export class RunManager implements vscode.Disposable {
   async loadPlan(uri: vscode.Uri, purpose: 'run' | 'dry-run' | 'check-server'): Promise<Plan | undefined> {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open?.isDirty && purpose === 'run') await open.save();
-    let text: string;
-    try {
-      text = open?.getText() ?? fs.readFileSync(uri.fsPath, 'utf8');
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${(e as Error).message}`);
+    const text = open?.getText();
+    const backend = purpose === 'check-server' ? 'dhe' : this.backend();
+    let env: NodeJS.ProcessEnv = process.env;
+    if (purpose !== 'dry-run') {
+      // Credentials the environment does not set are asked for (the core finds them; the editor only prompts).
+      const first = loadPlan(uri.fsPath, { purpose: 'edit', backend, text });
+      const raw = first.kind === 'read-error' ? undefined : (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
+      if (raw && first.kind !== 'read-error' && first.backend === 'dhe') {
+        const extra = await this.credentials.resolve(raw, process.env);
+        if (!extra) {
+          void vscode.window.showWarningMessage('Run cancelled: a credential was not given.');
+          return undefined;
+        }
+        env = { ...process.env, ...extra };
+      }
+    }
+    const loaded = loadPlan(uri.fsPath, { purpose: purpose === 'dry-run' ? 'edit' : 'run', backend, env, text });
+    if (loaded.kind === 'read-error') {
+      void vscode.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${loaded.message}`);
       return undefined;
     }
-    const backend = purpose === 'check-server' ? 'dhe' : this.backend();
-    const first = analyzeConfig(text, { file: uri.fsPath, purpose: 'edit', backend });
-    let env: NodeJS.ProcessEnv = process.env;
-    if (first.backend === 'dhe' && purpose !== 'dry-run') {
-      const raw = (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
-      const extra = await this.credentials.resolve(raw, process.env);
-      if (!extra) {
-        void vscode.window.showWarningMessage('Run cancelled: a credential was not given.');
-        return undefined;
-      }
-      env = { ...process.env, ...extra };
-    }
-    const a = analyzeConfig(text, { file: uri.fsPath, purpose: purpose === 'dry-run' ? 'edit' : 'run', backend, env });
-    const errors = a.problems.filter((p) => p.severity === 'error');
-    if (!a.config || errors.length) {
-      void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors[0]?.message ?? ''}`, 'Show Problems').then((b) => {
+    if (loaded.kind === 'invalid') {
+      const errors = loaded.problems.filter((p) => p.severity === 'error');
+      void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${plain(errors[0]?.message ?? '')}`, 'Show Problems').then((b) => {
         if (b) void vscode.commands.executeCommand('workbench.actions.view.problems');
       });
       return undefined;
     }
-    try {
-      return buildPlan(a.config, fs.readFileSync(a.config.execution.worker_script, 'utf8'));
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Cannot read the worker script: ${(e as Error).message}`);
+    if (loaded.kind === 'script-error') {
+      void vscode.window.showErrorMessage(`Cannot read the worker script: ${loaded.message}`);
       return undefined;
     }
+    return loaded.plan;
   }
 
   async dryRun(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {
@@ -243,4 +242,9 @@ export class RunManager implements vscode.Disposable {
     this.planProvider.dispose();
     this.planEmitter.dispose();
   }
+}
+
+/** A message for a notification: VS Code shows backticks literally there. */
+export function plain(message: string): string {
+  return message.replace(/`/g, '');
 }
