@@ -1,17 +1,32 @@
 import tseslint from 'typescript-eslint';
 
+const vscodeOnlyInExtension = { name: 'vscode', message: 'Only src/extension/ may import vscode: the core also runs as the CLI.' };
+const faces = [
+  { group: ['**/cli/*', '**/cli'], message: 'The core never imports the CLI (shared text lives in src/report).' },
+  { group: ['**/extension/*', '**/extension'], message: 'The core never imports the extension.' },
+];
+/** Folder fences (see README, Development): arrows point down only. */
+const fence = (patterns) => ({ 'no-restricted-imports': ['error', { paths: [vscodeOnlyInExtension], patterns }] });
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'examples/**', '.test-output/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
-      // The core also runs as the CLI: only src/extension/ may import the editor API.
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension/ may import vscode.' }] }],
+      'no-restricted-imports': ['error', { paths: [vscodeOnlyInExtension] }],
     },
   },
+  { files: ['src/{plan,orchestrator,controllers,util,report}/**/*.ts'], rules: fence(faces) },
+  { files: ['src/config/**/*.ts'], rules: fence([...faces, { group: ['**/plan/*', '**/plan'], message: 'config never imports plan (plan is built from config).' }]) },
   {
-    files: ['src/extension/**/*.ts', 'test/host/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    files: ['src/record/**/*.ts'],
+    rules: fence([...faces, { group: ['**/orchestrator/*', '!**/orchestrator/events', '!**/orchestrator/runState'], message: 'record reads only the run events and the run-state reducer, never the engine.' }]),
   },
+  { files: ['src/cli/**/*.ts'], rules: fence([{ group: ['**/extension/*', '**/extension'], message: 'The CLI never imports the extension.' }]) },
+  {
+    files: ['src/extension/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/cli/*', '**/cli'], message: 'The extension never imports the CLI (shared text lives in src/report).' }] }] },
+  },
+  { files: ['test/host/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

@@ -97,6 +97,21 @@ describe('config validation', () => {
     assert.match(problem.message, /missing required key `heap_size_gb` in `execution`/);
   });
 
+  it('lists every missing key of a section, two or three, none hiding another', () => {
+    const two = edit(edit(REPLAY_CONFIG, '  heap_size_gb: 4.0\n', ''), '  script_language: "Python"\n', '');
+    const a = analyze(two).problems.filter((p) => p.code === 'missing-key');
+    assert.deepEqual(a.map((p) => p.data?.key).sort(), ['heap_size_gb', 'script_language']);
+    for (const p of a) assert.equal(underlined(two, p), 'execution');
+    const three = edit(two, '  num_partitions: 2\n', '');
+    assert.deepEqual(analyze(three).problems.filter((p) => p.code === 'missing-key').map((p) => p.data?.key).sort(), ['heap_size_gb', 'num_partitions', 'script_language']);
+  });
+
+  it('lists every missing top-level key', () => {
+    const text = REPLAY_CONFIG.replace(/^name: .*\n/m, '').replace(/^env:\n(  .*\n)*/m, '');
+    const keys = analyze(text).problems.filter((p) => p.code === 'missing-key').map((p) => p.data?.key).sort();
+    assert.deepEqual(keys, ['env', 'name']);
+  });
+
   it('underlines an unknown key itself and suggests the near one', () => {
     const text = edit(REPLAY_CONFIG, 'max_retries: 3', 'max_retrys: 3');
     const { problem } = only(text);

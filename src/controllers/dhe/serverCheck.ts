@@ -6,7 +6,8 @@ import { redact } from '../../util/redact';
 import type { OpenOptions } from '../options';
 import type { QueryInfo } from './api';
 import { withTimeout } from './connect';
-import { fitChecks, loginDhe, readServerOffer, type DheSession, type ServerOffer } from './dheController';
+import { loginDhe, type DheSession } from './login';
+import { fitChecks, readServerOffer, type ServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';
 
 /** What `--check-server` found: the report's text and every mismatch (empty when the server fits the config). */

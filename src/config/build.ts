@@ -1,0 +1,83 @@
+import * as path from 'node:path';
+import { isObject } from './context';
+import { schemaDefault } from './schema';
+import { isSecretName, type BackendName, type Config } from './types';
+import type { AnalyzeOptions } from './analyzeOptions';
+import { expand, findRefs } from './variables';
+
+/** The typed config of data the schema and the rules accepted, defaults applied and `${VAR}` expanded. */
+export function buildConfig(raw: Record<string, unknown>, backend: BackendName, options: Pick<AnalyzeOptions, 'env' | 'file'>): Config {
+  const env = options.env ?? process.env;
+  const dir = path.dirname(options.file);
+  const secrets = new Set<string>();
+  const str = (v: unknown, secretHint = false): string => {
+    const s = expand(String(v), env);
+    const viaSecretVar = findRefs(String(v)).refs.some((r) => isSecretName(r.name));
+    if ((secretHint || viaSecretVar) && s) secrets.add(s);
+    return s;
+  };
+  const ex = raw.execution as Record<string, unknown>;
+  const d = <T>(section: string, key: string, v: unknown): T => (v === undefined ? schemaDefault<T>([section, key]) : (v as T));
+
+  const config: Config = {
+    file: path.resolve(options.file),
+    name: str(raw.name),
+    mode: raw.replay !== undefined ? 'replay' : 'batch',
+    backend,
+    execution: {
+      worker_script: path.resolve(dir, str(ex.worker_script)),
+      num_partitions: ex.num_partitions as number,
+      max_concurrent_sessions: ex.max_concurrent_sessions as number,
+      heap_size_gb: ex.heap_size_gb as number,
+      script_language: ex.script_language as 'Python' | 'Groovy',
+      jvm_profile: str(d('execution', 'jvm_profile', ex.jvm_profile)),
+      worker_kind: str(d('execution', 'worker_kind', ex.worker_kind)),
+      server_name: str(d('execution', 'server_name', ex.server_name)),
+      max_retries: d('execution', 'max_retries', ex.max_retries),
+      max_failures: d('execution', 'max_failures', ex.max_failures),
+      delete_successful_queries: d('execution', 'delete_successful_queries', ex.delete_successful_queries),
+      delete_failed_queries: d('execution', 'delete_failed_queries', ex.delete_failed_queries),
+    },
+    dates: {
+      start: (raw.dates as Record<string, string>).start,
+      end: (raw.dates as Record<string, string>).end,
+      weekdays_only: d('dates', 'weekdays_only', (raw.dates as Record<string, unknown>).weekdays_only),
+    },
+    env: {},
+    local: { python: str(d('local', 'python', isObject(raw.local) ? raw.local.python : undefined)) },
+    secrets: [],
+  };
+  if (isObject(raw.deephaven)) {
+    const dh = raw.deephaven;
+    const auth = dh.auth_method as 'password' | 'private_key';
+    config.deephaven = {
+      connection_url: str(dh.connection_url),
+      auth_method: auth,
+      username: str(dh.username),
+      ...(auth === 'password' && typeof dh.password === 'string' ? { password: str(dh.password, true) } : {}),
+      ...(auth === 'private_key' && typeof dh.private_key_path === 'string' ? { private_key_path: path.resolve(dir, str(dh.private_key_path)) } : {}),
+    };
+  }
+  if (isObject(raw.replay)) {
+    const r = raw.replay;
+    config.replay = {
+      init_timeout_minutes: d('replay', 'init_timeout_minutes', r.init_timeout_minutes),
+      replay_start: r.replay_start as string,
+      replay_speed: r.replay_speed as number,
+      sorted_replay: d('replay', 'sorted_replay', r.sorted_replay),
+      ...(r.buffer_rows !== undefined ? { buffer_rows: r.buffer_rows as number } : {}),
+      replay_timestamp_columns: ((r.replay_timestamp_columns as Record<string, string>[] | undefined) ?? []).map((c) => ({
+        namespace: c.namespace,
+        table: c.table,
+        column: c.column,
+      })),
+    };
+  } else {
+    config.batch = { timeout_minutes: (raw.batch as Record<string, number>).timeout_minutes };
+  }
+  for (const [k, v] of Object.entries(raw.env as Record<string, unknown>)) {
+    config.env[k] = str(v, isSecretName(k));
+  }
+  config.secrets = [...secrets].filter((s) => s.length >= 3);
+  return config;
+}
