@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { isObject } from './context';
 import { schemaDefault } from './schema';
-import { isSecretName, type BackendName, type Config } from './types';
+import { isSecretName, type BackendName, type Config, type ConfigBase, type ReplaySettings } from './types';
 import type { AnalyzeOptions } from './analyzeOptions';
 import { expand, findRefs } from './variables';
 
@@ -19,10 +19,9 @@ export function buildConfig(raw: Record<string, unknown>, backend: BackendName, 
   const ex = raw.execution as Record<string, unknown>;
   const d = <T>(section: string, key: string, v: unknown): T => (v === undefined ? schemaDefault<T>([section, key]) : (v as T));
 
-  const config: Config = {
+  const base: ConfigBase = {
     file: path.resolve(options.file),
     name: str(raw.name),
-    mode: raw.replay !== undefined ? 'replay' : 'batch',
     backend,
     execution: {
       worker_script: path.resolve(dir, str(ex.worker_script)),
@@ -47,6 +46,7 @@ export function buildConfig(raw: Record<string, unknown>, backend: BackendName, 
     local: { python: str(d('local', 'python', isObject(raw.local) ? raw.local.python : undefined)) },
     secrets: [],
   };
+  const config: Config = isObject(raw.replay) ? { ...base, mode: 'replay', replay: replaySettings(raw.replay, d) } : { ...base, mode: 'batch', batch: { timeout_minutes: (raw.batch as Record<string, number>).timeout_minutes } };
   if (isObject(raw.deephaven)) {
     const dh = raw.deephaven;
     const auth = dh.auth_method as 'password' | 'private_key';
@@ -58,26 +58,20 @@ export function buildConfig(raw: Record<string, unknown>, backend: BackendName, 
       ...(auth === 'private_key' && typeof dh.private_key_path === 'string' ? { private_key_path: path.resolve(dir, str(dh.private_key_path)) } : {}),
     };
   }
-  if (isObject(raw.replay)) {
-    const r = raw.replay;
-    config.replay = {
-      init_timeout_minutes: d('replay', 'init_timeout_minutes', r.init_timeout_minutes),
-      replay_start: r.replay_start as string,
-      replay_speed: r.replay_speed as number,
-      sorted_replay: d('replay', 'sorted_replay', r.sorted_replay),
-      ...(r.buffer_rows !== undefined ? { buffer_rows: r.buffer_rows as number } : {}),
-      replay_timestamp_columns: ((r.replay_timestamp_columns as Record<string, string>[] | undefined) ?? []).map((c) => ({
-        namespace: c.namespace,
-        table: c.table,
-        column: c.column,
-      })),
-    };
-  } else {
-    config.batch = { timeout_minutes: (raw.batch as Record<string, number>).timeout_minutes };
-  }
   for (const [k, v] of Object.entries(raw.env as Record<string, unknown>)) {
     config.env[k] = str(v, isSecretName(k));
   }
   config.secrets = [...secrets].filter((s) => s.length >= 3);
   return config;
+}
+
+function replaySettings(r: Record<string, unknown>, d: <T>(section: string, key: string, v: unknown) => T): ReplaySettings {
+  return {
+    init_timeout_minutes: d('replay', 'init_timeout_minutes', r.init_timeout_minutes),
+    replay_start: r.replay_start as string,
+    replay_speed: r.replay_speed as number,
+    sorted_replay: d('replay', 'sorted_replay', r.sorted_replay),
+    ...(r.buffer_rows !== undefined ? { buffer_rows: r.buffer_rows as number } : {}),
+    replay_timestamp_columns: ((r.replay_timestamp_columns as Record<string, string>[] | undefined) ?? []).map((c) => ({ namespace: c.namespace, table: c.table, column: c.column })),
+  };
 }

@@ -48,22 +48,22 @@ export interface BatchSettings {
   timeout_minutes: number;
 }
 
-export interface Config {
+export interface ConfigBase {
   /** Absolute path of the config file; relative paths in it are resolved against its folder. */
   file: string;
   name: string;
-  mode: Mode;
   backend: BackendName;
   deephaven?: DeephavenSettings;
   execution: ExecutionSettings;
-  replay?: ReplaySettings;
-  batch?: BatchSettings;
   dates: { start: string; end: string; weekdays_only: boolean };
   env: Record<string, string>;
   local: { python: string };
   /** Values that must never be printed or written: passwords and secret-looking env values. */
   secrets: string[];
 }
+
+/** A validated config: replay or batch, told apart by `mode`. */
+export type Config = (ConfigBase & { mode: 'replay'; replay: ReplaySettings; batch?: undefined }) | (ConfigBase & { mode: 'batch'; batch: BatchSettings; replay?: undefined });
 
 /** Variables the orchestrator sets for every cell; `env:` may not redefine them. */
 export const AUTO_ENV_VARS = ['SIMULATION_NAME', 'SIMULATION_DATE', 'PARTITION_ID', 'NUM_PARTITIONS', 'QUERY_NAME'] as const;

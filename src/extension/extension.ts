@@ -5,10 +5,12 @@ import { ConfigFiles } from './language/configFiles';
 import { Diagnostics } from './language/diagnostics';
 import { CodeActionProvider, CompletionProvider, HoverProvider, LensProvider, LinkProvider } from './language/providers';
 import { Credentials } from './runs/credentials';
-import { FailedLogProvider, LOG_SCHEME, logUri, TracebackLinks } from './runs/failedLog';
+import { registerCommands } from './commands';
+import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
 import { RunStore } from './runs/runStore';
+import { StatusBar } from './runs/statusBar';
 import { RunTreeProvider, type Node } from './tree/runTree';
 
 /** What the extension exposes to its own tests. */
@@ -20,6 +22,7 @@ export interface PqoApi {
   diagnostics: Diagnostics;
   analyses: Analyses;
   credentials: Credentials;
+  status: StatusBar;
   activatedInMs: number;
 }
 
@@ -29,14 +32,15 @@ function backendSetting(): BackendName | undefined {
 }
 
 /**
- * The composition root: builds everything in order, registers it in one disposable list, and VS Code disposes
- * it in reverse when the extension deactivates.
+ * The composition root: builds everything in order and disposes it in reverse (VS Code disposes
+ * context.subscriptions in insertion order, which would close the output channel before the runs writing to it).
  */
 export function activate(context: vscode.ExtensionContext): PqoApi {
   const t0 = performance.now();
-  const subs = context.subscriptions;
+  const owned: vscode.Disposable[] = [];
+  context.subscriptions.push({ dispose: () => disposeInReverse(owned) });
   const own = <T extends vscode.Disposable>(d: T): T => {
-    subs.push(d);
+    owned.push(d);
     return d;
   };
 
@@ -56,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   const store = new RunStore();
   const credentials = new Credentials(context.secrets, context.globalState);
   const runs = own(new RunManager(store, credentials, log, backendSetting));
+  const status = own(new StatusBar(store));
   const tree = own(new RunTreeProvider(store));
   const view = own(vscode.window.createTreeView('pqOrchestrator.runs', { treeDataProvider: tree, showCollapseAll: true }));
   own(view.onDidChangeVisibility((e) => tree.scheduler.setVisible(e.visible)));
@@ -70,89 +75,26 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   own(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('pqOrchestrator.backend')) diagnostics.refreshAll();
   }));
-
-  const configUri = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
-    if (arg instanceof vscode.Uri) return arg;
-    const node = arg as Node | undefined;
-    if (node && 'run' in node) return vscode.Uri.file(node.run.configFile);
-    const editor = vscode.window.activeTextEditor;
-    if (editor && files.isConfig(editor.document)) return editor.document.uri;
-    const candidates = await files.findAll();
-    if (candidates.length === 1) return candidates[0];
-    if (candidates.length === 0) {
-      void vscode.window.showWarningMessage('No orchestration config found. Open a config.yaml (see the pqOrchestrator.configGlobs setting).');
-      return undefined;
-    }
-    const pick = await vscode.window.showQuickPick(candidates.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Which config?' });
-    return pick?.uri;
-  };
-  const cellOf = (n?: Node) => (n && n.kind === 'cell' ? n : undefined);
-
-  const command = (id: string, fn: (...args: never[]) => unknown) => own(vscode.commands.registerCommand(id, fn));
-  command('pqOrchestrator.run', async (arg?: unknown) => {
-    const uri = await configUri(arg);
-    if (uri) await runs.start(uri, 'new');
-  });
-  command('pqOrchestrator.dryRun', async (arg?: unknown) => {
-    const uri = await configUri(arg);
-    if (uri) await runs.dryRun(uri);
-  });
-  command('pqOrchestrator.checkServer', async (arg?: unknown) => {
-    const uri = await configUri(arg);
-    if (uri) await runs.checkServer(uri);
-  });
-  command('pqOrchestrator.stop', (n?: Node) => runs.stop(n?.run.id));
-  command('pqOrchestrator.rerunFailed', async (n?: Node) => {
-    const uri = await configUri(n);
-    if (uri) await runs.start(uri, 'rerun-failed');
-  });
-  command('pqOrchestrator.resume', async (n?: Node) => {
-    const uri = await configUri(n);
-    if (uri) await runs.start(uri, 'resume');
-  });
-  command('pqOrchestrator.openWorkerScript', async (n?: Node) => {
-    const script = n?.run.workerScript;
-    if (script) await vscode.window.showTextDocument(vscode.Uri.file(script));
-  });
-  command('pqOrchestrator.openFailedLog', async (n?: Node) => {
-    const c = cellOf(n);
-    if (!c) return;
-    const doc = await vscode.workspace.openTextDocument(logUri(c.run.id, c.view));
-    await vscode.window.showTextDocument(doc, { preview: true });
-  });
-  command('pqOrchestrator.copyQueryName', async (n?: Node) => {
-    const c = cellOf(n);
-    if (c) await vscode.env.clipboard.writeText(c.view.cell.queryName);
-  });
-  command('pqOrchestrator.copySerial', async (n?: Node) => {
-    const c = cellOf(n);
-    if (c?.view.serial) await vscode.env.clipboard.writeText(c.view.serial);
-  });
-  command('pqOrchestrator.revealConfig', async (n?: Node) => {
-    if (n) await vscode.window.showTextDocument(vscode.Uri.file(n.run.configFile));
-  });
-  command('pqOrchestrator.forgetCredentials', async () => {
-    const n = await credentials.forget();
-    void vscode.window.showInformationMessage(n ? `Forgot ${n} stored credential${n === 1 ? '' : 's'}.` : 'No stored credentials.');
-  });
-  command('pqOrchestrator.loadHistory', async () => {
-    const n = await loadHistory(files, store);
-    updateBadge();
-    return n;
-  });
+  for (const d of registerCommands({ files, store, runs, credentials })) own(d);
   // The last recorded run of each config, CLI runs included, without delaying activation.
-  setTimeout(() => void loadHistory(files, store).then(updateBadge, () => undefined), 0);
-  command('pqOrchestrator.clearFinishedRuns', () => {
-    for (const r of [...store.runs]) if (r.phase === 'finished') store.remove(r);
-    updateBadge();
-  });
+  setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
 
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;
 }
 
 export function deactivate(): void {
-  // Everything is in context.subscriptions.
+  // Everything is disposed through context.subscriptions (in reverse order of creation).
+}
+
+function disposeInReverse(items: vscode.Disposable[]): void {
+  for (const d of items.splice(0).reverse()) {
+    try {
+      d.dispose();
+    } catch {
+      /* one failing dispose must not keep the rest alive */
+    }
+  }
 }

@@ -27,10 +27,10 @@ export function budgetExhausted(failed: number, maxFailures: number): boolean {
 /** How long one attempt may take before the watchdog stops it, and how to say so. */
 export function attemptLimit(plan: Plan): { ms: number; what: string; untilRunning: boolean } {
   const c = plan.config;
-  if (c.replay) {
+  if (c.mode === 'replay') {
     return { ms: c.replay.init_timeout_minutes * 60_000, what: `did not start running within init_timeout_minutes (${c.replay.init_timeout_minutes} min)`, untilRunning: true };
   }
-  const minutes = c.batch!.timeout_minutes;
+  const minutes = c.batch.timeout_minutes;
   return { ms: minutes * 60_000, what: `ran longer than timeout_minutes (${minutes} min)`, untilRunning: false };
 }
 

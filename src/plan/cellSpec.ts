@@ -34,7 +34,7 @@ export interface CellSpec {
 export function cellSpec(plan: Plan, cell: Cell): CellSpec {
   const c = plan.config;
   const ex = c.execution;
-  const replay = c.replay;
+  const replay = c.mode === 'replay' ? c.replay : undefined;
   return {
     name: cell.queryName,
     mode: plan.mode,
@@ -47,7 +47,7 @@ export function cellSpec(plan: Plan, cell: Cell): CellSpec {
     heapSizeGb: ex.heap_size_gb,
     workerKind: ex.worker_kind,
     jvmProfile: ex.jvm_profile,
-    timeoutMs: Math.round((replay ? replay.init_timeout_minutes : c.batch!.timeout_minutes) * 60_000),
+    timeoutMs: Math.round((c.mode === 'replay' ? c.replay.init_timeout_minutes : c.batch.timeout_minutes) * 60_000),
     ...(replay
       ? {
           replay: {

@@ -195,6 +195,8 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal((failed.iconPath as vscode.ThemeIcon).id, 'error');
       assert.equal((a.tree.getTreeItem(cells[0]).iconPath as vscode.ThemeIcon).id, 'pass');
       assert.equal(a.view.badge?.value, 1);
+      a.status.render();
+      assert.equal(a.status.text, '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar names the run and its failure');
     });
 
     it('opens a failed log with the traceback, linked to the worker line', async () => {
@@ -221,8 +223,12 @@ describe('PQ Orchestrator in VS Code', function () {
       const a = await api();
       await vscode.commands.executeCommand('pqOrchestrator.clearFinishedRuns');
       assert.equal(a.store.runs.length, 0);
+      a.status.render();
+      assert.equal(a.status.text, undefined, 'after Clear Finished Runs the status bar shows no run');
+      assert.equal(a.tree.cachedNodes, 0, 'the tree let go of the removed runs');
       const added = await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory');
       assert.equal(added, 1);
+      await waitFor(() => a.status.text === '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar to show the loaded run');
       const run = a.tree.getChildren()[0];
       assert.equal(run.kind === 'run' && run.run.name, 'hostrun');
       assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
@@ -257,6 +263,8 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(s.cancelled, 3);
       assert.equal(s.notStarted, 3);
       assert.match(String(a.tree.getTreeItem(a.tree.runNode(active.view)).description), /0\/6 · stopped/);
+      a.status.render();
+      assert.equal(a.status.text, '$(debug-stop) hostslow 0/6 · stopped', 'a forced stop is not shown as a success');
     });
 
     it('asks once for an unset credential, keeps it in secret storage, and can forget it', async () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { RunStore } from '../../src/extension/runs/runStore';
+import { statusText } from '../../src/extension/runs/statusText';
 import { RefreshScheduler } from '../../src/extension/tree/refresh';
 import type { RunEvent } from '../../src/orchestrator/events';
 import { buildPlan } from '../../src/plan/plan';
@@ -37,6 +38,39 @@ describe('run view model (what the tree shows)', () => {
     store.onDidChange((c) => changes.push([...c.dates]));
     store.apply(run, { type: 'cell-creating', cell: p.cells[5], attempt: 1, at: 0 });
     assert.deepEqual(changes, [[p.cells[5].date]]);
+  });
+});
+
+describe('status bar text', () => {
+  const finish = (store: RunStore, run: ReturnType<RunStore['addRun']>, i: number, outcome: 'succeeded' | 'failed' | 'cancelled' | 'not-started') =>
+    store.apply(run, { type: 'cell-finished', cell: run.byIndex.get(i)!.cell, attempt: 1, outcome, at: 0 });
+
+  it('running, finished, failed and stopped runs read differently, with no Problems-counter glyph', () => {
+    const store = new RunStore();
+    const p = plan();
+    const run = store.addRun(p, 'r1', p.cells.slice(0, 4));
+    store.apply(run, { type: 'run-started', runId: 'r1', planHash: '', cells: 4, concurrency: 2, resumed: false, at: 0 });
+    finish(store, run, 0, 'succeeded');
+    assert.equal(statusText(run, store.counts(run))!.text, '$(sync~spin) batchsim 1/4');
+    finish(store, run, 1, 'failed');
+    store.apply(run, { type: 'cancel-requested', stage: 'forceful', at: 0 });
+    finish(store, run, 2, 'cancelled');
+    finish(store, run, 3, 'not-started');
+    store.apply(run, { type: 'run-finished', summary: { interrupted: 'forceful', exitCode: 3 } as never, at: 0 });
+    const t = statusText(run, store.counts(run))!.text;
+    assert.equal(t, '$(testing-failed-icon) batchsim 1/4 · 1 failed · stopped');
+    assert.ok(!/\$\((error|warning|pass)\)/.test(t));
+    const ok = store.addRun(p, 'r2', p.cells.slice(0, 1));
+    store.apply(ok, { type: 'run-started', runId: 'r2', planHash: '', cells: 1, concurrency: 1, resumed: false, at: 0 });
+    finish(store, ok, 0, 'succeeded');
+    store.apply(ok, { type: 'run-finished', summary: { interrupted: false, exitCode: 0 } as never, at: 0 });
+    assert.equal(statusText(ok, store.counts(ok))!.text, '$(testing-passed-icon) batchsim 1/1');
+    const stopped = store.addRun(p, 'r3', p.cells.slice(0, 2));
+    store.apply(stopped, { type: 'cancel-requested', stage: 'forceful', at: 0 });
+    finish(store, stopped, 0, 'cancelled');
+    finish(store, stopped, 1, 'not-started');
+    store.apply(stopped, { type: 'run-finished', summary: { interrupted: 'forceful', exitCode: 4 } as never, at: 0 });
+    assert.equal(statusText(stopped, store.counts(stopped))!.text, '$(debug-stop) batchsim 0/2 · stopped', 'a forced stop is not a green check');
   });
 });
 

@@ -4,6 +4,7 @@ import { loadPlan } from '../../plan/load';
 import type { BackendName } from '../../config/types';
 import { eventLine, formatSummary } from '../../report/events';
 import { formatPlanText } from '../../report/plan';
+import type { RunSummary } from '../../orchestrator/events';
 import { RunSession, type RunMode } from '../../orchestrator/session';
 import type { Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';
@@ -22,8 +23,6 @@ export interface ActiveRun {
  */
 export class RunManager implements vscode.Disposable {
   readonly active = new Map<string, ActiveRun>();
-  private readonly status = vscode.window.createStatusBarItem('pqOrchestrator.status', vscode.StatusBarAlignment.Left, 50);
-  private statusTimer: NodeJS.Timeout | undefined;
   private readonly planProvider: vscode.Disposable;
   private readonly plans = new Map<string, string>();
   private readonly planEmitter = new vscode.EventEmitter<vscode.Uri>();
@@ -34,8 +33,6 @@ export class RunManager implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
     private readonly backend: () => BackendName | undefined,
   ) {
-    this.status.name = 'PQ Orchestrator';
-    this.status.command = 'pqOrchestrator.runs.focus';
     this.planProvider = vscode.workspace.registerTextDocumentContentProvider('pqo-plan', {
       onDidChange: this.planEmitter.event,
       provideTextDocumentContent: (uri) => this.plans.get(uri.toString()) ?? '',
@@ -143,64 +140,91 @@ export class RunManager implements vscode.Disposable {
       else if (level === 'warning') this.log.warn(m);
       else this.log.error(m);
     };
-    const opened = await RunSession.open(plan, { mode, log: say });
-    if (!(opened instanceof RunSession)) {
-      say(opened.level, opened.message);
-      if (opened.busy) {
-        // Another process (a CLI run, another window) holds this config's run lock: offer to look at its runs.
-        void vscode.window.showErrorMessage(`PQ Orchestrator: ${redact(opened.message, secrets)}`, 'Show Recorded Runs').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('pqOrchestrator.loadHistory');
-        });
-      } else if (opened.level === 'error') void vscode.window.showErrorMessage(`PQ Orchestrator: ${redact(opened.message, secrets)}`);
-      else void vscode.window.showInformationMessage(`PQ Orchestrator: ${opened.message}`);
-      return undefined;
-    }
-    const session = opened;
-    const view = this.store.addRun(plan, session.runId, session.engine.cells);
-    view.recordFile = session.recordFile;
-    const total = session.engine.cellCount;
-    session.engine.on((e) => {
-      this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
-      const line = eventLine(e, total, session.engine.state.created);
-      if (line) say(line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as 'debug' | 'info' | 'error'), line.text);
-      this.scheduleStatus();
-    });
-    const done = vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `PQ Orchestrator: ${plan.name}`, cancellable: true },
-      async (progress, token) => {
-        token.onCancellationRequested(() => void this.stop(view.id));
+    // Connecting happens under the notification too, so its Cancel reaches the login (an AbortSignal).
+    const abort = new AbortController();
+    let started!: (run: ActiveRun | undefined) => void;
+    const result = new Promise<ActiveRun | undefined>((r) => (started = r));
+    let ended!: () => void;
+    const done = new Promise<void>((r) => (ended = r));
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `PQ Orchestrator: ${plan.name}`, cancellable: true }, async (progress, token) => {
+      let runId: string | undefined;
+      const offCancel = token.onCancellationRequested(() => (runId ? void this.stop(runId) : abort.abort(new Error('cancelled while connecting'))));
+      const offs: (() => void)[] = [() => offCancel.dispose()];
+      try {
+        progress.report({ message: plan.config.backend === 'dhe' ? 'connecting to the server' : 'starting' });
+        const opened = await RunSession.open(plan, { mode, log: say, signal: abort.signal }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
+        if (!(opened instanceof RunSession)) {
+          this.notifyNotStarted(opened, say, secrets, abort.signal.aborted);
+          started(undefined);
+          return;
+        }
+        const session = opened;
+        const view = this.store.addRun(plan, session.runId, session.engine.cells);
+        runId = view.id;
+        view.recordFile = session.recordFile;
+        const total = session.engine.cellCount;
         let last = 0;
-        const off = session.engine.on((e) => {
-          if (e.type !== 'cell-finished') return;
-          const c = this.store.counts(view);
-          const finished = c.succeeded + c.failed;
-          progress.report({ message: `${finished}/${c.total} done, ${c.failed} failed`, increment: ((finished - last) / Math.max(1, c.total)) * 100 });
-          last = finished;
-        });
+        offs.push(
+          session.engine.on((e) => {
+            this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
+            const line = eventLine(e, total, session.engine.state.created);
+            if (line) say(line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as 'debug' | 'info' | 'error'), line.text);
+            if (e.type !== 'cell-finished') return;
+            const c = this.store.counts(view);
+            const finished = c.succeeded + c.failed;
+            progress.report({ message: `${finished}/${c.total} done, ${c.failed} failed`, increment: ((finished - last) / Math.max(1, c.total)) * 100 });
+            last = finished;
+          }),
+        );
+        const active: ActiveRun = { view, session, done };
+        this.active.set(view.id, active);
+        started(active);
         try {
           const summary = await session.run();
-          this.log.info(redact(formatSummary(plan, summary, session.recordFile), secrets));
-          const failed = summary.failedCreation + summary.failedExecution;
-          const text = `${plan.name}: ${summary.succeeded}/${summary.cells} succeeded${failed ? `, ${failed} failed` : ''}${summary.interrupted ? ' (stopped)' : ''}.`;
-          if (failed) {
-            void vscode.window.showWarningMessage(text, 'Show Runs', 'Rerun Failed').then((b) => {
-              if (b === 'Show Runs') void vscode.commands.executeCommand('pqOrchestrator.runs.focus');
-              if (b === 'Rerun Failed') void this.start(uri, 'rerun-failed');
-            });
-          } else void vscode.window.showInformationMessage(text);
+          this.log.info(redact(formatSummary(plan, summary, session.recordFile, 'editor'), secrets));
+          this.notifyFinished(uri, plan.name, summary);
         } catch (e) {
           say('error', `the run failed: ${(e as Error).message}`);
         } finally {
-          off();
           this.active.delete(view.id);
-          this.scheduleStatus();
         }
-      },
-    );
-    const active: ActiveRun = { view, session, done: Promise.resolve(done) };
-    this.active.set(view.id, active);
-    this.scheduleStatus();
-    return active;
+      } finally {
+        for (const off of offs) off();
+        started(undefined);
+        ended();
+      }
+    });
+    return result;
+  }
+
+  private notifyNotStarted(opened: { level: 'info' | 'error'; message: string; busy?: boolean }, say: (level: 'info' | 'error', m: string) => void, secrets: readonly string[], cancelled: boolean): void {
+    if (cancelled) {
+      say('info', 'the run was cancelled while connecting; nothing was created');
+      void vscode.window.showInformationMessage('PQ Orchestrator: cancelled while connecting; nothing was created.');
+      return;
+    }
+    say(opened.level, opened.message);
+    const message = plain(`PQ Orchestrator: ${redact(opened.message, secrets)}`);
+    if (opened.busy) {
+      // Another process (a CLI run, another window) holds this config's run lock: offer to look at its runs.
+      void vscode.window.showErrorMessage(message, 'Show Recorded Runs').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('pqOrchestrator.loadHistory');
+      });
+    } else if (opened.level === 'error') void vscode.window.showErrorMessage(message);
+    else void vscode.window.showInformationMessage(message);
+  }
+
+  private notifyFinished(uri: vscode.Uri, name: string, summary: RunSummary): void {
+    const failed = summary.failedCreation + summary.failedExecution;
+    const text = `${name}: ${summary.succeeded}/${summary.cells} succeeded${failed ? `, ${failed} failed` : ''}${summary.interrupted ? ' (stopped)' : ''}.`;
+    if (!failed) {
+      void vscode.window.showInformationMessage(text);
+      return;
+    }
+    void vscode.window.showWarningMessage(text, 'Show Runs', 'Rerun Failed').then((b) => {
+      if (b === 'Show Runs') void vscode.commands.executeCommand('pqOrchestrator.runs.focus');
+      if (b === 'Rerun Failed') void this.start(uri, 'rerun-failed');
+    });
   }
 
   /** First call: graceful. Second: forceful (stop and delete what is running). */
@@ -216,29 +240,8 @@ export class RunManager implements vscode.Disposable {
     }
   }
 
-  private scheduleStatus(): void {
-    if (this.statusTimer) return;
-    this.statusTimer = setTimeout(() => {
-      this.statusTimer = undefined;
-      this.renderStatus();
-    }, 100);
-  }
-
-  private renderStatus(): void {
-    const runs = [...this.active.values()];
-    const latest = runs[0]?.view ?? this.store.runs[0];
-    if (!latest) return this.status.hide();
-    const c = this.store.counts(latest);
-    const running = runs.length > 0;
-    this.status.text = `${running ? '$(sync~spin)' : c.failed ? '$(error)' : '$(pass)'} PQ ${c.succeeded}/${c.total}${c.failed ? ` $(error) ${c.failed}` : ''}${running && c.active ? ` $(play) ${c.active}` : ''}`;
-    this.status.tooltip = `${latest.name}: ${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting`;
-    this.status.show();
-  }
-
   dispose(): void {
     for (const r of this.active.values()) r.session.engine.cancel();
-    if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.status.dispose();
     this.planProvider.dispose();
     this.planEmitter.dispose();
   }

@@ -40,6 +40,8 @@ export interface StoreChange {
   run: RunView;
   dates: Set<string>;
   structure: boolean;
+  /** The run left the store: views release what they hold for it. */
+  removed?: boolean;
 }
 
 /**
@@ -55,8 +57,8 @@ export class RunStore {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(run: RunView, dates: Set<string>, structure = false): void {
-    for (const l of this.listeners) l({ run, dates, structure });
+  private emit(run: RunView, dates: Set<string>, structure = false, removed = false): void {
+    for (const l of this.listeners) l({ run, dates, structure, ...(removed ? { removed } : {}) });
   }
 
   addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells): RunView {
@@ -146,6 +148,6 @@ export class RunStore {
   remove(run: RunView): void {
     const i = this.runs.indexOf(run);
     if (i >= 0) this.runs.splice(i, 1);
-    this.emit(run, new Set(), true);
+    this.emit(run, new Set(), true, true);
   }
 }

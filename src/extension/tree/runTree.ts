@@ -42,10 +42,21 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   constructor(private readonly store: RunStore) {
     this.scheduler = new RefreshScheduler<Node>((items) => this.emitter.fire(items));
     this.off = store.onDidChange((c) => {
+      if (c.removed) this.release(c.run.id);
       if (c.structure) return this.scheduler.mark(undefined);
       this.scheduler.mark(this.runNode(c.run));
       for (const d of c.dates) this.scheduler.mark(this.dateNode(c.run, d));
     });
+  }
+
+  /** Forgets the nodes of a run that left the store, so they can be collected. */
+  private release(runId: string): void {
+    for (const [id, n] of this.nodes) if (n.run.id === runId) this.nodes.delete(id);
+  }
+
+  /** How many nodes are cached (for tests). */
+  get cachedNodes(): number {
+    return this.nodes.size;
   }
 
   private node<T extends Node>(n: T): T {

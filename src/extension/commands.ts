@@ -1,0 +1,89 @@
+import * as vscode from 'vscode';
+import type { ConfigFiles } from './language/configFiles';
+import type { Credentials } from './runs/credentials';
+import { logUri } from './runs/failedLog';
+import { loadHistory } from './runs/history';
+import type { RunManager } from './runs/runManager';
+import type { RunStore } from './runs/runStore';
+import type { Node } from './tree/runTree';
+
+export interface CommandDeps {
+  files: ConfigFiles;
+  store: RunStore;
+  runs: RunManager;
+  credentials: Credentials;
+}
+
+/** Every command of the extension; returns their registrations. */
+export function registerCommands({ files, store, runs, credentials }: CommandDeps): vscode.Disposable[] {
+  const configUri = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
+    if (arg instanceof vscode.Uri) return arg;
+    const node = arg as Node | undefined;
+    if (node && 'run' in node) return vscode.Uri.file(node.run.configFile);
+    const editor = vscode.window.activeTextEditor;
+    if (editor && files.isConfig(editor.document)) return editor.document.uri;
+    const candidates = await files.findAll();
+    if (candidates.length === 1) return candidates[0];
+    if (candidates.length === 0) {
+      void vscode.window.showWarningMessage('No orchestration config found. Open a config.yaml (see the pqOrchestrator.configGlobs setting).');
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(candidates.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Which config?' });
+    return pick?.uri;
+  };
+  const cellOf = (n?: Node) => (n && n.kind === 'cell' ? n : undefined);
+
+  const out: vscode.Disposable[] = [];
+  const command = (id: string, fn: (...args: never[]) => unknown) => out.push(vscode.commands.registerCommand(id, fn));
+  command('pqOrchestrator.run', async (arg?: unknown) => {
+    const uri = await configUri(arg);
+    if (uri) await runs.start(uri, 'new');
+  });
+  command('pqOrchestrator.dryRun', async (arg?: unknown) => {
+    const uri = await configUri(arg);
+    if (uri) await runs.dryRun(uri);
+  });
+  command('pqOrchestrator.checkServer', async (arg?: unknown) => {
+    const uri = await configUri(arg);
+    if (uri) await runs.checkServer(uri);
+  });
+  command('pqOrchestrator.stop', (n?: Node) => runs.stop(n?.run.id));
+  command('pqOrchestrator.rerunFailed', async (n?: Node) => {
+    const uri = await configUri(n);
+    if (uri) await runs.start(uri, 'rerun-failed');
+  });
+  command('pqOrchestrator.resume', async (n?: Node) => {
+    const uri = await configUri(n);
+    if (uri) await runs.start(uri, 'resume');
+  });
+  command('pqOrchestrator.openWorkerScript', async (n?: Node) => {
+    const script = n?.run.workerScript;
+    if (script) await vscode.window.showTextDocument(vscode.Uri.file(script));
+  });
+  command('pqOrchestrator.openFailedLog', async (n?: Node) => {
+    const c = cellOf(n);
+    if (!c) return;
+    const doc = await vscode.workspace.openTextDocument(logUri(c.run.id, c.view));
+    await vscode.window.showTextDocument(doc, { preview: true });
+  });
+  command('pqOrchestrator.copyQueryName', async (n?: Node) => {
+    const c = cellOf(n);
+    if (c) await vscode.env.clipboard.writeText(c.view.cell.queryName);
+  });
+  command('pqOrchestrator.copySerial', async (n?: Node) => {
+    const c = cellOf(n);
+    if (c?.view.serial) await vscode.env.clipboard.writeText(c.view.serial);
+  });
+  command('pqOrchestrator.revealConfig', async (n?: Node) => {
+    if (n) await vscode.window.showTextDocument(vscode.Uri.file(n.run.configFile));
+  });
+  command('pqOrchestrator.forgetCredentials', async () => {
+    const n = await credentials.forget();
+    void vscode.window.showInformationMessage(n ? `Forgot ${n} stored credential${n === 1 ? '' : 's'}.` : 'No stored credentials.');
+  });
+  command('pqOrchestrator.loadHistory', () => loadHistory(files, store));
+  command('pqOrchestrator.clearFinishedRuns', () => {
+    for (const r of [...store.runs]) if (r.phase === 'finished') store.remove(r);
+  });
+  return out;
+}
