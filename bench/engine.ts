@@ -9,6 +9,8 @@ import { RecordWriter } from '../src/record/record';
 import { analyze, BATCH_CONFIG, edit } from '../test/helpers/configs';
 import { FakeController } from '../test/helpers/fakeController';
 import { printTable } from './table';
+import { RunStore } from '../src/extension/runs/runStore';
+import type { RunEvent } from '../src/orchestrator/events';
 
 function planFor(cells: number, concurrency: number) {
   // 1000 partitions per date; enough dates for `cells`.
@@ -110,4 +112,33 @@ export async function benchEngineCost(): Promise<void> {
     rows.push({ cells, 'total s': ms / 1000, 'µs per cell': (ms * 1000) / cells, 'peak heap growth MB': (peak - heap0) / 1e6, 'record MB': size / 1e6, succeeded: summary.succeeded, target: '<= 50 µs/cell' });
   }
   printTable('(b) Engine cost, instant cells, record on', rows);
+}
+
+/**
+ * (b2) What the editor does per event (store update, status bar counts, badge) at two run sizes: with the run-state
+ * reducer it must not grow with the run (it used to rescan every cell on every event).
+ */
+export async function benchStoreCost(): Promise<void> {
+  const rows = [];
+  for (const cells of [1_000, 100_000]) {
+    const plan = planFor(cells, 1000);
+    const store = new RunStore();
+    const run = store.addRun(plan, 'bench');
+    const events: RunEvent[] = [];
+    for (const cell of plan.cells) {
+      events.push({ type: 'cell-creating', cell, attempt: 1, at: 0 });
+      events.push({ type: 'cell-created', cell, attempt: 1, serial: String(cell.index), adopted: false, at: 0 });
+      events.push({ type: 'cell-finished', cell, attempt: 1, outcome: cell.index % 50 === 0 ? 'failed' : 'succeeded', kind: 'execution', serial: String(cell.index), at: 0 });
+    }
+    let sink = 0;
+    const t0 = performance.now();
+    for (const e of events) {
+      store.apply(run, e);
+      const c = store.counts(run);
+      sink += c.succeeded + store.failures();
+    }
+    const ms = performance.now() - t0;
+    rows.push({ cells, events: events.length, 'µs per event': (ms * 1000) / events.length, 'failed shown': store.failures(), check: sink > 0 ? 'ok' : '-', target: 'same at both sizes (O(1))' });
+  }
+  printTable('(b2) Editor cost per event: store update + status counts + badge', rows);
 }

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printing a table. Timings are for comparison within one run.
-import { benchEfficiency, benchEngineCost } from './engine';
+import { benchEfficiency, benchEngineCost, benchStoreCost } from './engine';
 import { benchLocalVsXargs } from './localVsXargs';
 import { benchValidation } from './validation';
 import { benchBundle } from './bundle';
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   if (want('validation')) benchValidation();
   if (want('efficiency')) await benchEfficiency();
   if (want('engine')) await benchEngineCost();
+  if (want('store')) await benchStoreCost();
   if (want('local')) benchLocalVsXargs();
   if (want('bundle')) benchBundle();
   if (want('editor')) {

@@ -86,6 +86,8 @@ export class Attempts<R extends { cell: Cell }> {
   private end(a: Attempt<R>): void {
     a.done = true;
     this.live.delete(a);
+    // Later events about an ended attempt change nothing: forget it (a 250,000-cell run keeps only the live ones).
+    if (this.bySerial.get(a.serial) === a) this.bySerial.delete(a.serial);
     a.clearTimers();
   }
 
