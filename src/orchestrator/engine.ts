@@ -11,6 +11,7 @@ import { applyEvent, createRunState, runSummary, type RunState } from './runStat
 import { createOrAdopt, seedPlan } from './seed';
 import { watchForStalls } from './stall';
 import { DEFAULT_TIMING, type CellRun, type EngineOptions, type EngineTiming } from './engineOptions';
+import type { LogLevel } from '../util/log';
 
 export type { PriorCell } from './events';
 export { DEFAULT_TIMING, type EngineOptions, type EngineTiming } from './engineOptions';
@@ -266,7 +267,7 @@ export class Engine {
     return runSummary(this.state, { runId: this.options.runId, undeleted: this.deletions.undeleted, interrupted: this.cancelStage, budgetExhausted: this.exhausted, startedAt, endedAt: this.now() });
   }
 
-  private log(level: 'debug' | 'info' | 'warning' | 'error', message: string): void {
+  private log(level: LogLevel, message: string): void {
     this.emit({ type: 'log', level, message });
   }
 

@@ -1,4 +1,5 @@
 import type { Cell } from '../plan/plan';
+import type { LogLevel } from '../util/log';
 
 export type CellOutcome = 'succeeded' | 'failed' | 'cancelled' | 'not-started';
 export type FailureKind = 'creation' | 'execution';
@@ -50,7 +51,7 @@ export type RunEvent =
   | (CellBase & { type: 'cell-requeued'; attempt: number; serial?: string; reason: string })
   | (CellBase & { type: 'cell-finished'; attempt: number; outcome: CellOutcome; kind?: FailureKind; serial?: string; detail?: string })
   | (CellBase & { type: 'query-deleted'; serial: string })
-  | (Base & { type: 'log'; level: 'debug' | 'info' | 'warning' | 'error'; message: string })
+  | (Base & { type: 'log'; level: LogLevel; message: string })
   | (Base & { type: 'cancel-requested'; stage: 'graceful' | 'forceful' })
   | (Base & { type: 'run-finished'; summary: RunSummary });
 

@@ -8,9 +8,10 @@ import { priorCells, recordedState } from '../record/replay';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
 import { EXIT } from './exitCodes';
 import type { RunSummary } from './events';
+import type { LogFn } from '../util/log';
 
 export type RunMode = 'new' | 'resume' | 'rerun-failed';
-export type LogFn = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => void;
+export type { LogFn } from '../util/log';
 
 /** What a run will be, decided from the plan and the config's earlier runs. */
 export type Preparation =

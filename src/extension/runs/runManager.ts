@@ -10,6 +10,7 @@ import type { Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';
 import type { Credentials } from './credentials';
 import type { RunStore, RunView } from './runStore';
+import type { LogLevel } from '../../util/log';
 
 export interface ActiveRun {
   view: RunView;
@@ -132,7 +133,7 @@ export class RunManager implements vscode.Disposable {
     if (!plan) return undefined;
     const secrets = plan.config.secrets;
     const verbose = vscode.workspace.getConfiguration('pqOrchestrator').get<string>('logLevel', 'info') === 'debug';
-    const say = (level: 'debug' | 'info' | 'warning' | 'error', message: string) => {
+    const say = (level: LogLevel, message: string) => {
       if (level === 'debug' && !verbose) return;
       const m = redact(message, secrets);
       if (level === 'debug') this.log.debug(m);
