@@ -13,19 +13,21 @@ export interface CliArgs {
   runDir?: string;
   checkServer: boolean;
   probeQuery: boolean;
+  quiet: boolean;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: pq-orchestrator --config <path> [options]
+export const USAGE = `Usage: pq-orchestrator [--config] <path> [options]
 
 Runs a worker script once per (date, partition) of a config.yaml, as Deephaven Enterprise persistent queries
 or as local processes.
 
 Options:
-  --config <path>       the YAML configuration file (required)
+  --config <path>       the YAML configuration file (required; or give the path alone)
   --dry-run             validate the config and print the plan; creates nothing
   --verbose             debug logging
+  --quiet               only problems, errors and the summary
   --json                machine-readable output: the plan or problems (dry run), one event per line (run)
   --backend <name>      dhe | local: where cells run (overrides the config's \`backend\`)
   --resume              continue the last interrupted run of this config
@@ -40,7 +42,7 @@ Options:
 Exit codes: 0 success, 1 creation failures, 2 execution failures, 3 both, 4 error.`;
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, checkServer: false, probeQuery: true };
+  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, checkServer: false, probeQuery: true, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -54,6 +56,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--config': case '-c': args.config = value(); break;
       case '--dry-run': args.dryRun = true; break;
       case '--verbose': case '-v': args.verbose = true; break;
+      case '--quiet': case '-q': args.quiet = true; break;
       case '--json': args.json = true; break;
       case '--help': case '-h': args.help = true; break;
       case '--version': args.version = true; break;
@@ -69,12 +72,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       }
       default:
-        throw new UsageError(`unknown option: ${a}`);
+        if (!a.startsWith('-') && args.config === undefined) {
+          args.config = a; // the config given alone: pq-orchestrator config.yaml
+          break;
+        }
+        throw new UsageError(a.startsWith('-') ? `unknown option: ${a}` : `unexpected argument: ${a} (one config at a time)`);
     }
   }
+  if (args.quiet && args.verbose) throw new UsageError('--quiet and --verbose cannot be combined');
   if (args.resume && args.rerunFailed) throw new UsageError('--resume and --rerun-failed cannot be combined');
   if (args.checkServer && (args.dryRun || args.resume || args.rerunFailed)) throw new UsageError('--check-server runs alone: leave out --dry-run, --resume and --rerun-failed');
   if (!args.probeQuery && !args.checkServer) throw new UsageError('--no-probe-query goes with --check-server');
-  if (!args.help && !args.version && !args.config) throw new UsageError('--config <path> is required');
+  if (!args.help && !args.version && !args.config) throw new UsageError('a config is required: pq-orchestrator config.yaml');
   return args;
 }

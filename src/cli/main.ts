@@ -6,6 +6,7 @@ import { latestRun, runsRoot } from '../record/record';
 import { priorCells, recordedState } from '../record/replay';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
+import { painter } from './colour';
 import { runOrchestration } from './run';
 import type { Io } from './io';
 
@@ -20,7 +21,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`pq-orchestrator: ${e.message}\n\n${USAGE}\n`);
+      io.err(`pq-orchestrator: ${e.message}; see --help\n`);
       return EXIT.ERROR;
     }
     throw e;
@@ -50,15 +51,16 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   }
   const located = locateProblems(loaded.file, loaded.text, loaded.problems);
   if (loaded.kind === 'invalid') {
-    if (args.json) io.out(JSON.stringify({ ok: false, problems: located }, null, 2) + '\n');
+    if (args.json) io.out(JSON.stringify({ ok: false, problems: located }) + '\n');
     else {
-      for (const line of formatProblemLines(located)) io.err(line + '\n');
+      const paint = painter(io);
+      for (const line of formatProblemLines(located)) io.err(paint.problem(line) + '\n');
       const n = located.filter((p) => p.severity === 'error').length;
-      io.err(`\n${n} error${n === 1 ? '' : 's'} in ${located[0]?.file ?? args.config}; nothing was created.\n`);
+      io.err(`\n${paint.red(`${n} error${n === 1 ? '' : 's'}`)} in ${located[0]?.file ?? args.config}; nothing was created.\n`);
     }
     return EXIT.ERROR;
   }
-  if (!args.json) for (const line of formatProblemLines(located)) io.err(line + '\n');
+  if (!args.json) for (const line of formatProblemLines(located)) io.err(painter(io).problem(line) + '\n');
   if (loaded.kind === 'script-error') {
     io.err(`pq-orchestrator: ${loaded.message}\n`);
     return EXIT.ERROR;
@@ -68,7 +70,7 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   if (args.dryRun) {
     if (args.json) {
       const last = lastRecordedStates(plan, args.runDir);
-      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), cells: planCells(plan, last) }, null, 2) + '\n');
+      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), cells: planCells(plan, last) }) + '\n');
     }
     else io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }) + '\n');
     return EXIT.SUCCESS;

@@ -7,6 +7,8 @@ import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';
 import type { CliArgs } from './args';
 import type { Io } from './io';
+import { painter, type Painter } from './colour';
+import type { RunEvent } from '../orchestrator/events';
 
 /** Engine timing overrides for tests, from PQO_TEST_TIMING (JSON); never documented for users. */
 function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {
@@ -21,7 +23,10 @@ function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {
 
 export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promise<number> {
   const secrets = plan.config.secrets;
-  const say = (level: string, text: string) => io.err(`[${timestamp(Date.now())}] ${level}: ${redact(text, secrets)}\n`);
+  const paint = painter(io);
+  const say = (level: string, text: string) => io.err(paint.level(level, `[${timestamp(Date.now())}] ${level}: ${redact(text, secrets)}`) + '\n');
+  // --quiet: only errors (and, at the end, the summary).
+  const shown = (level: string) => (level === 'DEBUG' ? args.verbose : !args.quiet || level === 'ERROR');
   const abort = new AbortController();
   let session: RunSession | undefined;
   let signals = 0;
@@ -45,7 +50,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       signal: abort.signal,
       timing: testTiming(io.env),
       log: (level, message) => {
-        if (level !== 'debug' || args.verbose) say(level.toUpperCase(), message);
+        if (shown(level.toUpperCase())) say(level.toUpperCase(), message);
       },
     });
     if (!(opened instanceof RunSession)) {
@@ -53,16 +58,17 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       return opened.exitCode;
     }
     session = opened;
+    const recordFile = session.recordFile;
     const total = session.engine.cellCount;
     const state = session.engine.state;
-    const progress = !args.json && io.isTTY ? new ProgressLine(state, io.err) : undefined;
+    const progress = !args.json && !args.quiet && io.isTTY ? new ProgressLine(state, io.err) : undefined;
     session.engine.on((e) => {
       if (args.json) {
-        if (e.type !== 'cell-status' || args.verbose) io.out(redact(JSON.stringify(e), secrets) + '\n');
+        if (e.type !== 'cell-status' || args.verbose) io.out(redact(JSON.stringify(jsonEvent(e, recordFile)), secrets) + '\n');
         return;
       }
       const line = eventLine(e, total, state.created);
-      if (line && (line.level !== 'DEBUG' || args.verbose)) {
+      if (line && shown(line.level)) {
         progress?.clear();
         say(line.level, line.text);
       }
@@ -70,10 +76,23 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     });
     const summary = await session.run();
     progress?.clear();
-    if (!args.json) io.err(formatSummary(plan, summary, session.recordFile) + '\n');
+    if (!args.json) io.err(paintSummary(formatSummary(plan, summary, session.recordFile), paint) + '\n');
     return session.exitCode(summary);
   } finally {
     io.signals.off('SIGINT', onInt);
     io.signals.off('SIGTERM', onTerm);
   }
+}
+
+/** Version of the `--json` event lines: bumped when a field changes meaning or goes away. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** An event as a `--json` line: its schema version first; the final event names the run record. */
+export function jsonEvent(e: RunEvent, recordFile: string): Record<string, unknown> {
+  return { v: EVENT_SCHEMA_VERSION, ...e, ...(e.type === 'run-finished' ? { record: recordFile } : {}) };
+}
+
+/** The summary with its failed count in red (when colour is on). */
+function paintSummary(text: string, paint: Painter): string {
+  return text.replace(/^( {2}failed {8})([1-9]\d*)/m, (_m, head: string, n: string) => head + paint.red(n));
 }

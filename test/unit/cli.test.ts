@@ -91,7 +91,7 @@ describe('pq-orchestrator CLI', function () {
       assert.match(r.stderr, /config file not found: \/nonexistent\/config.yaml/);
       const u = await runCli(['--dry-run']);
       assert.equal(u.code, 4);
-      assert.match(u.stderr, /--config <path> is required/);
+      assert.match(u.stderr, /a config is required: pq-orchestrator config.yaml; see --help/);
       const h = await runCli(['--help']);
       assert.equal(h.code, 0);
       assert.match(h.stdout, /Exit codes: 0 success/);
@@ -292,6 +292,48 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(events.at(-1).type, 'run-finished');
       assert.equal(events.at(-1).summary.succeeded, 2);
       assert.equal(events.filter((e) => e.type === 'cell-finished').length, 2);
+    });
+
+    it('--json: every output is one NDJSON line with a schema version; the last names the run record', async () => {
+      const p = project(localConfig({ end: '2024-01-01' }));
+      const r = await runCli([p.config, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.ok(events.every((e) => e.v === 1), 'each event carries the schema version');
+      assert.ok(fs.existsSync(events.at(-1).record), 'run-finished names the record file');
+      const bad = project(localConfig({ end: '2024-01-01' }).replace('num_partitions: 2', 'num_partitions: 0'));
+      const problems = await runCli([bad.config, '--json']);
+      assert.equal(problems.code, 4);
+      assert.equal(problems.stdout.trim().split('\n').length, 1, 'a config error in run mode is one line too');
+      assert.equal(JSON.parse(problems.stdout).ok, false);
+    });
+
+    it('the config may be given alone; a usage error is one line that points at --help', async () => {
+      const p = project(localConfig({ end: '2024-01-01' }));
+      const dry = await runCli([p.config, '--dry-run']);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /Dry run: nothing was created/);
+      const wrong = await runCli([p.config, '--frobnicate']);
+      assert.equal(wrong.code, 4);
+      assert.equal(wrong.stderr.trim(), 'pq-orchestrator: unknown option: --frobnicate; see --help');
+      const two = await runCli([p.config, p.config]);
+      assert.match(two.stderr.trim(), /^pq-orchestrator: unexpected argument: .*; see --help$/);
+    });
+
+    it('--quiet prints only errors and the summary; colour only on a terminal, NO_COLOR and FORCE_COLOR obeyed', async () => {
+      const p = project(localConfig({ end: '2024-01-02' }));
+      const quiet = await runCli([p.config, '--quiet'], { env: { FAIL_CELLS: '2024-01-02/1' } });
+      assert.equal(quiet.code, 2, quiet.stderr);
+      assert.ok(!/\] INFO:/.test(quiet.stderr), 'no INFO lines');
+      assert.match(quiet.stderr, /\] ERROR: Session failed/);
+      assert.match(quiet.stderr, /Summary of clitest/);
+      assert.ok(!quiet.stderr.includes('\x1b['), 'not a terminal: no colour');
+      const forced = await runCli([p.config, '--rerun-failed', '--quiet'], { env: { FORCE_COLOR: '1', FAIL_CELLS: '2024-01-02/1' } });
+      assert.match(forced.stderr, /\x1b\[31mERROR\x1b\[39m/, 'FORCE_COLOR colours ERROR');
+      assert.match(forced.stderr, /failed {8}\x1b\[31m1\x1b\[39m/, 'and the failed count');
+      const { painter } = await import('../../src/cli/colour');
+      assert.equal(painter({ env: { NO_COLOR: '1' }, isTTY: true }).red('x'), 'x', 'NO_COLOR turns it off on a terminal');
+      assert.equal(painter({ env: {}, isTTY: true }).red('x'), '\x1b[31mx\x1b[39m');
     });
 
     it('a replay worker that exits 0 has stopped itself: success', async () => {
