@@ -5,17 +5,20 @@ import { logUri } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';
-import type { Node } from './tree/runTree';
+import type { RunTreeProvider, Node } from './tree/runTree';
+import type { ContextKeys } from './contextKeys';
 
 export interface CommandDeps {
   files: ConfigFiles;
   store: RunStore;
   runs: RunManager;
   credentials: Credentials;
+  tree: RunTreeProvider;
+  keys: ContextKeys;
 }
 
 /** Every command of the extension; returns their registrations. */
-export function registerCommands({ files, store, runs, credentials }: CommandDeps): vscode.Disposable[] {
+export function registerCommands({ files, store, runs, credentials, tree, keys }: CommandDeps): vscode.Disposable[] {
   const configUri = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
     if (arg instanceof vscode.Uri) return arg;
     const node = arg as Node | undefined;
@@ -47,7 +50,10 @@ export function registerCommands({ files, store, runs, credentials }: CommandDep
     const uri = await configUri(arg);
     if (uri) await runs.checkServer(uri);
   });
-  command('pqOrchestrator.stop', (n?: Node) => runs.stop(n?.run.id));
+  command('pqOrchestrator.stop', (n?: Node) => {
+    if (runs.active.size === 0) return void vscode.window.showInformationMessage('PQ Orchestrator: no run is active, so there is nothing to stop.');
+    return runs.stop(n?.run.id);
+  });
   command('pqOrchestrator.rerunFailed', async (n?: Node) => {
     const uri = await configUri(n);
     if (uri) await runs.start(uri, 'rerun-failed');
@@ -83,7 +89,17 @@ export function registerCommands({ files, store, runs, credentials }: CommandDep
   });
   command('pqOrchestrator.loadHistory', () => loadHistory(files, store));
   command('pqOrchestrator.clearFinishedRuns', () => {
-    for (const r of [...store.runs]) if (r.phase === 'finished') store.remove(r);
+    const finished = store.runs.filter((r) => r.phase === 'finished');
+    if (!finished.length) return void vscode.window.showInformationMessage('PQ Orchestrator: no finished runs to clear.');
+    for (const r of finished) store.remove(r);
+  });
+  command('pqOrchestrator.showFailuresOnly', () => {
+    tree.setFailuresOnly(true);
+    keys.update();
+  });
+  command('pqOrchestrator.showAllCells', () => {
+    tree.setFailuresOnly(false);
+    keys.update();
   });
   return out;
 }

@@ -6,6 +6,8 @@ import { Diagnostics } from './language/diagnostics';
 import { CodeActionProvider, CompletionProvider, HoverProvider, LensProvider, LinkProvider } from './language/providers';
 import { Credentials } from './runs/credentials';
 import { registerCommands } from './commands';
+import { ContextKeys } from './contextKeys';
+import { revealFailures } from './tree/revealFailures';
 import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
@@ -23,6 +25,7 @@ export interface PqoApi {
   analyses: Analyses;
   credentials: Credentials;
   status: StatusBar;
+  keys: ContextKeys;
   activatedInMs: number;
 }
 
@@ -75,11 +78,13 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   own(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('pqOrchestrator.backend')) diagnostics.refreshAll();
   }));
-  for (const d of registerCommands({ files, store, runs, credentials })) own(d);
+  const keys = own(new ContextKeys(store, runs, tree));
+  own(revealFailures(store, tree, view));
+  for (const d of registerCommands({ files, store, runs, credentials, tree, keys })) own(d);
   // The last recorded run of each config, CLI runs included, without delaying activation.
   setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
 
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

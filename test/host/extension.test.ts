@@ -190,10 +190,29 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.match(String(a.tree.getTreeItem(dates[1]).description), /2\/3 · 1 failed/);
       const cells = a.tree.getChildren(dates[1]);
       assert.equal(cells.length, 3);
-      const failed = a.tree.getTreeItem(cells[2]);
+      // Failures first inside a date; people's words, a duration, no serial for local runs.
+      const failed = a.tree.getTreeItem(cells[0]);
+      assert.equal(failed.label, 'partition 2');
       assert.match(String(failed.contextValue), /pqoCell failed hasSerial hasLog/);
       assert.equal((failed.iconPath as vscode.ThemeIcon).id, 'error');
-      assert.equal((a.tree.getTreeItem(cells[0]).iconPath as vscode.ThemeIcon).id, 'pass');
+      const ok = a.tree.getTreeItem(cells[1]);
+      assert.equal((ok.iconPath as vscode.ThemeIcon).id, 'pass');
+      assert.match(String(ok.description), /^succeeded · \d+(\.\d)?s$/);
+      assert.ok(!String(ok.description).includes('serial'), 'no serial column for local runs');
+      assert.match(String(a.tree.getTreeItem(run).description), /started \d/);
+      // The first failed cell is revealed and selected when the run ends.
+      await waitFor(() => a.view.selection[0]?.kind === 'cell' && a.view.selection[0].view.cell.queryName === 'pq_batch_hostrun_20240202_2', 'the failed cell to be revealed');
+      // The command palette follows the run: Rerun Failed and the filter are offered, Stop is not.
+      await waitFor(() => a.keys.values.get('hasFailures') === true && a.keys.values.get('runActive') === false, 'context keys');
+      assert.equal(a.keys.values.get('runFinished'), true);
+      // Failures only: runs, dates and cells without a failure are hidden.
+      await vscode.commands.executeCommand('pqOrchestrator.showFailuresOnly');
+      assert.equal(a.keys.values.get('failuresOnly'), true);
+      const onlyDates = a.tree.getChildren(a.tree.getChildren().find((n) => n.kind === 'run' && n.run.id === active.view.id)!);
+      assert.deepEqual(onlyDates.map((d) => (d.kind === 'date' ? d.date : '')), ['2024-02-02']);
+      assert.deepEqual(a.tree.getChildren(onlyDates[0]).map((n) => (n.kind === 'cell' ? n.view.cell.partition : -1)), [2]);
+      await vscode.commands.executeCommand('pqOrchestrator.showAllCells');
+      assert.equal(a.tree.getChildren(dates[1]).length, 3);
       assert.equal(a.view.badge?.value, 1);
       a.status.render();
       assert.equal(a.status.text, '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar names the run and its failure');
@@ -202,7 +221,7 @@ describe('PQ Orchestrator in VS Code', function () {
     it('opens a failed log with the traceback, linked to the worker line', async () => {
       const a = await api();
       const run = a.tree.getChildren()[0];
-      const cell = a.tree.getChildren(a.tree.getChildren(run)[1])[2] as Node;
+      const cell = a.tree.getChildren(a.tree.getChildren(run)[1])[0] as Node;
       await vscode.commands.executeCommand('pqOrchestrator.openFailedLog', cell);
       const doc = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document, 'log document');
       assert.match(doc.getText(), /pq_batch_hostrun_20240202_2/);
@@ -232,7 +251,7 @@ describe('PQ Orchestrator in VS Code', function () {
       const run = a.tree.getChildren()[0];
       assert.equal(run.kind === 'run' && run.run.name, 'hostrun');
       assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
-      const failed = a.tree.getChildren(a.tree.getChildren(run)[1])[2];
+      const failed = a.tree.getChildren(a.tree.getChildren(run)[1])[0];
       assert.ok(failed.kind === 'cell' && failed.view.logFile && fs.existsSync(failed.view.logFile), 'the worker log is found');
       assert.equal(a.view.badge?.value, 1);
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');

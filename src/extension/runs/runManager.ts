@@ -27,6 +27,9 @@ export class RunManager implements vscode.Disposable {
   private readonly planProvider: vscode.Disposable;
   private readonly plans = new Map<string, string>();
   private readonly planEmitter = new vscode.EventEmitter<vscode.Uri>();
+  private readonly activeEmitter = new vscode.EventEmitter<void>();
+  /** A run started or ended (context keys follow it). */
+  readonly onDidChangeActive = this.activeEmitter.event;
 
   constructor(
     private readonly store: RunStore,
@@ -179,6 +182,7 @@ export class RunManager implements vscode.Disposable {
         );
         const active: ActiveRun = { view, session, done };
         this.active.set(view.id, active);
+        this.activeEmitter.fire();
         started(active);
         try {
           const summary = await session.run();
@@ -188,6 +192,7 @@ export class RunManager implements vscode.Disposable {
           say('error', `the run failed: ${(e as Error).message}`);
         } finally {
           this.active.delete(view.id);
+          this.activeEmitter.fire();
         }
       } finally {
         for (const off of offs) off();
@@ -245,6 +250,7 @@ export class RunManager implements vscode.Disposable {
     for (const r of this.active.values()) r.session.engine.cancel();
     this.planProvider.dispose();
     this.planEmitter.dispose();
+    this.activeEmitter.dispose();
   }
 }
 

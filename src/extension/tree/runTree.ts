@@ -16,7 +16,7 @@ const ICONS: Record<string, [string, string | undefined]> = {
   succeeded: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
   cancelled: ['circle-slash', 'charts.orange'],
-  'not-started': ['circle-outline', 'disabledForeground'],
+  'not-started': ['circle-slash', 'disabledForeground'],
 };
 
 function icon(state: string): vscode.ThemeIcon {
@@ -28,6 +28,30 @@ function time(ms: number | undefined): string {
   return ms ? new Date(ms).toLocaleTimeString() : '-';
 }
 
+/** What people read for a cell's state (never the internal names). */
+export const STATE_WORDS: Record<string, string> = {
+  pending: 'queued',
+  'waiting-retry': 'waiting to retry',
+  creating: 'creating',
+  active: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'stopped',
+  'not-started': 'not started',
+};
+
+/** 1.2s, 45s, 3m 05s, 1h 02m. */
+export function duration(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+const FAILED_FIRST = (a: CellView, b: CellView) => Number(b.state === 'failed') - Number(a.state === 'failed') || a.cell.index - b.cell.index;
+
 /**
  * Runs → dates (aggregate counts) → partitions (status icon, serial, attempt; times in the tooltip). Nodes are
  * cached by id so a refresh can name exactly the dates that changed; refreshes are coalesced.
@@ -38,6 +62,8 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   private readonly nodes = new Map<string, Node>();
   readonly scheduler: RefreshScheduler<Node>;
   private readonly off: () => void;
+  /** Show only failed cells (and the dates and runs that hold them). */
+  private onlyFailures = false;
 
   constructor(private readonly store: RunStore) {
     this.scheduler = new RefreshScheduler<Node>((items) => this.emitter.fire(items));
@@ -78,11 +104,36 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
     return this.node({ kind: 'cell', id: `cell:${run.id}:${view.cell.index}`, run, view });
   }
 
+  get failuresOnly(): boolean {
+    return this.onlyFailures;
+  }
+
+  setFailuresOnly(on: boolean): void {
+    this.onlyFailures = on;
+    this.scheduler.mark(undefined);
+    this.scheduler.flushNow();
+  }
+
   getChildren(n?: Node): Node[] {
-    if (!n) return this.store.runs.map((r) => this.runNode(r));
-    if (n.kind === 'run') return n.run.dates.map((d) => this.dateNode(n.run, d));
-    if (n.kind === 'date') return this.store.cellsOf(n.run, n.date).map((v) => this.cellNode(n.run, v));
+    const f = this.onlyFailures;
+    if (!n) return this.store.runs.filter((r) => !f || r.state.counts.failed > 0).map((r) => this.runNode(r));
+    if (n.kind === 'run') return n.run.dates.filter((d) => !f || this.store.counts(n.run, d).failed > 0).map((d) => this.dateNode(n.run, d));
+    if (n.kind === 'date') {
+      const cells = this.store.counts(n.run, n.date).failed ? [...this.store.cellsOf(n.run, n.date)].sort(FAILED_FIRST) : this.store.cellsOf(n.run, n.date);
+      return cells.filter((v) => !f || v.state === 'failed').map((v) => this.cellNode(n.run, v));
+    }
     return [];
+  }
+
+  /** The run's first failed cell (in plan order), as a node to reveal. */
+  firstFailure(run: RunView): Node | undefined {
+    let first: CellView | undefined;
+    for (const d of run.dates) {
+      if (!this.store.counts(run, d).failed) continue;
+      first = this.store.cellsOf(run, d).find((v) => v.state === 'failed');
+      if (first) break;
+    }
+    return first ? this.cellNode(run, first) : undefined;
   }
 
   getParent(n: Node): Node | undefined {
@@ -94,14 +145,16 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   getTreeItem(n: Node): vscode.TreeItem {
     if (n.kind === 'run') {
       const c = this.store.counts(n.run);
-      const item = new vscode.TreeItem(`${n.run.name}`, n.run === this.store.runs[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+      const item = new vscode.TreeItem(n.run.name, n.run === this.store.runs[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       // Derived from the cells, so a run read back from its record reads the same as one watched live.
-      const stopped = c.succeeded + c.failed < c.total;
-      const phase = n.run.phase === 'finished' ? (c.failed ? `${c.failed} failed` : stopped ? 'stopped' : 'done') : n.run.phase;
-      item.description = `${c.succeeded}/${c.total} · ${phase} · ${n.run.mode}, ${n.run.backend}`;
-      item.iconPath = n.run.phase === 'finished' ? icon(c.failed ? 'failed' : stopped ? 'cancelled' : 'succeeded') : icon('active');
+      const stopped = n.run.state.cancel !== false || c.succeeded + c.failed < c.total;
+      const finished = n.run.phase === 'finished';
+      const phase = finished ? (stopped ? 'stopped' : c.failed ? undefined : 'done') : n.run.phase;
+      // Counts first: the description is cut at the right edge.
+      item.description = [`${c.succeeded}/${c.total}`, c.failed ? `${c.failed} failed` : undefined, phase, `started ${time(n.run.startedAt)}`].filter(Boolean).join(' · ');
+      item.iconPath = finished ? icon(c.failed ? 'failed' : stopped ? 'cancelled' : 'succeeded') : icon('active');
       const record = n.run.recordFile ? `\n\nrecord: ${n.run.recordFile}` : '';
-      item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id})\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${record}`);
+      item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id}) · ${n.run.mode}, ${n.run.backend}\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${record}`);
       item.contextValue = `pqoRun ${n.run.phase}${c.failed ? ' hasFailures' : ''}`;
       item.id = n.id;
       return item;
@@ -112,20 +165,25 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
       const parts = [`${c.succeeded}/${c.total}`];
       if (c.failed) parts.push(`${c.failed} failed`);
       if (c.active) parts.push(`${c.active} running`);
+      const ended = c.total - c.succeeded - c.failed - c.active - c.pending;
+      if (ended > 0 && !c.active && !c.pending) parts.push('stopped');
       item.description = parts.join(' · ');
-      item.iconPath = icon(c.failed ? 'failed' : c.succeeded === c.total ? 'succeeded' : c.active ? 'active' : 'pending');
+      item.iconPath = icon(c.failed ? 'failed' : c.succeeded === c.total ? 'succeeded' : c.active ? 'active' : c.pending ? 'pending' : 'cancelled');
       item.contextValue = 'pqoDate';
       item.id = n.id;
       return item;
     }
     const v = n.view;
     const item = new vscode.TreeItem(`partition ${v.cell.partition}`, vscode.TreeItemCollapsibleState.None);
-    const bits = [v.status ?? v.state];
-    if (v.serial) bits.push(`serial ${v.serial}`);
+    const words = STATE_WORDS[v.state] ?? v.state;
+    const bits = [v.state === 'active' && v.status ? v.status : words];
+    // A local serial is an internal number: only Deephaven's means something to people.
+    if (v.serial && n.run.backend === 'dhe') bits.push(`serial ${v.serial}`);
     if (v.attempt > 1) bits.push(`attempt ${v.attempt}`);
+    if (v.createdAt) bits.push(duration((v.endedAt ?? Date.now()) - v.createdAt));
     item.description = bits.join(' · ');
     item.iconPath = icon(v.state);
-    const md = new vscode.MarkdownString(`**${v.cell.queryName}**\n\n${v.state}${v.status ? ` (${v.status})` : ''} · attempt ${v.attempt || '-'}${v.serial ? ` · serial ${v.serial}` : ''}\n\ncreated ${time(v.createdAt)} · ended ${time(v.endedAt)}`);
+    const md = new vscode.MarkdownString(`**${v.cell.queryName}**\n\n${words}${v.status ? ` (${v.status})` : ''} · attempt ${v.attempt || '-'}${v.serial ? ` · serial ${v.serial}` : ''}\n\ncreated ${time(v.createdAt)} · ended ${time(v.endedAt)}`);
     if (v.detail && v.state === 'failed') md.appendCodeblock(v.detail.split('\n').slice(-8).join('\n'), 'text');
     item.tooltip = md;
     item.contextValue = `pqoCell ${v.state}${v.serial ? ' hasSerial' : ''}${v.state === 'failed' ? ' hasLog' : ''}`;

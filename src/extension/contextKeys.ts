@@ -1,0 +1,58 @@
+import * as vscode from 'vscode';
+import type { RunManager } from './runs/runManager';
+import type { RunStore } from './runs/runStore';
+import { RefreshScheduler } from './tree/refresh';
+import type { RunTreeProvider } from './tree/runTree';
+
+/** The context keys `when` clauses read, so Stop, Rerun Failed, Resume and Clear appear only when they can act. */
+export interface RunContext {
+  runActive: boolean;
+  runFinished: boolean;
+  hasFailures: boolean;
+  canResume: boolean;
+  failuresOnly: boolean;
+}
+
+export function runContext(store: RunStore, activeRuns: number, failuresOnly: boolean): RunContext {
+  const newest = store.runs.find((r) => r.phase === 'finished');
+  const c = newest?.state.counts;
+  return {
+    runActive: activeRuns > 0,
+    runFinished: Boolean(newest),
+    hasFailures: store.runs.some((r) => r.state.counts.failed > 0),
+    canResume: Boolean(c && c.notStarted + c.cancelled > 0),
+    failuresOnly,
+  };
+}
+
+/** Keeps the `pqOrchestrator.*` context keys in step with the store (at most every 100 ms). */
+export class ContextKeys implements vscode.Disposable {
+  private last = new Map<string, boolean>();
+  private readonly scheduler = new RefreshScheduler<'keys'>(() => this.update());
+  private readonly offs: (() => void)[];
+
+  constructor(private readonly store: RunStore, private readonly runs: RunManager, private readonly tree: RunTreeProvider) {
+    const active = runs.onDidChangeActive(() => this.update());
+    this.offs = [store.onDidChange(() => this.scheduler.mark('keys')), () => active.dispose()];
+    this.update();
+  }
+
+  /** The values last set (for tests). */
+  get values(): ReadonlyMap<string, boolean> {
+    return this.last;
+  }
+
+  update(): void {
+    const ctx = runContext(this.store, this.runs.active.size, this.tree.failuresOnly);
+    for (const [k, v] of Object.entries(ctx)) {
+      if (this.last.get(k) === v) continue;
+      this.last.set(k, v);
+      void vscode.commands.executeCommand('setContext', `pqOrchestrator.${k}`, v);
+    }
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.scheduler.dispose();
+  }
+}
