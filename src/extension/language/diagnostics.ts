@@ -2,12 +2,13 @@ import * as vscode from 'vscode';
 import type { Problem } from '../../config/problem';
 import type { Analyses } from './analyses';
 import type { ConfigFiles } from './configFiles';
+import { plain } from '../plainText';
 
 export const SOURCE = 'pq-orchestrator';
 
 export function toDiagnostic(doc: vscode.TextDocument, p: Problem): vscode.Diagnostic {
   const range = new vscode.Range(doc.positionAt(p.start), doc.positionAt(Math.max(p.end, p.start)));
-  const d = new vscode.Diagnostic(range, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  const d = new vscode.Diagnostic(range, plain(p.message), p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
   d.source = SOURCE;
   d.code = p.code;
   return d;

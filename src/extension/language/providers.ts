@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { plain } from '../plainText';
 import { fixesFor } from '../../config/fixes';
 import { contextAt } from '../../config/navigate';
 import { formatPath, type KeyPath } from '../../config/problem';
@@ -109,7 +110,7 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
       if (diag.source !== SOURCE) continue;
       const start = doc.offsetAt(diag.range.start);
       const end = doc.offsetAt(diag.range.end);
-      const problem = analysis.problems.find((p) => p.start === start && p.end === end && p.code === diag.code && p.message === diag.message);
+      const problem = analysis.problems.find((p) => p.start === start && p.end === end && p.code === diag.code && plain(p.message) === diag.message);
       if (!problem) continue;
       for (const fix of fixesFor(problem, analysis.parsed)) {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);

@@ -11,6 +11,7 @@ import { redact } from '../../util/redact';
 import type { Credentials } from './credentials';
 import type { RunStore, RunView } from './runStore';
 import type { LogLevel } from '../../util/log';
+import { plain } from '../plainText';
 
 export interface ActiveRun {
   view: RunView;
@@ -135,12 +136,15 @@ export class RunManager implements vscode.Disposable {
     const plan = await this.loadPlan(uri, 'run');
     if (!plan) return undefined;
     const secrets = plan.config.secrets;
-    const verbose = vscode.workspace.getConfiguration('pqOrchestrator').get<string>('logLevel', 'info') === 'debug';
+    // The output channel's own level (Developer: Set Log Level) decides what shows; the deprecated
+    // pqOrchestrator.logLevel "debug" still works by writing debug lines at info.
+    const legacyDebug = vscode.workspace.getConfiguration('pqOrchestrator').get<string>('logLevel') === 'debug';
     const say = (level: LogLevel, message: string) => {
-      if (level === 'debug' && !verbose) return;
       const m = redact(message, secrets);
-      if (level === 'debug') this.log.debug(m);
-      else if (level === 'info') this.log.info(m);
+      if (level === 'debug') {
+        if (legacyDebug) this.log.info(`debug: ${m}`);
+        else this.log.debug(m);
+      } else if (level === 'info') this.log.info(m);
       else if (level === 'warning') this.log.warn(m);
       else this.log.error(m);
     };
@@ -172,7 +176,8 @@ export class RunManager implements vscode.Disposable {
           session.engine.on((e) => {
             this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
             const line = eventLine(e, total, session.engine.state.created);
-            if (line) say(line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as 'debug' | 'info' | 'error'), line.text);
+            // One line per cell is detail in the editor (the tree shows it): debug. Problems stay at their level.
+            if (line) say(line.level === 'INFO' && 'cell' in e ? 'debug' : line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as LogLevel), line.text);
             if (e.type !== 'cell-finished') return;
             const c = this.store.counts(view);
             const finished = c.succeeded + c.failed;
@@ -252,9 +257,4 @@ export class RunManager implements vscode.Disposable {
     this.planEmitter.dispose();
     this.activeEmitter.dispose();
   }
-}
-
-/** A message for a notification: VS Code shows backticks literally there. */
-export function plain(message: string): string {
-  return message.replace(/`/g, '');
 }
