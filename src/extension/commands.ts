@@ -3,12 +3,14 @@ import type { ConfigFiles } from './language/configFiles';
 import type { Credentials } from './runs/credentials';
 import { logUri } from './runs/failedLog';
 import { loadHistory } from './runs/history';
+import { newConfig, type StarterId } from './newConfig';
 import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';
 import type { RunTreeProvider, Node } from './tree/runTree';
 import type { ContextKeys } from './contextKeys';
 
 export interface CommandDeps {
+  extensionUri: vscode.Uri;
   files: ConfigFiles;
   store: RunStore;
   runs: RunManager;
@@ -18,7 +20,7 @@ export interface CommandDeps {
 }
 
 /** Every command of the extension; returns their registrations. */
-export function registerCommands({ files, store, runs, credentials, tree, keys }: CommandDeps): vscode.Disposable[] {
+export function registerCommands({ extensionUri, files, store, runs, credentials, tree, keys }: CommandDeps): vscode.Disposable[] {
   const configUri = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
     if (arg instanceof vscode.Uri) return arg;
     const node = arg as Node | undefined;
@@ -28,7 +30,9 @@ export function registerCommands({ files, store, runs, credentials, tree, keys }
     const candidates = await files.findAll();
     if (candidates.length === 1) return candidates[0];
     if (candidates.length === 0) {
-      void vscode.window.showWarningMessage('No orchestration config found. Open a config.yaml (see the pqOrchestrator.configGlobs setting).');
+      void vscode.window.showWarningMessage('No orchestration config found in this folder.', 'New Config').then((b) => {
+        if (b) void vscode.commands.executeCommand('pqOrchestrator.newConfig');
+      });
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(candidates.map((u) => ({ label: vscode.workspace.asRelativePath(u), uri: u })), { placeHolder: 'Which config?' });
@@ -50,6 +54,7 @@ export function registerCommands({ files, store, runs, credentials, tree, keys }
     const uri = await configUri(arg);
     if (uri) await runs.checkServer(uri);
   });
+  command('pqOrchestrator.newConfig', (kind?: StarterId) => newConfig(extensionUri, kind));
   command('pqOrchestrator.stop', (n?: Node) => {
     if (runs.active.size === 0) return void vscode.window.showInformationMessage('PQ Orchestrator: no run is active, so there is nothing to stop.');
     return runs.stop(n?.run.id);

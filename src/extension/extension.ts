@@ -80,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   }));
   const keys = own(new ContextKeys(store, runs, tree));
   own(revealFailures(store, tree, view));
-  for (const d of registerCommands({ files, store, runs, credentials, tree, keys })) own(d);
+  for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, credentials, tree, keys })) own(d);
   // The last recorded run of each config, CLI runs included, without delaying activation.
   setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
 

@@ -65,6 +65,20 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(diags.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).length, diags.length);
     });
 
+    it('lists two missing keys of one section, neither hiding the other', async () => {
+      const text = fs.readFileSync(file('config.yaml').fsPath, 'utf8').replace('  heap_size_gb: 1\n', '').replace('  script_language: "Python"\n', '');
+      const target = file('missing/config.yaml');
+      fs.mkdirSync(path.dirname(target.fsPath), { recursive: true });
+      fs.writeFileSync(target.fsPath, text.replace('worker_script: "worker.py"', 'worker_script: "../worker.py"'));
+      const opened = await open('missing/config.yaml');
+      const missing = await waitFor(() => {
+        const m = ours(opened.uri).filter((d) => /missing required key/.test(d.message));
+        return m.length >= 2 && m;
+      }, 'both missing keys');
+      assert.deepEqual(missing.map((d) => d.message).sort(), ['missing required key heap_size_gb in execution', 'missing required key script_language in execution']);
+      for (const d of missing) assert.equal(opened.getText(d.range), 'execution');
+    });
+
     it('leaves unrelated config.yaml files alone', async () => {
       const doc = await open('other/config.yaml');
       await new Promise((r) => setTimeout(r, 600));
@@ -330,6 +344,37 @@ describe('PQ Orchestrator in VS Code', function () {
       } finally {
         a.credentials.ask = original;
         await sim.stop();
+      }
+    });
+  });
+
+  describe('for newcomers', () => {
+    it('New Config scaffolds a local and a Deephaven config that validate clean, and opens them', async () => {
+      for (const [kind, folder] of [['local', 'local_quickstart'], ['batch', 'simple_worker_batch']] as const) {
+        const created = await vscode.commands.executeCommand<vscode.Uri | undefined>('pqOrchestrator.newConfig', kind);
+        assert.ok(created, kind);
+        assert.equal(path.basename(path.dirname(created.fsPath)), folder, 'a subfolder: the workspace has a config.yaml already');
+        assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, created.fsPath, 'opened in the editor');
+        await new Promise((r) => setTimeout(r, 800)); // past the validation debounce
+        const errors = ours(created).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+        assert.deepEqual(errors.map((d) => d.message), [], `${kind}: no errors`);
+        const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', created);
+        assert.ok(lenses.some((l) => /queries$/.test(l.command?.title ?? '')), `${kind}: the plan size lens shows a valid plan`);
+      }
+      const again = await vscode.commands.executeCommand<vscode.Uri>('pqOrchestrator.newConfig', 'local');
+      assert.equal(path.basename(path.dirname(again.fsPath)), 'local_quickstart_2', 'never overwrites: a new folder');
+    });
+
+    it('every walkthrough step links to a command the extension has', async () => {
+      const ext = vscode.extensions.getExtension(EXT_ID)!;
+      const walkthrough = (ext.packageJSON as { contributes: { walkthroughs: { steps: { description: string; media: { markdown?: string } }[] }[] } }).contributes.walkthroughs[0];
+      const cmds = await vscode.commands.getCommands(true);
+      assert.equal(walkthrough.steps.length, 5);
+      for (const step of walkthrough.steps) {
+        const linked = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]);
+        assert.ok(linked.length, step.description);
+        for (const c of linked) assert.ok(cmds.includes(c), `${c} is registered`);
+        assert.ok(step.media.markdown && fs.existsSync(path.join(ext.extensionPath, step.media.markdown)), 'its page exists');
       }
     });
   });
