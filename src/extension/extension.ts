@@ -7,6 +7,7 @@ import { CodeActionProvider, CompletionProvider, HoverProvider, LensProvider, Li
 import { Credentials } from './runs/credentials';
 import { registerCommands } from './commands';
 import { ContextKeys } from './contextKeys';
+import { cliOnTerminalPath } from './terminalPath';
 import { revealFailures } from './tree/revealFailures';
 import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
@@ -26,6 +27,8 @@ export interface PqoApi {
   credentials: Credentials;
   status: StatusBar;
   keys: ContextKeys;
+  /** The folder put on the integrated terminal's PATH, holding `pq-orchestrator`. */
+  cliDir: string;
   activatedInMs: number;
 }
 
@@ -84,7 +87,8 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   // The last recorded run of each config, CLI runs included, without delaying activation.
   setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
 
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, activatedInMs: 0 };
+  const cliDir = cliOnTerminalPath(context);
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, cliDir, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

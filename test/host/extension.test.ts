@@ -42,6 +42,14 @@ function at(doc: vscode.TextDocument, needle: string, delta = 0): vscode.Positio
 describe('PQ Orchestrator in VS Code', function () {
   this.timeout(90_000);
 
+  it('puts pq-orchestrator on the integrated terminal\'s PATH, running on the editor\'s own runtime', async () => {
+    const a = await api();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+    const out = execFileSync(path.join(a.cliDir, 'pq-orchestrator'), ['--version'], { env: { PATH: '/usr/bin:/bin', PQO_NODE: process.execPath }, encoding: 'utf8' });
+    assert.match(out, /^pq-orchestrator \d+\.\d+\.\d+/);
+  });
+
   it('activates, contributing its commands and its view', async () => {
     const a = await api();
     assert.ok(a.activatedInMs >= 0);
