@@ -2,7 +2,8 @@
  * The browser end-to-end suite: packages the extension, installs it into a fresh code-server, and drives the web
  * workbench in headless chromium as a person would: types an error into a config and sees its underline and its
  * Problems entry, runs a local orchestration from the command palette and watches the tree fill, opens a failed
- * log. A screenshot of each step goes to .test-output/e2e/ (git-ignored).
+ * log, runs 1,000 cells and sees the first failure revealed, opens the walkthrough, stops a run and reads the status
+ * bar. A screenshot of each step goes to .test-output/e2e/ (git-ignored).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,7 +19,18 @@ async function main(): Promise<number> {
   const vsix = path.join(OUT, 'pq-orchestrator.vsix');
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-e2e-ws-'));
-  for (const f of ['config.yaml', 'worker.py']) fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'workspace', f), path.join(ws, f));
+  for (const f of ['config.yaml', 'worker.py', 'slow/config.yaml']) {
+    fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'workspace', f), path.join(ws, f));
+  }
+  // 20 weekdays × 50 partitions = 1,000 cells, three of which fail: the failures must not hide among the green rows.
+  fs.mkdirSync(path.join(ws, 'grid'));
+  fs.writeFileSync(path.join(ws, 'grid', 'worker.py'), 'import os, sys\ncell = os.environ["SIMULATION_DATE"] + "/" + os.environ["PARTITION_ID"]\nif cell in os.environ["FAIL_CELLS"].split(","):\n    raise RuntimeError("bad data for " + cell)\n');
+  fs.writeFileSync(
+    path.join(ws, 'grid', 'config.yaml'),
+    'name: "grid"\nbackend: local\nexecution:\n  worker_script: "worker.py"\n  num_partitions: 50\n  max_concurrent_sessions: 8\n  heap_size_gb: 1\n  script_language: "Python"\n  max_retries: 0\n' +
+      'batch:\n  timeout_minutes: 5\ndates:\n  start: "2024-03-04"\n  end: "2024-03-29"\n  weekdays_only: true\nenv:\n  FAIL_CELLS: "2024-03-12/17,2024-03-21/3,2024-03-21/44"\n',
+  );
 
   const cs = await startCodeServer({ logFile: path.join(OUT, 'code-server.log') });
   execFileSync(CODE_SERVER, ['--user-data-dir', cs.dirs.userData, '--extensions-dir', cs.dirs.extensions, '--install-extension', vsix], { env: cs.env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -58,8 +70,10 @@ async function main(): Promise<number> {
       await page.keyboard.press('Control+S');
       await palette(page, '>PQ Orchestrator: Run Orchestration');
       await page.locator('.notification-toast', { hasText: /hostrun: 5\/6 succeeded, 1 failed/ }).waitFor({ timeout: 60_000 });
-      await page.locator('.activitybar [aria-label^="PQ Orchestrator"]').first().click();
-      await page.locator('.monaco-list-row', { hasText: 'hostrun' }).first().waitFor({ timeout: 20_000 });
+      // The run ends with a failure, so the view opens by itself with the failed cell selected.
+      const row = page.locator('.monaco-list-row', { hasText: 'hostrun' }).first();
+      if (!(await row.isVisible())) await page.locator('.activitybar [aria-label^="PQ Orchestrator"]').first().click();
+      await row.waitFor({ timeout: 20_000 });
       const date = page.locator('.monaco-list-row', { hasText: '2024-02-02' }).first();
       await date.waitFor({ timeout: 20_000 });
       if ((await date.getAttribute('aria-expanded')) !== 'true') await date.click();
@@ -71,6 +85,31 @@ async function main(): Promise<number> {
       await page.locator('.monaco-list-row', { hasText: 'partition 2' }).last().click();
       await page.locator('.tab', { hasText: 'pq_batch_hostrun_20240202_2.log' }).waitFor({ timeout: 20_000 });
       await page.locator('.monaco-editor .view-lines', { hasText: "KeyError: 'missing'" }).first().waitFor({ timeout: 20_000 });
+    });
+
+    await step('a 20 × 50 run with three failures: the first failed cell is revealed, the status bar says 3 failed', '4-failures-revealed.png', async () => {
+      await palette(page, 'Go to File', 'grid/config.yaml', 'grid');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'FAIL_CELLS' }).first().waitFor({ timeout: 30_000 });
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.notification-toast', { hasText: /grid: 997\/1000 succeeded, 3 failed/ }).waitFor({ timeout: 240_000 });
+      await page.locator('.monaco-list-row.selected', { hasText: 'partition 17' }).first().waitFor({ timeout: 20_000 });
+      await page.locator('.statusbar-item', { hasText: 'grid 997/1000 · 3 failed' }).first().waitFor({ timeout: 10_000 });
+    });
+
+    await step('the walkthrough opens from the Welcome page', '5-walkthrough.png', async () => {
+      await palette(page, '>Welcome: Open Walkthrough...');
+      await pick(page, 'Get started with PQ Orchestrator');
+      await page.locator('.getting-started-step', { hasText: 'Create a config' }).first().waitFor({ timeout: 20_000 });
+    });
+
+    await step('a forced stop: the status bar says stopped, not a green check', '6-stopped.png', async () => {
+      await palette(page, 'Go to File', 'slow/config.yaml', 'slow');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: 30_000 });
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 · 3 running/ }).first().waitFor({ timeout: 30_000 });
+      await palette(page, '>PQ Orchestrator: Stop Run');
+      await palette(page, '>PQ Orchestrator: Stop Run');
+      await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: 30_000 });
     });
   } finally {
     await browser.close();
@@ -93,7 +132,7 @@ async function replaceLastChar(page: Page, line: number, text: string): Promise<
 }
 
 /** F1, type, then pick the row that matches (with `>` the text is a command; without, a Quick Open search). */
-async function palette(page: Page, command: string, search?: string): Promise<void> {
+async function palette(page: Page, command: string, search?: string, pickText = search): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
@@ -103,7 +142,7 @@ async function palette(page: Page, command: string, search?: string): Promise<vo
   if (search) {
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(search);
-    await pick(page, search);
+    await pick(page, pickText!);
   }
 }
 
