@@ -173,3 +173,27 @@ describe('plan', () => {
     assert.equal(plan.cells[261_999].queryName, 'pq_batch_batchsim_20241231_999');
   });
 });
+
+describe('loadPlan: the one path from a config file to a plan', () => {
+  it('plans the editor text when given, and never writes the file', async () => {
+    const { loadPlan } = await import('../../src/plan/load');
+    const { tempProject } = await import('../helpers/configs');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const dir = tempProject();
+    const file = path.join(dir, 'config.yaml');
+    fs.writeFileSync(file, BATCH_CONFIG);
+    const before = fs.statSync(file);
+    const edited = BATCH_CONFIG.replace(/num_partitions: \d+/, 'num_partitions: 7');
+    const r = loadPlan(file, { purpose: 'edit', text: edited, env: { DH_USERNAME: 'u', DH_PASSWORD: 'p' } });
+    assert.equal(r.kind, 'plan', JSON.stringify(r));
+    assert.equal(r.kind === 'plan' && r.plan.numPartitions, 7, 'the unsaved text, not the file');
+    const after = fs.statSync(file);
+    assert.equal(after.mtimeMs, before.mtimeMs, 'the file was not written');
+    assert.equal(fs.readFileSync(file, 'utf8'), BATCH_CONFIG);
+    const missing = loadPlan(path.join(dir, 'nope.yaml'), { purpose: 'edit' });
+    assert.equal(missing.kind, 'read-error');
+    const bad = loadPlan(file, { purpose: 'edit', text: edited.replace('num_partitions: 7', 'num_partitions: 0') });
+    assert.equal(bad.kind, 'invalid');
+  });
+});
