@@ -42,6 +42,10 @@ export interface Knobs {
   reconnectEmptyCacheMs: number;
   /** Workers do not see this environment variable (as a server that mis-split the env string would do). */
   dropEnvVar: string;
+  /** Worker run time by query name, ms: the same name always runs as long (reruns are comparable). Overrides workerMs. */
+  workerMsByName: [number, number] | null;
+  /** Keep a copy of every query config received (tests read them; a 250,000-query benchmark does not). */
+  keepReceived: boolean;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -57,6 +61,8 @@ export const DEFAULT_KNOBS: Knobs = {
   expectMaxLive: Infinity,
   reconnectEmptyCacheMs: 0,
   dropEnvVar: '',
+  workerMsByName: null,
+  keepReceived: true,
 };
 
 export interface SimulatorOptions {
@@ -86,6 +92,8 @@ interface SimQuery {
   fate: 'ok' | 'fail' | 'hang';
   runMs: number;
   waitingForRoom: boolean;
+  /** Order of arrival in the waiting queue (fairness across the queues). */
+  waitSeq: number;
 }
 
 const TERMINAL = new Set(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
@@ -109,6 +117,17 @@ export class Simulator {
   private readonly sessions = new Map<string, { user: string; operateAs: string }>();
   private readonly clients = new Map<WebSocket, { session?: string; nonce?: string }>();
   private readonly used = new Map<string, number>();
+  /** Serial of each query name that exists: duplicate names are found in O(1). */
+  private readonly byName = new Map<string, string>();
+  private liveCount = 0;
+  private waitSeq = 0;
+  /** Queries waiting for room, first come first served, one queue per server name they asked for. */
+  private readonly waiting = new Map<string, SimQuery[]>();
+  /** Run time each query was given, by name (the last one), for the benchmark's ideal and greedy limits. */
+  readonly durations = new Map<string, number>();
+  /** Names in the order they got a worker (the waiting queue's order shows here). */
+  readonly placements: string[] = [];
+  private readonly cpuAtStart = process.cpuUsage();
   private disconnectDone = false;
   readonly users: Record<string, string>;
   readonly publicKeys: Record<string, string[]>;
@@ -156,12 +175,16 @@ export class Simulator {
     return [...this.queries.values()].filter((q) => !TERMINAL.has(q.status) && String(q.config.name).startsWith(prefix));
   }
 
-  state() {
+  /** `brief`: counts only, no per-query lists (a 250,000-query run). */
+  state(brief = false) {
+    const cpu = process.cpuUsage(this.cpuAtStart);
     return {
       received: this.received.length,
       createCount: this.createCount,
-      queries: [...this.queries.values()].map((q) => ({ serial: q.serial, name: q.config.name, status: q.status })),
-      live: this.live().length,
+      ...(brief ? {} : { queries: [...this.queries.values()].map((q) => ({ serial: q.serial, name: q.config.name, status: q.status })) }),
+      live: this.liveCount,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      ...(brief ? {} : { durations: Object.fromEntries(this.durations) }),
       maxLiveSeen: this.maxLiveSeen,
       violations: this.violations,
       deleted: this.deletedNames.length,
@@ -178,7 +201,7 @@ export class Simulator {
     };
     if (req.method === 'GET' && url.pathname === '/irisapi/irisapi.nocache.js') return send(200, 'application/javascript', irisScript());
     if (req.method === 'GET' && url.pathname === '/iris/connection.json') return send(200, 'application/json', JSON.stringify({ auth_host: ['127.0.0.1'], controller_host: '127.0.0.1', controller_port: this.port }));
-    if (req.method === 'GET' && url.pathname === '/sim/state') return send(200, 'application/json', JSON.stringify(this.state()));
+    if (req.method === 'GET' && url.pathname === '/sim/state') return send(200, 'application/json', JSON.stringify(this.state(url.searchParams.get('brief') === '1')));
     if (req.method === 'POST' && url.pathname === '/sim/knobs') {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -348,17 +371,16 @@ export class Simulator {
   // ------------------------------------------------------------------ queries
 
   private create(config: Record<string, unknown>, who: { operateAs: string }): unknown {
-    this.received.push(JSON.parse(JSON.stringify(config)));
+    if (this.knobs.keepReceived) this.received.push(JSON.parse(JSON.stringify(config)));
     if (this.knobs.rejectNext > 0) {
       this.knobs.rejectNext--;
       throw new Error('Controller rejected the query: simulated rejection');
     }
     const name = String(config.name ?? '');
-    for (const q of this.queries.values()) {
-      if (q.config.name === name) {
-        this.violations.push(`duplicate name: ${name} created while serial ${q.serial} exists`);
-        throw new Error(`A query named ${name} already exists`);
-      }
+    const same = this.byName.get(name);
+    if (same !== undefined) {
+      this.violations.push(`duplicate name: ${name} created while serial ${same} exists`);
+      throw new Error(`A query named ${name} already exists`);
     }
     if (config.owner !== who.operateAs) this.violations.push(`owner ${String(config.owner)} is not the logged-in user ${who.operateAs}`);
     const problem = queryProblem(config, this.facts());
@@ -366,9 +388,14 @@ export class Simulator {
     const serial = String(++this.serialSeq);
     const r = this.rng();
     const fate: SimQuery['fate'] = r < this.knobs.hangInitFraction ? 'hang' : r < this.knobs.hangInitFraction + this.knobs.failFraction ? 'fail' : 'ok';
-    const [lo, hi] = this.knobs.workerMs;
-    const q: SimQuery = { serial, config, status: 'Uninitialized', fullStackTrace: '', processInfoId: null, workerHost: null, server: null, timers: [], stoppedByRequest: false, fate, runMs: lo + this.rng() * (hi - lo), waitingForRoom: false };
+    const byName = this.knobs.workerMsByName;
+    const [lo, hi] = byName ?? this.knobs.workerMs;
+    const runMs = lo + (byName ? nameFraction(name) : this.rng()) * (hi - lo);
+    this.durations.set(name, runMs);
+    const q: SimQuery = { serial, config, status: 'Uninitialized', fullStackTrace: '', processInfoId: null, workerHost: null, server: null, timers: [], stoppedByRequest: false, fate, runMs, waitingForRoom: false, waitSeq: 0 };
     this.queries.set(serial, q);
+    this.byName.set(name, serial);
+    this.liveCount++;
     this.createCount++;
     this.push('configadded', q);
     // SchedulingDisabled=true: the query exists but never starts until someone restarts it.
@@ -388,14 +415,16 @@ export class Simulator {
   }
 
   private checkLive(): void {
-    const live = this.live().length;
+    const live = this.liveCount;
     this.maxLiveSeen = Math.max(this.maxLiveSeen, live);
     if (live > this.knobs.expectMaxLive) this.violations.push(`${live} live queries, more than max_concurrent_sessions ${this.knobs.expectMaxLive}`);
   }
 
   private set(q: SimQuery, status: string, detail?: string): void {
     if (!this.queries.has(q.serial)) return;
+    const wasLive = isLive(q.status);
     q.status = status;
+    this.liveCount += Number(isLive(status)) - Number(wasLive);
     if (detail !== undefined) q.fullStackTrace = detail;
     if (TERMINAL.has(status)) {
       q.timers.forEach(clearTimeout);
@@ -435,11 +464,18 @@ export class Simulator {
       if (this.knobs.capacityMode === 'fail') {
         this.after(q, this.knobs.stepMs, () => this.set(q, 'Failed', `com.illumon.iris.controller.ResourcesUnavailableException: Unable to find available server for ${heap} GB on ${wanted}`));
       }
-      q.waitingForRoom = true; // waits in AcquiringWorker until capacity frees
+      if (!q.waitingForRoom) {
+        q.waitingForRoom = true; // waits in AcquiringWorker until capacity frees
+        q.waitSeq = ++this.waitSeq;
+        let queue = this.waiting.get(wanted);
+        if (!queue) this.waiting.set(wanted, (queue = []));
+        queue.push(q);
+      }
       return false;
     }
     q.waitingForRoom = false;
     q.server = server.name;
+    if (this.placements.length < 100_000) this.placements.push(String(q.config.name));
     this.used.set(server.name, (this.used.get(server.name) ?? 0) + heap);
     q.workerHost = `${server.name.toLowerCase()}.sim`;
     q.processInfoId = `pi-${q.serial}-${randomBytes(3).toString('hex')}`;
@@ -479,8 +515,28 @@ export class Simulator {
     q.server = null;
   }
 
+  /**
+   * Places waiting queries while they fit, oldest first across the queues (AutoQuery and each named server): the
+   * work is proportional to what gets placed, never to how many queries exist.
+   */
   private tryPlaceWaiting(): void {
-    for (const q of this.queries.values()) if (q.waitingForRoom && q.status === 'AcquiringWorker') this.place(q);
+    for (;;) {
+      let oldest: SimQuery[] | undefined;
+      for (const queue of this.waiting.values()) {
+        while (queue.length && !(queue[0].waitingForRoom && queue[0].status === 'AcquiringWorker' && this.queries.has(queue[0].serial))) queue.shift();
+        if (queue.length && (!oldest || queue[0].waitSeq < oldest[0].waitSeq)) oldest = queue;
+      }
+      if (!oldest) return;
+      const q = oldest[0];
+      if (!this.place(q)) {
+        // The oldest does not fit: try the others' heads once, then stop (first come, first served otherwise).
+        let placed = false;
+        for (const queue of this.waiting.values()) if (queue !== oldest && queue.length && this.place(queue[0])) { queue.shift(); placed = true; break; }
+        if (!placed) return;
+        continue;
+      }
+      oldest.shift();
+    }
   }
 
   private stopQuery(q: SimQuery): void {
@@ -496,7 +552,10 @@ export class Simulator {
   private deleteQuery(q: SimQuery): void {
     q.timers.forEach(clearTimeout);
     this.release(q);
+    if (isLive(q.status)) this.liveCount--;
+    q.waitingForRoom = false;
     this.queries.delete(q.serial);
+    if (this.byName.get(String(q.config.name)) === q.serial) this.byName.delete(String(q.config.name));
     this.deletedNames.push(String(q.config.name));
     this.push('configremoved', q);
     this.tryPlaceWaiting();
@@ -548,4 +607,21 @@ function probeOutput(config: Record<string, unknown>, env: Map<string, string>):
   return config.scriptLanguage === 'Groovy'
     ? `java.lang.RuntimeException: PQO_CHECK_BEGIN${seen}PQO_CHECK_END\n\tat Script1.run(Script1.groovy:4)`
     : `Traceback (most recent call last):\n  File "<string>", line 4, in <module>\nRuntimeError: PQO_CHECK_BEGIN${seen}PQO_CHECK_END`;
+}
+
+/** As `live()` counts: every query not in a terminal state. */
+function isLive(status: string): boolean {
+  return !TERMINAL.has(status);
+}
+
+/** A stable fraction in [0, 1) from a query name (FNV-1a, then a final mix): the same name always runs as long. */
+export function nameFraction(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 2 ** 32;
 }
