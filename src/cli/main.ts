@@ -7,6 +7,7 @@ import { priorCells, recordedState } from '../record/replay';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { painter } from './colour';
+import { cellOrder } from '../orchestrator/cellOrder';
 import { runOrchestration } from './run';
 import type { Io } from './io';
 
@@ -72,7 +73,11 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
       const last = lastRecordedStates(plan, args.runDir);
       io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), cells: planCells(plan, last) }) + '\n');
     }
-    else io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }) + '\n');
+    else {
+      const root = runsRoot(plan.config.file, plan.name, args.runDir);
+      const order = cellOrder(plan, root);
+      io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: root, order: { note: order.note, first: order.cells.slice(0, 3).map((c) => c.queryName) } }) + '\n');
+    }
     return EXIT.SUCCESS;
   }
   return runOrchestration(plan, args, io);

@@ -36,6 +36,7 @@ export function buildConfig(raw: Record<string, unknown>, backend: BackendName, 
       max_failures: d('execution', 'max_failures', ex.max_failures),
       delete_successful_queries: d('execution', 'delete_successful_queries', ex.delete_successful_queries),
       delete_failed_queries: d('execution', 'delete_failed_queries', ex.delete_failed_queries),
+      order: d('execution', 'order', ex.order),
     },
     dates: {
       start: (raw.dates as Record<string, string>).start,

@@ -27,6 +27,8 @@ export interface ExecutionSettings {
   max_failures: number;
   delete_successful_queries: boolean;
   delete_failed_queries: boolean;
+  /** Which cells start first: date by date, or the longest expected first (from the last recorded run). */
+  order: 'dates' | 'longest_first';
 }
 
 export interface TimestampColumn {

@@ -99,7 +99,7 @@ export class Engine {
     try {
       const done = new Promise<void>((resolve) => (this.resolveDone = resolve));
       this.emit({ type: 'run-started', runId: this.options.runId, planHash: this.plan.hash, cells: this.cells.length, concurrency: this.plan.concurrency, resumed: Boolean(this.options.prior) });
-      for (const cell of this.cells) this.seed(cell);
+      for (const cell of this.options.order ?? this.cells) this.seed(cell);
       this.seeding = false;
       this.pump();
       await done;

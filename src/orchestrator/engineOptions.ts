@@ -30,6 +30,8 @@ export interface EngineOptions {
   runId: string;
   /** Run only these cells (rerun of failed cells); default all. */
   cells?: readonly Cell[];
+  /** The order cells start in (execution.order); default plan order. The same cells as `cells`. */
+  order?: readonly Cell[];
   prior?: ReadonlyMap<number, PriorCell>;
   timing?: Partial<EngineTiming>;
   random?: () => number;

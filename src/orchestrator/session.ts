@@ -6,6 +6,7 @@ import { acquireRunLock, type RunLock } from '../record/lock';
 import { DamagedRecordError, latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
 import { priorCells, recordedState } from '../record/replay';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
+import { cellOrder } from './cellOrder';
 import { EXIT } from './exitCodes';
 import type { RunSummary } from './events';
 import type { LogFn } from '../util/log';
@@ -106,6 +107,9 @@ export class RunSession {
     };
     const prep = prepareRun(plan, options.mode, options.runDir);
     if (prep.kind === 'stop') return stop(prep);
+    // Learnt from the runs before this one: computed before this run's record exists.
+    const order = cellOrder(plan, runsRoot(plan.config.file, plan.name, options.runDir), prep.cells ?? plan.cells);
+    if (plan.config.execution.order !== 'dates') options.log('info', `order: ${order.note}`);
     for (const w of prep.warnings ?? []) options.log('warning', w);
     if (prep.note) options.log('info', prep.note);
     let controller: Controller;
@@ -122,7 +126,7 @@ export class RunSession {
       await controller.close();
       return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` });
     }
-    const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, prior: prep.prior, timing: options.timing });
+    const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, order: order.cells, prior: prep.prior, timing: options.timing });
     const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir, lock);
     engine.on((e) => {
       try {

@@ -97,6 +97,8 @@ export interface PlanTextOptions {
   now?: Date;
   base?: string;
   runsFolder?: string;
+  /** Which cells start first, and why (execution.order). */
+  order?: { note: string; first: string[] };
 }
 
 export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): string {
@@ -118,6 +120,10 @@ export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): strin
   row('worker script', `${displayPath(s.workerScript, base)} (${c.execution.script_language})`);
   row('retries', `${c.execution.max_retries} per creation; stop after more than ${c.execution.max_failures} failed cells`);
   row('cleanup', `delete successful: ${c.execution.delete_successful_queries}, delete failed: ${c.execution.delete_failed_queries}`);
+  if (options.order) {
+    row('order', options.order.note);
+    if (c.execution.order === 'longest_first' && options.order.first.length) row('starts with', options.order.first.join(', '));
+  }
   lines.push('', 'Environment of each cell (values of the first cell):');
   for (const [k, v] of Object.entries(s.env)) lines.push(`  ${k}=${v}`);
   if (s.local) {

@@ -336,6 +336,28 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(painter({ env: {}, isTTY: true }).red('x'), '\x1b[31mx\x1b[39m');
     });
 
+    it('execution.order longest_first: the second run starts the cells the first saw take longest; the dry run says why', async () => {
+      const worker = 'import os, time\ntime.sleep(0.06 * int(os.environ["PARTITION_ID"]))\n';
+      const p = project(localConfig({ partitions: 4, concurrency: 1, end: '2024-01-02', extraExec: '  order: "longest_first"\n' }), worker);
+      const dry = await runCli([p.config, '--dry-run']);
+      assert.match(dry.stdout, /order\s+longest_first, but no earlier run of this same config and script to learn durations from: date by date/);
+      const first = await runCli([p.config, '--json']);
+      assert.equal(first.code, 0, first.stderr);
+      const creating = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'cell-creating').map((e) => `${e.cell.date.slice(-2)}/${e.cell.partition}`);
+      assert.deepEqual(creating(first.stdout), ['01/0', '01/1', '01/2', '01/3', '02/0', '02/1', '02/2', '02/3'], 'no history: date by date');
+      const dry2 = await runCli([p.config, '--dry-run']);
+      assert.match(dry2.stdout, /order\s+longest_first: 8 of 8 cells timed by run /);
+      assert.match(dry2.stdout, /starts with\s+pq_batch_clitest_2024010[12]_3/);
+      const second = await runCli([p.config, '--json']);
+      assert.equal(second.code, 0, second.stderr);
+      const order = creating(second.stdout);
+      assert.deepEqual(order.map((c) => c.split('/')[1]), ['3', '3', '2', '2', '1', '1', '0', '0'], 'longest first');
+      const bad = project(localConfig({ extraExec: '  order: "shortest_first"\n' }));
+      const r = await runCli([bad.config, '--dry-run']);
+      assert.equal(r.code, 4);
+      assert.match(r.stderr, /execution\.order` must be one of "dates", "longest_first"/);
+    });
+
     it('a replay worker that exits 0 has stopped itself: success', async () => {
       const p = project(localConfig({ mode: 'replay', end: '2024-01-01' }));
       const r = await runCli(['--config', p.config]);
