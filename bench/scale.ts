@@ -104,7 +104,8 @@ async function one(cells: number): Promise<Record<string, string | number>> {
     `name: "scale"\ndeephaven:\n  connection_url: "${sim.url}"\n  auth_method: "password"\n  username: "sim"\n  password: "\${DH_PASSWORD}"\nexecution:\n  worker_script: "worker.py"\n  num_partitions: ${Math.min(PARTITIONS, cells)}\n  max_concurrent_sessions: ${CONCURRENCY}\n  heap_size_gb: 1\n  script_language: "Python"\n  delete_successful_queries: true\nbatch:\n  timeout_minutes: 30\ndates:\n  start: "${day(start)}"\n  end: "${day(end)}"\nenv: {}\n`,
   );
   const t0 = performance.now();
-  const cli = spawn(process.execPath, [path.join(ROOT, 'bin/pq-orchestrator.js'), path.join(dir, 'config.yaml'), '--quiet'], { env: { ...process.env, DH_PASSWORD: sim.password, PQO_CACHE_DIR: path.join(dir, 'cache') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const prof = process.env.PQO_SCALE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PQO_SCALE_PROFILE] : [];
+  const cli = spawn(process.execPath, [...prof, path.join(ROOT, 'bin/pq-orchestrator.js'), path.join(dir, 'config.yaml'), '--quiet'], { env: { ...process.env, DH_PASSWORD: sim.password, PQO_CACHE_DIR: path.join(dir, 'cache') }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   cli.stderr!.on('data', (d) => (stderr += String(d)));
   let last = { cpuMs: 0, peakMb: 0 };
