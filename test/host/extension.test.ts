@@ -207,7 +207,9 @@ describe('PQ Orchestrator in VS Code', function () {
       const item = a.tree.getTreeItem(run);
       assert.match(String(item.description), /^5\/6 · 1 failed/);
       assert.match((item.tooltip as vscode.MarkdownString).value, /record: .*record\.jsonl/);
-      const dates = a.tree.getChildren(run);
+      const [failedGroup, ...dates] = a.tree.getChildren(run);
+      assert.equal(a.tree.getTreeItem(failedGroup).label, 'Failed (1)', 'the failures one click away');
+      assert.deepEqual(a.tree.getChildren(failedGroup).map((n) => String(a.tree.getTreeItem(n).label)), ['2024-02-02 · partition 2']);
       assert.deepEqual(dates.map((d) => (d.kind === 'date' ? d.date : '')), ['2024-02-01', '2024-02-02']);
       assert.match(String(a.tree.getTreeItem(dates[1]).description), /2\/3 · 1 failed/);
       const cells = a.tree.getChildren(dates[1]);
@@ -230,7 +232,7 @@ describe('PQ Orchestrator in VS Code', function () {
       // Failures only: runs, dates and cells without a failure are hidden.
       await vscode.commands.executeCommand('pqOrchestrator.showFailuresOnly');
       assert.equal(a.keys.values.get('failuresOnly'), true);
-      const onlyDates = a.tree.getChildren(a.tree.getChildren().find((n) => n.kind === 'run' && n.run.id === active.view.id)!);
+      const onlyDates = a.tree.getChildren(a.tree.getChildren().find((n) => n.kind === 'run' && n.run.id === active.view.id)!).filter((n) => n.kind === 'date');
       assert.deepEqual(onlyDates.map((d) => (d.kind === 'date' ? d.date : '')), ['2024-02-02']);
       assert.deepEqual(a.tree.getChildren(onlyDates[0]).map((n) => (n.kind === 'cell' ? n.view.cell.partition : -1)), [2]);
       await vscode.commands.executeCommand('pqOrchestrator.showAllCells');
@@ -243,7 +245,7 @@ describe('PQ Orchestrator in VS Code', function () {
     it('opens a failed log with the traceback, linked to the worker line', async () => {
       const a = await api();
       const run = a.tree.getChildren()[0];
-      const cell = a.tree.getChildren(a.tree.getChildren(run)[1])[0] as Node;
+      const cell = a.tree.getChildren(a.tree.getChildren(run)[2])[0] as Node;
       await vscode.commands.executeCommand('pqOrchestrator.openFailedLog', cell);
       const doc = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document, 'log document');
       assert.match(doc.getText(), /pq_batch_hostrun_20240202_2/);
@@ -273,7 +275,7 @@ describe('PQ Orchestrator in VS Code', function () {
       const run = a.tree.getChildren()[0];
       assert.equal(run.kind === 'run' && run.run.name, 'hostrun');
       assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
-      const failed = a.tree.getChildren(a.tree.getChildren(run)[1])[0];
+      const failed = a.tree.getChildren(a.tree.getChildren(run)[2])[0];
       assert.ok(failed.kind === 'cell' && failed.view.logFile && fs.existsSync(failed.view.logFile), 'the worker log is found');
       assert.equal(a.view.badge?.value, 1);
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
@@ -352,6 +354,37 @@ describe('PQ Orchestrator in VS Code', function () {
       } finally {
         a.credentials.ask = original;
         await sim.stop();
+      }
+    });
+  });
+
+  describe('at scale', () => {
+    it('a date of 450 partitions shows pages; the Failed node and reveal reach a failure inside a page', async () => {
+      const a = await api();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { analyze, BATCH_CONFIG, edit } = require('../helpers/configs') as typeof import('../helpers/configs');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { buildPlan } = require('../../src/plan/plan') as typeof import('../../src/plan/plan');
+      const text = edit(BATCH_CONFIG, 'end: "2024-01-31"', 'end: "2024-01-01"').replace(/num_partitions: \d+/, 'num_partitions: 450');
+      const plan = buildPlan(analyze(text).config!, '');
+      const run = a.store.addRun(plan, 'paging-run');
+      try {
+        const target = plan.cells[300];
+        a.store.apply(run, { type: 'cell-finished', cell: target, attempt: 1, outcome: 'failed', kind: 'execution', at: Date.now() });
+        const runNode = a.tree.runNode(run);
+        const [failedGroup, date] = a.tree.getChildren(runNode);
+        assert.equal(a.tree.getTreeItem(failedGroup).label, 'Failed (1)');
+        const pages = a.tree.getChildren(date);
+        assert.deepEqual(pages.map((p) => a.tree.getTreeItem(p).label), ['partitions 0-199', 'partitions 200-399', 'partitions 400-449']);
+        assert.match(String(a.tree.getTreeItem(pages[1]).description), /1 failed/);
+        const inPage = a.tree.getChildren(pages[1]);
+        assert.equal(inPage.length, 200);
+        assert.equal(inPage[0].kind === 'cell' && inPage[0].view.cell.partition, 300, 'failed first inside its page');
+        const first = a.tree.firstFailure(run)!;
+        assert.equal(a.tree.getParent(first), pages[1], 'reveal walks cell → page → date → run');
+        assert.equal(a.tree.getParent(pages[1]), date);
+      } finally {
+        a.store.remove(run);
       }
     });
   });

@@ -5,8 +5,14 @@ import { RefreshScheduler } from './refresh';
 
 export type Node =
   | { kind: 'run'; id: string; run: RunView }
+  | { kind: 'failed'; id: string; run: RunView }
   | { kind: 'date'; id: string; run: RunView; date: string }
-  | { kind: 'cell'; id: string; run: RunView; view: CellView };
+  | { kind: 'page'; id: string; run: RunView; date: string; from: number; to: number }
+  /** `underFailed`: the copy listed under the run's Failed node (tree ids must be unique). */
+  | { kind: 'cell'; id: string; run: RunView; view: CellView; underFailed?: boolean };
+
+/** A date with more partitions than this shows them in pages (partitions 0-199, 200-399, ...). */
+export const PAGE_SIZE = 200;
 
 const ICONS: Record<string, [string, string | undefined]> = {
   pending: ['circle-outline', 'disabledForeground'],
@@ -96,6 +102,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
     return this.node({ kind: 'run', id: `run:${run.id}`, run });
   }
 
+  failedNode(run: RunView): Node {
+    return this.node({ kind: 'failed', id: `failed:${run.id}`, run });
+  }
+
+  pageNode(run: RunView, date: string, from: number): Node {
+    const size = this.store.cellsOf(run, date).length;
+    return this.node({ kind: 'page', id: `page:${run.id}:${date}:${from}`, run, date, from, to: Math.min(size, from + PAGE_SIZE) - 1 });
+  }
+
   dateNode(run: RunView, date: string): Node {
     return this.node({ kind: 'date', id: `date:${run.id}:${date}`, run, date });
   }
@@ -117,12 +132,37 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   getChildren(n?: Node): Node[] {
     const f = this.onlyFailures;
     if (!n) return this.store.runs.filter((r) => !f || r.state.counts.failed > 0).map((r) => this.runNode(r));
-    if (n.kind === 'run') return n.run.dates.filter((d) => !f || this.store.counts(n.run, d).failed > 0).map((d) => this.dateNode(n.run, d));
-    if (n.kind === 'date') {
-      const cells = this.store.counts(n.run, n.date).failed ? [...this.store.cellsOf(n.run, n.date)].sort(FAILED_FIRST) : this.store.cellsOf(n.run, n.date);
-      return cells.filter((v) => !f || v.state === 'failed').map((v) => this.cellNode(n.run, v));
+    if (n.kind === 'run') {
+      const dates = n.run.dates.filter((d) => !f || this.store.counts(n.run, d).failed > 0).map((d) => this.dateNode(n.run, d));
+      // The failures one click away, however large the run.
+      return n.run.state.counts.failed > 0 ? [this.failedNode(n.run), ...dates] : dates;
     }
+    if (n.kind === 'failed') return this.failedCells(n.run).map((v) => this.node({ kind: 'cell', id: `fcell:${n.run.id}:${v.cell.index}`, run: n.run, view: v, underFailed: true }));
+    if (n.kind === 'date') {
+      const all = this.store.cellsOf(n.run, n.date);
+      if (all.length > PAGE_SIZE) {
+        const pages: Node[] = [];
+        for (let from = 0; from < all.length; from += PAGE_SIZE) {
+          if (!f || all.slice(from, from + PAGE_SIZE).some((v) => v.state === 'failed')) pages.push(this.pageNode(n.run, n.date, from));
+        }
+        return pages;
+      }
+      return this.cellsIn(n.run, all, f);
+    }
+    if (n.kind === 'page') return this.cellsIn(n.run, this.store.cellsOf(n.run, n.date).slice(n.from, n.to + 1), f);
     return [];
+  }
+
+  private cellsIn(run: RunView, cells: readonly CellView[], onlyFailures: boolean): Node[] {
+    const sorted = cells.some((v) => v.state === 'failed') ? [...cells].sort(FAILED_FIRST) : cells;
+    return sorted.filter((v) => !onlyFailures || v.state === 'failed').map((v) => this.cellNode(run, v));
+  }
+
+  /** The run's failed cells in plan order (from the dates that have any). */
+  private failedCells(run: RunView): CellView[] {
+    const out: CellView[] = [];
+    for (const d of run.dates) if (this.store.counts(run, d).failed) for (const v of this.store.cellsOf(run, d)) if (v.state === 'failed') out.push(v);
+    return out;
   }
 
   /** The run's first failed cell (in plan order), as a node to reveal. */
@@ -137,8 +177,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   getParent(n: Node): Node | undefined {
-    if (n.kind === 'cell') return this.dateNode(n.run, n.view.cell.date);
-    if (n.kind === 'date') return this.runNode(n.run);
+    if (n.kind === 'cell' && n.underFailed) return this.failedNode(n.run);
+    if (n.kind === 'cell') {
+      const cells = this.store.cellsOf(n.run, n.view.cell.date);
+      if (cells.length <= PAGE_SIZE) return this.dateNode(n.run, n.view.cell.date);
+      const at = cells.indexOf(n.view);
+      return this.pageNode(n.run, n.view.cell.date, Math.floor(Math.max(0, at) / PAGE_SIZE) * PAGE_SIZE);
+    }
+    if (n.kind === 'page') return this.dateNode(n.run, n.date);
+    if (n.kind === 'date' || n.kind === 'failed') return this.runNode(n.run);
     return undefined;
   }
 
@@ -159,6 +206,26 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
       item.id = n.id;
       return item;
     }
+    if (n.kind === 'failed') {
+      const failed = n.run.state.counts.failed;
+      const item = new vscode.TreeItem(`Failed (${failed})`, vscode.TreeItemCollapsibleState.Collapsed);
+      item.description = 'every failed partition of this run';
+      item.iconPath = icon('failed');
+      item.contextValue = 'pqoFailed';
+      item.id = n.id;
+      return item;
+    }
+    if (n.kind === 'page') {
+      const cells = this.store.cellsOf(n.run, n.date).slice(n.from, n.to + 1);
+      const failed = cells.filter((v) => v.state === 'failed').length;
+      const ok = cells.filter((v) => v.state === 'succeeded').length;
+      const item = new vscode.TreeItem(`partitions ${cells[0]?.cell.partition ?? n.from}-${cells[cells.length - 1]?.cell.partition ?? n.to}`, vscode.TreeItemCollapsibleState.Collapsed);
+      item.description = [`${ok}/${cells.length}`, failed ? `${failed} failed` : undefined].filter(Boolean).join(' · ');
+      item.iconPath = icon(failed ? 'failed' : ok === cells.length ? 'succeeded' : 'pending');
+      item.contextValue = 'pqoPage';
+      item.id = n.id;
+      return item;
+    }
     if (n.kind === 'date') {
       const c = this.store.counts(n.run, n.date);
       const item = new vscode.TreeItem(n.date, vscode.TreeItemCollapsibleState.Collapsed);
@@ -174,7 +241,8 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
       return item;
     }
     const v = n.view;
-    const item = new vscode.TreeItem(`partition ${v.cell.partition}`, vscode.TreeItemCollapsibleState.None);
+    // Under the Failed node a cell is named with its date: the list spans dates.
+    const item = new vscode.TreeItem(n.underFailed ? `${v.cell.date} · partition ${v.cell.partition}` : `partition ${v.cell.partition}`, vscode.TreeItemCollapsibleState.None);
     const words = STATE_WORDS[v.state] ?? v.state;
     const bits = [v.state === 'active' && v.status ? v.status : words];
     // A local serial is an internal number: only Deephaven's means something to people.
