@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printing a table. Timings are for comparison within one run.
-import { benchEfficiency, benchEngineCost, benchStoreCost } from './engine';
+import { benchEfficiency, benchEngineCost, benchOrder, benchStoreCost } from './engine';
 import { benchLocalVsXargs } from './localVsXargs';
 import { benchValidation } from './validation';
 import { benchBundle } from './bundle';
@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const want = (name: string) => only.length === 0 || only.includes(name);
   if (want('validation')) benchValidation();
   if (want('efficiency')) await benchEfficiency();
+  if (want('order')) await benchOrder();
   if (want('engine')) await benchEngineCost();
   if (want('store')) await benchStoreCost();
   if (want('local')) benchLocalVsXargs();
