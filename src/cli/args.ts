@@ -14,6 +14,10 @@ export interface CliArgs {
   checkServer: boolean;
   probeQuery: boolean;
   quiet: boolean;
+  /** Write the run's grid and summary to this HTML file. */
+  report?: string;
+  /** With --report: the last recorded run, without running. */
+  lastRun: boolean;
 }
 
 export class UsageError extends Error {}
@@ -36,13 +40,15 @@ Options:
   --check-server        log in to the config's Deephaven server, list what it offers, check the config against
                         it and run one probe query that reports what a worker sees; exit 0 when all fits, 4 if not
   --no-probe-query      with --check-server: only read, create nothing
+  --report <file.html>  also write the run's grid of every cell and its summary to one self-contained HTML file
+  --last-run            with --report: the last recorded run of the config, without running anything
   --help                this text
   --version             the version
 
 Exit codes: 0 success, 1 creation failures, 2 execution failures, 3 both, 4 error.`;
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, checkServer: false, probeQuery: true, quiet: false };
+  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, checkServer: false, probeQuery: true, quiet: false, lastRun: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -64,6 +70,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--rerun-failed': args.rerunFailed = true; break;
       case '--run-dir': args.runDir = value(); break;
       case '--check-server': args.checkServer = true; break;
+      case '--report': args.report = value(); break;
+      case '--last-run': args.lastRun = true; break;
       case '--no-probe-query': args.probeQuery = false; break;
       case '--backend': {
         const b = value();
@@ -79,6 +87,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         throw new UsageError(a.startsWith('-') ? `unknown option: ${a}` : `unexpected argument: ${a} (one config at a time)`);
     }
   }
+  if (args.lastRun && !args.report) throw new UsageError('--last-run goes with --report <file.html>');
+  if (args.lastRun && (args.resume || args.rerunFailed || args.dryRun || args.checkServer)) throw new UsageError('--last-run writes a report only: leave out other modes');
   if (args.quiet && args.verbose) throw new UsageError('--quiet and --verbose cannot be combined');
   if (args.resume && args.rerunFailed) throw new UsageError('--resume and --rerun-failed cannot be combined');
   if (args.checkServer && (args.dryRun || args.resume || args.rerunFailed)) throw new UsageError('--check-server runs alone: leave out --dry-run, --resume and --rerun-failed');

@@ -4,6 +4,8 @@ import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { latestRun, runsRoot } from '../record/record';
 import { priorCells, recordedState } from '../record/replay';
+import { settleInterrupted } from '../orchestrator/runState';
+import { writeReport } from './report';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { painter } from './colour';
@@ -68,6 +70,7 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (args.checkServer) return checkServerCommand(plan, args, io);
+  if (args.lastRun) return lastRunReport(plan, args, io);
   if (args.dryRun) {
     if (args.json) {
       const last = lastRecordedStates(plan, args.runDir);
@@ -93,6 +96,26 @@ function lastRecordedStates(plan: Plan, runDir?: string) {
   }
 }
 
+
+/** `--report <file> --last-run`: the last recorded run of this plan as an HTML grid, nothing run. */
+function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
+  let last;
+  try {
+    last = latestRun(runsRoot(plan.config.file, plan.name, args.runDir));
+  } catch (e) {
+    io.err(`pq-orchestrator: ${(e as Error).message}\n`);
+    return EXIT.ERROR;
+  }
+  if (!last || last.header.planHash !== plan.hash) {
+    io.err(`pq-orchestrator: no recorded run of ${plan.name} with this config and script; nothing to report\n`);
+    return EXIT.ERROR;
+  }
+  const state = recordedState(last, plan);
+  settleInterrupted(state);
+  writeReport(args.report!, plan, state, last.header.runId, `record: ${last.dir}`);
+  io.err(`pq-orchestrator: wrote ${args.report} (run ${last.header.runId})\n`);
+  return EXIT.SUCCESS;
+}
 
 /** `--check-server`: the report on stdout (or one JSON line); 0 when everything fits, 4 otherwise. */
 async function checkServerCommand(plan: Plan, args: CliArgs, io: Io): Promise<number> {

@@ -2,6 +2,7 @@ import { EXIT } from '../orchestrator/exitCodes';
 import type { EngineTiming } from '../orchestrator/engine';
 import { eventLine, formatSummary, timestamp } from '../report/events';
 import { ProgressLine } from './progress';
+import { writeReport } from './report';
 import { RunSession } from '../orchestrator/session';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';
@@ -76,7 +77,12 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     });
     const summary = await session.run();
     progress?.clear();
-    if (!args.json) io.err(paintSummary(formatSummary(plan, summary, session.recordFile), paint) + '\n');
+    const text = formatSummary(plan, summary, session.recordFile);
+    if (!args.json) io.err(paintSummary(text, paint) + '\n');
+    if (args.report) {
+      writeReport(args.report, plan, state, summary.runId, text);
+      if (!args.json) io.err(`Report: ${args.report}\n`);
+    }
     return session.exitCode(summary);
   } finally {
     io.signals.off('SIGINT', onInt);

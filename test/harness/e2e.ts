@@ -111,6 +111,23 @@ async function main(): Promise<number> {
       await palette(page, '>PQ Orchestrator: Stop Run');
       await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: 30_000 });
     });
+
+    await step('the --report file opens offline in chromium and shows the run\'s counts', '7-report.png', async () => {
+      const report = path.join(OUT, 'report.html');
+      try {
+        execFileSync(process.execPath, [path.join(ROOT, 'bin', 'pq-orchestrator.js'), path.join(ws, 'config.yaml'), '--report', report, '--last-run'], { stdio: 'ignore' });
+      } catch {
+        /* written even so; checked below */
+      }
+      const offline = await page.context().newPage();
+      await offline.route('http*://**', (route) => route.abort());
+      await offline.goto(`file://${report}`);
+      const count = async (state: string) => offline.locator(`#legend [data-state="${state}"]`).getAttribute('data-count', { timeout: 10_000 });
+      if ((await count('succeeded')) !== '5' || (await count('failed')) !== '1') throw new Error('wrong counts in the report');
+      await offline.locator('canvas').waitFor({ timeout: 10_000 });
+      await offline.screenshot({ path: path.join(OUT, '7-report-page.png') });
+      await offline.close();
+    });
   } finally {
     await browser.close();
     await cs.stop();

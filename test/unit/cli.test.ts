@@ -358,6 +358,25 @@ describe('pq-orchestrator CLI', function () {
       assert.match(r.stderr, /execution\.order` must be one of "dates", "longest_first"/);
     });
 
+    it('--report writes one self-contained HTML grid of the run; --last-run writes it again without running', async () => {
+      const p = project(localConfig({ end: '2024-01-02' }));
+      const out = path.join(p.dir, 'report.html');
+      const r = await runCli([p.config, '--report', out], { env: { FAIL_CELLS: '2024-01-02/1' } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /Report: /);
+      const html = fs.readFileSync(out, 'utf8');
+      assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+      assert.ok(!/(src|href)=["']?https?:/.test(html), 'nothing fetched from the network');
+      const data = JSON.parse(/\(document\.getElementById\('grid'\), (\{.*\})\);/.exec(html)![1]);
+      assert.deepEqual(data.counts, { succeeded: 3, failed: 1 });
+      assert.equal(data.states.length, 4);
+      assert.equal(data.names[3], 'pq_batch_clitest_20240102_1');
+      fs.rmSync(out);
+      const again = await runCli([p.config, '--report', out, '--last-run']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(JSON.parse(/\(document\.getElementById\('grid'\), (\{.*\})\);/.exec(fs.readFileSync(out, 'utf8'))![1]).counts, { succeeded: 3, failed: 1 });
+    });
+
     it('a replay worker that exits 0 has stopped itself: success', async () => {
       const p = project(localConfig({ mode: 'replay', end: '2024-01-01' }));
       const r = await runCli(['--config', p.config]);
