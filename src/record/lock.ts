@@ -31,7 +31,7 @@ export function acquireRunLock(root: string, runId?: string, isAlive: (pid: numb
   if (createExclusive(file, me)) return { ok: true, lock: new RunLock(file, me, undefined, made) };
   const holder = readHolder(file);
   if (!holder) {
-    // Just created by another process that has not written it yet, or damaged: never guess, refuse.
+    // Lock files appear whole (see createExclusive): an unreadable one is damaged. Never guess: refuse.
     return { ok: false, message: `another run of this config holds ${file} (unreadable); if no run is in progress, delete that file` };
   }
   if (holder.host !== os.hostname()) {
@@ -91,20 +91,22 @@ function madeChain(first: string, last: string): string[] {
   return out;
 }
 
+/**
+ * Creates `file` holding `holder`, only if it does not exist, and atomically with its content: written to a private
+ * temporary file first, then hard-linked into place (link fails if the name exists). A reader never sees it empty.
+ */
 function createExclusive(file: string, holder: LockHolder): boolean {
-  let fd: number;
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(holder), { mode: 0o600, flag: 'wx' });
   try {
-    fd = fs.openSync(file, 'wx', 0o600);
+    fs.linkSync(tmp, file);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
-  }
-  try {
-    fs.writeSync(fd, JSON.stringify(holder));
   } finally {
-    fs.closeSync(fd);
+    safeUnlink(tmp);
   }
-  return true;
 }
 
 export function readHolder(file: string): LockHolder | undefined {

@@ -89,3 +89,24 @@ describe('run records', () => {
     });
   });
 });
+
+describe('run lock under a race', () => {
+  it('processes racing for one lock: one wins, every other is told who holds it (never an unreadable lock)', async () => {
+    const { spawn } = await import('node:child_process');
+    const lockJs = path.resolve(__dirname, '..', '..', 'src', 'record', 'lock.js');
+    for (let round = 0; round < 4; round++) {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-lock-race-'));
+      const script = `const r = require(${JSON.stringify(lockJs)}).acquireRunLock(${JSON.stringify(root)}); console.log(r.ok ? 'WON' : r.message); if (r.ok) setTimeout(() => r.lock.release(), 1500);`;
+      const outs = await Promise.all(
+        Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+          const c = spawn(process.execPath, ['-e', script]);
+          let out = '';
+          c.stdout.on('data', (d) => (out += String(d)));
+          c.on('exit', () => resolve(out.trim()));
+        })),
+      );
+      assert.equal(outs.filter((o) => o === 'WON').length, 1, outs.join('\n'));
+      for (const o of outs.filter((x) => x !== 'WON')) assert.match(o, /is still running/, o);
+    }
+  });
+});
