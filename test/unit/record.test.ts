@@ -91,22 +91,33 @@ describe('run records', () => {
 });
 
 describe('run lock under a race', () => {
-  it('processes racing for one lock: one wins, every other is told who holds it (never an unreadable lock)', async () => {
-    const { spawn } = await import('node:child_process');
-    const lockJs = path.resolve(__dirname, '..', '..', 'src', 'record', 'lock.js');
-    for (let round = 0; round < 4; round++) {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-lock-race-'));
-      const script = `const r = require(${JSON.stringify(lockJs)}).acquireRunLock(${JSON.stringify(root)}); console.log(r.ok ? 'WON' : r.message); if (r.ok) setTimeout(() => r.lock.release(), 1500);`;
-      const outs = await Promise.all(
-        Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
-          const c = spawn(process.execPath, ['-e', script]);
-          let out = '';
-          c.stdout.on('data', (d) => (out += String(d)));
-          c.on('exit', () => resolve(out.trim()));
-        })),
-      );
-      assert.equal(outs.filter((o) => o === 'WON').length, 1, outs.join('\n'));
-      for (const o of outs.filter((x) => x !== 'WON')) assert.match(o, /is still running/, o);
+  it('a run that looks while another is writing the lock is told who holds it, never that it is unreadable', async () => {
+    // Deterministic race: at the moment the first run writes its lock, a second run tries to take it.
+    const { acquireRunLock } = await import('../../src/record/lock');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-lock-race-'));
+    const results: string[] = [];
+    const real = { writeSync: fs.writeSync, writeFileSync: fs.writeFileSync };
+    let competing = false;
+    const compete = () => {
+      if (competing) return;
+      competing = true;
+      const r = acquireRunLock(root, 'second');
+      results.push(r.ok ? 'second won' : r.message);
+      if (r.ok) r.lock.release = () => undefined; // keep it held while the first looks
+    };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mutable = require('node:fs') as Record<string, unknown>; // the module itself: the import above is a read-only view
+    mutable.writeSync = (...a: unknown[]) => (compete(), (real.writeSync as (...x: unknown[]) => unknown)(...a));
+    mutable.writeFileSync = (...a: unknown[]) => (compete(), (real.writeFileSync as (...x: unknown[]) => unknown)(...a));
+    try {
+      const first = acquireRunLock(root, 'first');
+      results.push(first.ok ? 'first won' : first.message);
+      if (first.ok) first.lock.release();
+    } finally {
+      mutable.writeSync = real.writeSync;
+      mutable.writeFileSync = real.writeFileSync;
     }
+    assert.equal(results.filter((r) => r.endsWith('won')).length, 1, results.join(' | '));
+    for (const r of results.filter((x) => !x.endsWith('won'))) assert.match(r, /is still running/, r);
   });
 });
