@@ -293,7 +293,7 @@ describe('dhe backend against the simulator', function () {
       // Deleted behind the orchestrator's back, then a reconnect whose cache starts empty: no removed event ever
       // reaches it, and the query never comes back.
       const victim = sim.live()[0];
-      sim.queries.delete(victim.serial);
+      sim.vanish(victim.serial);
       sim.setKnobs({ reconnectEmptyCacheMs: 200 });
       sim.dropClients();
       await waitFor(() => /Session failed \(execution\)/.test(cli.output()), 15_000, 'the deletion noticed');

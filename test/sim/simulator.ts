@@ -166,8 +166,25 @@ export class Simulator {
   async stop(): Promise<void> {
     for (const q of this.queries.values()) q.timers.forEach(clearTimeout);
     for (const ws of this.clients.keys()) ws.terminate();
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
     await new Promise<void>((resolve) => this.wss?.close(() => resolve()));
+    // Keep-alive connections (the API download) would keep the server, and the test process, alive.
+    this.http?.closeAllConnections();
     await new Promise<void>((resolve) => this.http?.close(() => resolve()));
+  }
+
+  /** A query gone from the server without any event (deleted while a client was away): its work stops too. */
+  vanish(serial: string): SimQuery | undefined {
+    const q = this.queries.get(serial);
+    if (!q) return undefined;
+    q.timers.forEach(clearTimeout);
+    q.timers = [];
+    this.release(q);
+    if (isLive(q.status)) this.liveCount--;
+    q.waitingForRoom = false;
+    this.queries.delete(serial);
+    if (this.byName.get(String(q.config.name)) === serial) this.byName.delete(String(q.config.name));
+    return q;
   }
 
   /** Queries not in a terminal state. */
