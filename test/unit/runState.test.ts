@@ -90,17 +90,20 @@ describe('run state reducer', () => {
       for (let d = 0; d < dates; d++) for (let q = 0; q < partitions; q++) cells.push({ index: cells.length, date: `d${d}`, partition: q, queryName: `q${cells.length}` });
       const state = createRunState(cells);
       let visited = 0;
+      let scans = 0;
+      // Every way to reach cells is counted: a lookup, or any walk over them (a rescan).
       const counting = new Proxy(state.cells, {
         get(target, prop, recv) {
           if (prop === 'get') return (k: number) => (visited++, target.get(k));
+          if (prop === 'values' || prop === 'entries' || prop === 'keys' || prop === 'forEach' || prop === Symbol.iterator) scans++;
           const v = Reflect.get(target, prop, recv);
           return typeof v === 'function' ? v.bind(target) : v;
         },
       });
       state.cells = counting;
-      visited = 0;
       for (let i = 0; i < 1000; i++) applyEvent(state, { type: 'cell-creating', cell: cells[i % cells.length], attempt: 1, at: i });
       assert.equal(visited, 1000, `${cells.length} cells: one lookup per event`);
+      assert.equal(scans, 0, `${cells.length} cells: no walk over the cells`);
     }
   });
 

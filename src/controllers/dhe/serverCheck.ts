@@ -9,6 +9,8 @@ import { withTimeout } from './connect';
 import { loginDhe, type DheSession } from './login';
 import { fitChecks, readServerOffer, type ServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';
+import { phaseOf } from './status';
+import { isFinal } from '../controller';
 
 /** What `--check-server` found: the report's text and every mismatch (empty when the server fits the config). */
 export interface ServerCheckReport {
@@ -28,7 +30,6 @@ const BEGIN = 'PQO_CHECK_BEGIN';
 const END = 'PQO_CHECK_END';
 /** JVM properties the orchestrator sets for replay; the probe reports those it sees. */
 const PROPERTY_PREFIXES = ['PeriodicUpdateGraph.', 'ReplayDatabase.'];
-const TERMINAL = new Set(['Completed', 'Failed', 'Error', 'Stopped', 'Disconnected']);
 
 /**
  * The probe's script: it reads its environment and JVM properties and reports them in the message of the exception
@@ -187,7 +188,7 @@ async function probe(session: DheSession, plan: Plan, options: ServerCheckOption
     for (;;) {
       info = client.getKnownConfigs().find((q) => String(q.serial) === serial);
       const status = String(info?.designated?.status ?? info?.status ?? '');
-      if (TERMINAL.has(status)) break;
+      if (isFinal(phaseOf(status, undefined, 'RunAndDone', false))) break;
       if (Date.now() > deadline) {
         const m = `the probe query did not end within ${Math.round((options.probeWaitMs ?? 180_000) / 1000)} s (last status ${status || 'unknown'})`;
         out(`  ${m}`);
