@@ -17,6 +17,8 @@ const common = {
 const builds = [
   // The CLI bundle marks nothing external: `import 'vscode'` anywhere in its graph cannot resolve and fails here.
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // The run grid's page script: for the editor's panel (loaded by URL) and the --report file (inlined).
+  { ...common, entryPoints: ['src/grid/web/main.ts'], outfile: 'dist/grid.js', platform: 'browser', target: 'chrome114', format: 'iife', sourcemap: false },
 ];
 const fs = await import('node:fs');
 if (fs.existsSync('src/extension/extension.ts')) {

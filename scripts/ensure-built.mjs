@@ -31,7 +31,7 @@ const oldest = (files) => Math.min(...files.map(mtime));
 const parts = {
   bundles: {
     inputs: () => newest(['src', 'schemas', 'esbuild.mjs', 'package.json'], ['.ts', '.json', '.mjs']),
-    outputs: () => oldest(['dist/cli.js', 'dist/extension.js']),
+    outputs: () => oldest(['dist/cli.js', 'dist/extension.js', 'dist/grid.js']),
     build: ['node', ['esbuild.mjs']],
   },
   tests: {

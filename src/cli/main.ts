@@ -4,7 +4,8 @@ import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { latestRun, runsRoot } from '../record/record';
 import { priorCells, recordedState } from '../record/replay';
-import { settleInterrupted } from '../orchestrator/runState';
+import { runSummary, settleInterrupted } from '../orchestrator/runState';
+import { formatSummary } from '../report/events';
 import { writeReport } from './report';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
@@ -112,7 +113,8 @@ function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
   }
   const state = recordedState(last, plan);
   settleInterrupted(state);
-  writeReport(args.report!, plan, state, last.header.runId, `record: ${last.dir}`);
+  const summary = runSummary(state, { runId: last.header.runId, undeleted: [], interrupted: last.ended?.summary.interrupted ?? false, budgetExhausted: last.ended?.summary.budgetExhausted ?? false, startedAt: last.header.at, endedAt: last.ended?.at ?? last.header.at });
+  writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}`);
   io.err(`pq-orchestrator: wrote ${args.report} (run ${last.header.runId})\n`);
   return EXIT.SUCCESS;
 }

@@ -215,9 +215,10 @@ export class Engine {
     // Count the failure now, so the budget stops creation before the detail arrives.
     this.pendingFailures++;
     this.checkBudget();
+    const endedAt = this.now();
     const finalize = (log: string | undefined) => {
       this.pendingFailures--;
-      this.finish(a.run, { outcome: 'failed', kind: 'execution', serial: a.serial, detail: failureDetail(headline, stateDetail, log), attempt: a.number });
+      this.finish(a.run, { outcome: 'failed', kind: 'execution', serial: a.serial, detail: failureDetail(headline, stateDetail, log), attempt: a.number }, endedAt);
       if (this.plan.config.execution.delete_failed_queries) this.deleteSerial(a.run.cell, a.serial);
       this.pump();
     };
@@ -233,8 +234,9 @@ export class Engine {
     this.deletions.delete(cell, serial);
   }
 
-  private finish(run: CellRun, f: CellFinish): void {
-    this.emit({ type: 'cell-finished', cell: run.cell, ...f });
+  /** `at`: when the attempt ended, if earlier than now (a failure's log is fetched first; the slot was free already). */
+  private finish(run: CellRun, f: CellFinish, at?: number): void {
+    this.emit({ type: 'cell-finished', cell: run.cell, ...f }, at);
     if (f.outcome === 'failed') this.checkBudget();
   }
 
@@ -271,8 +273,8 @@ export class Engine {
     this.emit({ type: 'log', level, message });
   }
 
-  private emit(event: RunEventInput): void {
-    const e = { ...event, at: this.now() } as RunEvent;
+  private emit(event: RunEventInput, at = this.now()): void {
+    const e = { ...event, at } as RunEvent;
     if (e.type !== 'log' && e.type !== 'cell-status') this.progress++;
     applyEvent(this.state, e);
     this.bus.emit(e);

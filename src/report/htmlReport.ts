@@ -1,46 +1,59 @@
-import { renderGrid, STATE_NAMES, type GridData } from '../grid/render';
+import { randomBytes } from 'node:crypto';
+import { emptyGrid, setCell, type GridData } from '../grid/model';
+import { gridPage } from '../grid/page';
 import type { CellState } from '../orchestrator/events';
-import type { RunState } from '../orchestrator/runState';
+import type { CellRecord, RunState } from '../orchestrator/runState';
 import type { Cell, Plan } from '../plan/plan';
 import { redact } from '../util/redact';
 
-const INDEX: Record<CellState, number> = { pending: 0, 'waiting-retry': 1, creating: 2, active: 3, succeeded: 4, failed: 5, cancelled: 6, 'not-started': 7 };
+/** A cell's state as the grid's index into STATE_NAMES. */
+export const STATE_INDEX: Record<CellState, number> = { pending: 0, 'waiting-retry': 1, creating: 2, active: 3, succeeded: 4, failed: 5, cancelled: 6, 'not-started': 7 };
 
-/** A run's state as the grid draws it: compact arrays over the whole plan (cells a rerun did not cover are -1). */
-export function gridData(plan: Plan, state: RunState<Cell>, summary: string, runId: string): GridData {
-  const n = plan.cells.length;
-  const states = new Array<number>(n).fill(-1);
-  const durations = new Array<number>(n).fill(-1);
-  const counts: Record<string, number> = {};
-  for (const r of state.cells.values()) {
-    const i = r.cell.index;
-    states[i] = INDEX[r.state];
-    if (r.createdAt !== undefined && r.endedAt !== undefined) durations[i] = r.endedAt - r.createdAt;
-    const name = STATE_NAMES[INDEX[r.state]];
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return { title: `${plan.name}: run ${runId}`, dates: plan.dates, partitions: plan.numPartitions, states, durations, names: plan.cells.map((c) => c.queryName), counts, summary };
+export interface GridOptions {
+  runId: string;
+  summary: string;
+  live: boolean;
+  interactive: boolean;
+  /** Epoch ms the strip counts from (the run's start); the first creation when not given. */
+  t0?: number;
+  now?: number;
+}
+
+/** A run's state as the grid draws it: compact arrays over the whole plan (cells a rerun did not cover are absent). */
+export function gridData(plan: Plan, state: RunState<Cell>, o: GridOptions): GridData {
+  const P = plan.numPartitions;
+  // A cell's name is its date row's name for partition 0 without the "_0": one string per date, not per cell.
+  const dateKeys = plan.dates.map((_, r) => plan.cells[r * P].queryName.slice(0, -2));
+  let t0 = o.t0 ?? state.startedAt ?? Infinity;
+  if (!Number.isFinite(t0)) for (const r of state.cells.values()) if (r.createdAt !== undefined && r.createdAt < t0) t0 = r.createdAt;
+  if (!Number.isFinite(t0)) t0 = Date.now();
+  const g = emptyGrid({
+    title: `${plan.name}: run ${o.runId}`,
+    runId: o.runId,
+    dates: plan.dates,
+    partitions: P,
+    names: { prefix: '', dateKeys },
+    t0,
+    now: o.now ?? state.endedAt ?? Date.now(),
+    maxConcurrent: plan.concurrency,
+    live: o.live,
+    summary: redact(o.summary, plan.config.secrets),
+    interactive: o.interactive,
+  });
+  for (const r of state.cells.values()) setCell(g, cellSource(r));
+  return g;
+}
+
+export function cellSource(r: CellRecord<Cell>) {
+  return { index: r.cell.index, state: STATE_INDEX[r.state], attempt: r.attempt, createdAt: r.createdAt, endedAt: r.endedAt, serial: r.serial };
 }
 
 /**
- * One self-contained HTML file (no network: the drawing code and the data are inline, a CSP forbids the rest) for a
- * CI job to attach: the grid of every cell, hover details, and the run's summary.
+ * One self-contained HTML file for a CI job to attach: the grid of every cell (state, duration and attempt colours,
+ * hover details), the concurrency strip and the run's summary. The drawing script is the editor panel's own bundle,
+ * inline; a CSP with a nonce lets only it run and nothing be fetched.
  */
-export function htmlReport(plan: Plan, data: GridData): string {
-  const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  const page = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
-<title>${escapeHtml(data.title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:16px;color:#24292f}h1{font-size:18px}pre{background:#f6f8fa;padding:8px;overflow:auto}</style>
-</head><body><div id="grid"></div>
-<script>
-(${renderGrid.toString()})(document.getElementById('grid'), ${json});
-</script></body></html>
-`;
+export function htmlReport(plan: Plan, data: GridData, script: string): string {
+  const page = gridPage({ title: data.title, nonce: randomBytes(16).toString('base64'), script: { inline: script }, data });
   return redact(page, plan.config.secrets);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }

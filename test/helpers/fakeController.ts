@@ -134,7 +134,11 @@ export class FakeController implements Controller {
     return undefined;
   }
 
+  /** How long fetching a log takes (a real server's log call is a round trip). */
+  logDelayMs = 0;
+
   async log(serial: string): Promise<string | undefined> {
+    if (this.logDelayMs) await sleep(this.logDelayMs);
     const q = this.queries.get(serial);
     return q ? `log of ${q.state.name}` : undefined;
   }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { latestRun, runsRoot } from '../../src/record/record';
+import { cellName, countStates, durationOf, FAILED, type GridData } from '../../src/grid/model';
 import { analyze, BATCH_CONFIG, REPLAY_CONFIG, tempProject } from '../helpers/configs';
 import { alive, localConfig, runCli, startCli, TEST_WORKER, waitFor, workerPids } from '../helpers/cli';
 
@@ -365,16 +366,28 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /Report: /);
       const html = fs.readFileSync(out, 'utf8');
+      const nonce = /script-src 'nonce-([^']+)'/.exec(html)?.[1];
+      assert.ok(nonce, 'a CSP with a nonce');
       assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+      assert.ok(html.includes(`<script nonce="${nonce}">`), 'the drawing script carries the nonce, inline');
       assert.ok(!/(src|href)=["']?https?:/.test(html), 'nothing fetched from the network');
-      const data = JSON.parse(/\(document\.getElementById\('grid'\), (\{.*\})\);/.exec(html)![1]);
-      assert.deepEqual(data.counts, { succeeded: 3, failed: 1 });
+      const dataOf = (page: string): GridData => JSON.parse(/<script type="application\/json" id="pqo-data">(.*?)<\/script>/s.exec(page)![1]);
+      const data = dataOf(html);
+      assert.deepEqual(countStates(data.states), [0, 0, 0, 0, 3, 1, 0, 0]);
       assert.equal(data.states.length, 4);
-      assert.equal(data.names[3], 'pq_batch_clitest_20240102_1');
+      assert.equal(cellName(data, 3), 'pq_batch_clitest_20240102_1');
+      assert.equal(data.states[3], FAILED);
+      assert.ok(data.starts.every((t) => t >= 0) && data.ends.every((t, i) => t >= data.starts[i]), 'every cell has its start and end');
+      assert.ok(data.attempts.every((a) => a === 1));
+      assert.match(data.summary, /Summary of clitest/);
       fs.rmSync(out);
       const again = await runCli([p.config, '--report', out, '--last-run']);
       assert.equal(again.code, 0, again.stderr);
-      assert.deepEqual(JSON.parse(/\(document\.getElementById\('grid'\), (\{.*\})\);/.exec(fs.readFileSync(out, 'utf8'))![1]).counts, { succeeded: 3, failed: 1 });
+      const replayed = dataOf(fs.readFileSync(out, 'utf8'));
+      assert.deepEqual(countStates(replayed.states), countStates(data.states));
+      const durations = (g: GridData) => g.states.map((_, i) => durationOf(g, i));
+      assert.deepEqual(durations(replayed), durations(data), 'the record gives the same durations as the live run');
+      assert.match(replayed.summary, /succeeded +3\n[^]*ValueError: bad data for 2024-01-02\/1/);
     });
 
     it('a replay worker that exits 0 has stopped itself: success', async () => {

@@ -57,6 +57,30 @@ describe('engine', () => {
     assert.deepEqual(events.filter((e) => e.type === 'cell-created').map((e) => (e as { cell: { index: number } }).cell.index), [0, 1, 2, 3, 4, 5, 6, 7], 'date-major order');
   });
 
+  it('a failed cell ends when its query ended, not when its log arrived: the run\'s times never show more live than the cap', async () => {
+    const p = batch();
+    const controller = new FakeController((spec) => (spec.name.endsWith('_0') ? { runMs: 5, end: 'Failed', detail: 'boom' } : { runMs: 5 }));
+    controller.logDelayMs = 60;
+    const engine = new Engine({ plan: p, controller, runId: 'test', timing: FAST, random: () => 0.5 });
+    const events: RunEvent[] = [];
+    engine.on((e) => events.push(e));
+    await engine.run();
+    await controller.close();
+    // Replay the times as the grid's strip and a reader of the record would: creation starts a query, its end ends it.
+    const marks: [number, number][] = [];
+    for (const e of events) {
+      if (e.type === 'cell-creating') marks.push([e.at, 1]);
+      if (e.type === 'cell-finished' && e.attempt > 0) marks.push([e.at, -1]);
+    }
+    marks.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let live = 0;
+    let peak = 0;
+    for (const [, d] of marks) peak = Math.max(peak, (live += d));
+    assert.equal(peak, 3, 'the concurrency, never more');
+    const failed = events.filter((e) => e.type === 'cell-finished' && e.outcome === 'failed');
+    assert.equal(failed.length, 4);
+  });
+
   it('keeps successful queries when delete_successful_queries is false', async () => {
     const { controller } = await run(batch([['script_language: "Python"', 'script_language: "Python"\n  delete_successful_queries: false']]), () => ({}));
     assert.equal(controller.deleted.length, 0);

@@ -1,0 +1,45 @@
+/**
+ * The grid page's entry (bundled by esbuild into dist/grid.js): in the `--report` file the data is embedded in the
+ * page; in the editor's Run Grid panel it arrives as messages (`init`, then `patch`es of changed cells only).
+ */
+import type { GridData, GridPatch } from '../model';
+import { GridView } from './gridView';
+import type { Mode } from './paint';
+
+interface VsCodeApi {
+  postMessage(m: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+declare global {
+  interface Window {
+    /** The page's grid, for the browser benchmark and tests. */
+    pqoGrid?: GridView;
+  }
+}
+
+const root = document.getElementById('app')!;
+const embedded = document.getElementById('pqo-data');
+if (embedded) {
+  window.pqoGrid = new GridView(root, JSON.parse(embedded.textContent || '{}') as GridData, {});
+} else {
+  const vscode = acquireVsCodeApi();
+  const saved = (vscode.getState() ?? {}) as { mode?: Mode; cellPx?: number; transposed?: boolean };
+  window.addEventListener('message', (ev: MessageEvent) => {
+    const m = ev.data as { type: 'init'; data: GridData } | { type: 'patch'; patch: GridPatch };
+    if (m.type === 'init') {
+      root.textContent = '';
+      window.pqoGrid = new GridView(root, m.data, {
+        open: (cell) => vscode.postMessage({ type: 'open', cell }),
+        rerun: (cells) => vscode.postMessage({ type: 'rerun', cells }),
+        copy: (cells) => vscode.postMessage({ type: 'copy', cells }),
+        rendered: (counts) => vscode.postMessage({ type: 'rendered', counts }),
+        saveView: (view) => vscode.setState(view),
+      }, saved);
+      vscode.postMessage({ type: 'rendered', counts: window.pqoGrid.counts() });
+    } else if (m.type === 'patch') window.pqoGrid?.apply(m.patch);
+  });
+  vscode.postMessage({ type: 'ready' });
+}
+
