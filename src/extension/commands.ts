@@ -8,6 +8,8 @@ import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';
 import type { RunTreeProvider, Node } from './tree/runTree';
 import type { ContextKeys } from './contextKeys';
+import type { GridPanels } from './grid/gridPanel';
+import { gridRunFor } from './grid/openGrid';
 
 export interface CommandDeps {
   extensionUri: vscode.Uri;
@@ -17,10 +19,11 @@ export interface CommandDeps {
   credentials: Credentials;
   tree: RunTreeProvider;
   keys: ContextKeys;
+  grids: GridPanels;
 }
 
 /** Every command of the extension; returns their registrations. */
-export function registerCommands({ extensionUri, files, store, runs, credentials, tree, keys }: CommandDeps): vscode.Disposable[] {
+export function registerCommands({ extensionUri, files, store, runs, credentials, tree, keys, grids }: CommandDeps): vscode.Disposable[] {
   const configUri = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
     if (arg instanceof vscode.Uri) return arg;
     const node = arg as Node | undefined;
@@ -97,6 +100,18 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
     const finished = store.runs.filter((r) => r.phase === 'finished');
     if (!finished.length) return void vscode.window.showInformationMessage('PQ Orchestrator: no finished runs to clear.');
     for (const r of finished) store.remove(r);
+  });
+  command('pqOrchestrator.openGrid', async (arg?: Node | { runId: string } | vscode.Uri) => {
+    let run;
+    if (arg && 'run' in arg) run = arg.run;
+    else if (arg && 'runId' in arg) run = gridRunFor(store, undefined, arg.runId);
+    else {
+      const uri = arg instanceof vscode.Uri ? arg : await configUri();
+      if (!uri) return;
+      run = gridRunFor(store, uri.fsPath);
+      if (!run) return void vscode.window.showInformationMessage(`PQ Orchestrator: ${vscode.workspace.asRelativePath(uri)} has no run yet (or its config changed since the last one): run it first.`);
+    }
+    if (run) grids.open(run);
   });
   command('pqOrchestrator.showFailuresOnly', () => {
     tree.setFailuresOnly(true);

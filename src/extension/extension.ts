@@ -6,6 +6,8 @@ import { Diagnostics } from './language/diagnostics';
 import { CodeActionProvider, CompletionProvider, HoverProvider, LensProvider, LinkProvider } from './language/providers';
 import { Credentials } from './runs/credentials';
 import { registerCommands } from './commands';
+import { GridPanels } from './grid/gridPanel';
+import { gridActions } from './grid/openGrid';
 import { ContextKeys } from './contextKeys';
 import { cliOnTerminalPath } from './terminalPath';
 import { revealFailures } from './tree/revealFailures';
@@ -27,6 +29,7 @@ export interface PqoApi {
   credentials: Credentials;
   status: StatusBar;
   keys: ContextKeys;
+  grids: GridPanels;
   /** The folder put on the integrated terminal's PATH, holding `pq-orchestrator`. */
   cliDir: string;
   activatedInMs: number;
@@ -83,12 +86,13 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   }));
   const keys = own(new ContextKeys(store, runs, tree));
   own(revealFailures(store, tree, view));
-  for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, credentials, tree, keys })) own(d);
+  const grids = own(new GridPanels(context.extensionUri, store, gridActions(runs)));
+  for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, credentials, tree, keys, grids })) own(d);
   // The last recorded run of each config, CLI runs included, without delaying activation.
   setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
 
   const cliDir = cliOnTerminalPath(context);
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, cliDir, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, grids, cliDir, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

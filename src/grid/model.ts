@@ -86,6 +86,20 @@ export function patchOf(g: GridData, cells: Iterable<number>, live: boolean, sum
   return p;
 }
 
+/** A patch straight from the cells' sources (the editor keeps no copy of the arrays it sent). */
+export function patchFrom(t0: number, cells: Iterable<CellSource>, now: number, live: boolean, summary?: string): GridPatch {
+  const p: GridPatch = { cells: [], states: [], attempts: [], starts: [], ends: [], serials: [], now, live, ...(summary !== undefined ? { summary } : {}) };
+  for (const c of cells) {
+    p.cells.push(c.index);
+    p.states.push(c.state);
+    p.attempts.push(c.attempt);
+    p.starts.push(c.createdAt === undefined ? -1 : Math.max(0, c.createdAt - t0));
+    p.ends.push(c.endedAt === undefined ? -1 : Math.max(0, c.endedAt - t0));
+    p.serials.push(c.serial ?? '');
+  }
+  return p;
+}
+
 /** Applies a patch in place; O(cells in the patch). */
 export function applyPatch(g: GridData, p: GridPatch): void {
   for (let k = 0; k < p.cells.length; k++) {

@@ -19,9 +19,10 @@ export type Preparation =
   | { kind: 'ready'; runId: string; runDir: string; cells?: readonly Cell[]; prior?: Map<number, PriorCell>; header?: RecordLine; note?: string; warnings?: string[] }
   | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string; /** Another run of this config holds the lock. */ busy?: boolean };
 
-export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Preparation {
+export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string, only?: readonly string[]): Preparation {
   const root = runsRoot(plan.config.file, plan.name, runDirOption);
   const runId = newRunId();
+  if (mode === 'new' && only) return selected(plan, only, runId, path.join(root, runId));
   if (mode === 'new') return { kind: 'ready', runId, runDir: path.join(root, runId) };
   let last;
   try {
@@ -66,8 +67,21 @@ export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string): Pr
   };
 }
 
+/** A new run of some cells only (the grid's "Rerun selected"), named by query name, checked against the plan as it is. */
+function selected(plan: Plan, names: readonly string[], runId: string, runDir: string): Preparation {
+  const wanted = new Set(names);
+  const cells = plan.cells.filter((c) => wanted.has(c.queryName));
+  const missing = wanted.size - cells.length;
+  const warnings = missing ? [`${missing} selected cell${missing === 1 ? ' is' : 's are'} not in ${plan.name} as the config is now; ${missing === 1 ? 'it was' : 'they were'} left out`] : [];
+  if (cells.length === 0) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `none of the ${wanted.size} selected cells is in ${plan.name} as the config is now; nothing was started` };
+  const cellIndexes = cells.map((c) => c.index);
+  return { kind: 'ready', runId, runDir, cells, header: recordHeader(plan, runId, { cellIndexes }), note: `running ${cells.length} selected cell${cells.length === 1 ? '' : 's'}`, warnings };
+}
+
 export interface SessionOptions {
   mode: RunMode;
+  /** With mode 'new': only the cells with these query names. */
+  only?: readonly string[];
   runDir?: string;
   log: LogFn;
   timing?: Partial<EngineTiming>;
@@ -105,7 +119,7 @@ export class RunSession {
       lock.release();
       return result;
     };
-    const prep = prepareRun(plan, options.mode, options.runDir);
+    const prep = prepareRun(plan, options.mode, options.runDir, options.only);
     if (prep.kind === 'stop') return stop(prep);
     // Learnt from the runs before this one: computed before this run's record exists.
     const order = cellOrder(plan, runsRoot(plan.config.file, plan.name, options.runDir), prep.cells ?? plan.cells);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { emptyGrid, setCell, type GridData } from '../grid/model';
+import { emptyGrid, setCell, type CellSource, type GridData } from '../grid/model';
 import { gridPage } from '../grid/page';
 import type { CellState } from '../orchestrator/events';
 import type { CellRecord, RunState } from '../orchestrator/runState';
@@ -40,12 +40,14 @@ export function gridData(plan: Plan, state: RunState<Cell>, o: GridOptions): Gri
     summary: redact(o.summary, plan.config.secrets),
     interactive: o.interactive,
   });
-  for (const r of state.cells.values()) setCell(g, cellSource(r));
+  // A local run's serials are its own bookkeeping; a Deephaven serial is what a user looks up on the server.
+  const serials = plan.config.backend !== 'local';
+  for (const r of state.cells.values()) setCell(g, cellSource(r, serials));
   return g;
 }
 
-export function cellSource(r: CellRecord<Cell>) {
-  return { index: r.cell.index, state: STATE_INDEX[r.state], attempt: r.attempt, createdAt: r.createdAt, endedAt: r.endedAt, serial: r.serial };
+export function cellSource(r: CellRecord<Cell>, withSerial = true): CellSource {
+  return { index: r.cell.index, state: STATE_INDEX[r.state], attempt: r.attempt, createdAt: r.createdAt, endedAt: r.endedAt, serial: withSerial ? r.serial : undefined };
 }
 
 /**

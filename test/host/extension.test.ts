@@ -281,6 +281,28 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
     });
 
+    it('the Run Grid of a recorded run: the page draws its counts; a click opens a failed log or the worker script', async () => {
+      const a = await api();
+      await vscode.commands.executeCommand('pqOrchestrator.clearFinishedRuns');
+      // From the palette with the config open: its last recorded run, loaded from the record.
+      await open('config.yaml');
+      await vscode.commands.executeCommand('pqOrchestrator.openGrid');
+      const run = await waitFor(() => a.store.runs.find((r) => r.name === 'hostrun' && r.recordFile), 'the recorded run');
+      const panel = await waitFor(() => a.grids.get(run.id), 'a grid panel');
+      const counts = await waitFor(() => panel.lastRendered, 'the page to draw', 60_000);
+      assert.deepEqual(counts, { succeeded: 5, failed: 1 });
+      assert.equal(panel.sent[0].type, 'init');
+      assert.equal(panel.sent[0].cells, 6, 'the whole plan in one message');
+      const failed = [...run.byIndex.values()].find((v) => v.state === 'failed')!;
+      await panel.receive({ type: 'open', cell: failed.cell.index });
+      const log = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document, 'the failed log');
+      assert.match(log.getText(), /pq_batch_hostrun_20240202_2/);
+      await panel.receive({ type: 'open', cell: 0 });
+      await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('worker.py'), 'the worker script');
+      panel.panel.dispose();
+      assert.equal(a.grids.get(run.id), undefined, 'a closed panel is forgotten');
+    });
+
     it('Rerun Failed Cells from a run in the tree runs only those cells', async () => {
       const a = await api();
       const before = a.store.runs.length;
@@ -290,6 +312,35 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.deepEqual([...rerun.byIndex.values()].map((v) => v.cell.queryName), ['pq_batch_hostrun_20240202_2']);
       assert.equal(a.store.counts(rerun).failed, 1, 'it fails again: the worker still fails that cell');
       assert.deepEqual(rerun.dates, ['2024-02-02']);
+    });
+
+    it('Rerun selected in the grid starts a run of exactly those cells', async () => {
+      const a = await api();
+      const recorded = a.store.runs.find((r) => r.name === 'hostrun' && r.phase === 'finished')!;
+      const panel = a.grids.open(recorded);
+      const before = a.store.runs.length;
+      await panel.receive({ type: 'rerun', cells: [1, 4] });
+      const rerun = await waitFor(() => a.store.runs.length > before && a.store.runs[0], 'a new run');
+      await waitFor(() => rerun.phase === 'finished', 'it to finish');
+      assert.deepEqual([...rerun.byIndex.keys()].sort(), [1, 4]);
+      assert.deepEqual([...rerun.byIndex.values()].map((v) => v.state), ['succeeded', 'succeeded']);
+      panel.panel.dispose();
+    });
+
+    it('the Run Grid of a live run follows it, at most 10 messages a second, each with only changed cells', async () => {
+      const a = await api();
+      const active = await a.runs.start(file('config.yaml'));
+      assert.ok(active);
+      await vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId: active.view.id });
+      const panel = await waitFor(() => a.grids.get(active.view.id), 'a grid panel');
+      await active.done;
+      const counts = await waitFor(() => (panel.lastRendered?.succeeded ?? 0) + (panel.lastRendered?.failed ?? 0) === 6 && panel.lastRendered, 'the page to show the end', 30_000);
+      assert.deepEqual(counts, { succeeded: 5, failed: 1 });
+      const patches = panel.sent.filter((m) => m.type === 'patch');
+      assert.ok(patches.length >= 1, 'patches after the first message');
+      assert.ok(patches.every((p) => p.cells <= 6));
+      for (let k = 1; k < panel.sent.length; k++) assert.ok(panel.sent[k].at - panel.sent[k - 1].at >= 95, `messages ${k - 1} and ${k} ${panel.sent[k].at - panel.sent[k - 1].at} ms apart`);
+      panel.panel.dispose();
     });
 
     it('stop: first graceful, second stops and deletes what runs', async () => {

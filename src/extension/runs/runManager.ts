@@ -126,7 +126,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   /** Starts a run; resolves once it has started (or could not), with the run. */
-  async start(uri: vscode.Uri, mode: RunMode = 'new'): Promise<ActiveRun | undefined> {
+  async start(uri: vscode.Uri, mode: RunMode = 'new', only?: readonly string[]): Promise<ActiveRun | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showErrorMessage('PQ Orchestrator runs nothing in an untrusted workspace. Trust this folder to run orchestrations; validation keeps working.');
       return undefined;
@@ -163,7 +163,7 @@ export class RunManager implements vscode.Disposable {
       const offs: (() => void)[] = [() => offCancel.dispose()];
       try {
         progress.report({ message: plan.config.backend === 'dhe' ? 'connecting to the server' : 'starting' });
-        const opened = await RunSession.open(plan, { mode, log: say, signal: abort.signal }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
+        const opened = await RunSession.open(plan, { mode, only, log: say, signal: abort.signal }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
         if (!(opened instanceof RunSession)) {
           this.notifyNotStarted(opened, say, secrets, abort.signal.aborted);
           started(undefined);
@@ -195,7 +195,7 @@ export class RunManager implements vscode.Disposable {
         try {
           const summary = await session.run();
           this.log.info(redact(formatSummary(plan, summary, session.recordFile, 'editor'), secrets));
-          this.notifyFinished(uri, plan.name, summary);
+          this.notifyFinished(uri, plan.name, summary, view.id);
         } catch (e) {
           say('error', `the run failed: ${(e as Error).message}`);
         } finally {
@@ -228,15 +228,17 @@ export class RunManager implements vscode.Disposable {
     else void vscode.window.showInformationMessage(message);
   }
 
-  private notifyFinished(uri: vscode.Uri, name: string, summary: RunSummary): void {
+  private notifyFinished(uri: vscode.Uri, name: string, summary: RunSummary, runId: string): void {
     const failed = summary.failedCreation + summary.failedExecution;
     const text = `${name}: ${summary.succeeded}/${summary.cells} succeeded${failed ? `, ${failed} failed` : ''}${summary.interrupted ? ' (stopped)' : ''}.`;
+    const grid = () => void vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
     if (!failed) {
-      void vscode.window.showInformationMessage(text);
+      void vscode.window.showInformationMessage(text, 'Open Grid').then((b) => b && grid());
       return;
     }
-    void vscode.window.showWarningMessage(text, 'Show Runs', 'Rerun Failed').then((b) => {
+    void vscode.window.showWarningMessage(text, 'Show Runs', 'Open Grid', 'Rerun Failed').then((b) => {
       if (b === 'Show Runs') void vscode.commands.executeCommand('pqOrchestrator.runs.focus');
+      if (b === 'Open Grid') grid();
       if (b === 'Rerun Failed') void this.start(uri, 'rerun-failed');
     });
   }

@@ -31,6 +31,8 @@ export interface RunView {
   recordFile?: string;
   /** The run's state, from the run-state reducer: every count the views show is read from it. */
   state: RunState<Cell>;
+  /** The plan the run ran (the grid draws the whole plan; a rerun covers some of its cells). */
+  plan: Plan;
   dates: string[];
   byIndex: Map<number, CellView>;
 }
@@ -42,6 +44,8 @@ export interface StoreChange {
   structure: boolean;
   /** The run left the store: views release what they hold for it. */
   removed?: boolean;
+  /** The cell whose state changed, when one did (the grid sends only changed cells). */
+  cell?: number;
 }
 
 /**
@@ -57,8 +61,9 @@ export class RunStore {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(run: RunView, dates: Set<string>, structure = false, removed = false): void {
-    for (const l of this.listeners) l({ run, dates, structure, ...(removed ? { removed } : {}) });
+  private emit(run: RunView, dates: Set<string>, structure = false, removed = false, cell?: number): void {
+    const change: StoreChange = { run, dates, structure, ...(removed ? { removed } : {}), ...(cell !== undefined ? { cell } : {}) };
+    for (const l of this.listeners) l(change);
   }
 
   addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells): RunView {
@@ -79,6 +84,7 @@ export class RunStore {
       phase: state.phase,
       startedAt: Date.now(),
       state,
+      plan,
       dates: state.dates,
       byIndex: state.cells,
     };
@@ -117,9 +123,9 @@ export class RunStore {
         v.status = undefined;
         v.logFile = logFileOf?.(e.serial);
       } else if (e.serial && !v.logFile) v.logFile = logFileOf?.(e.serial);
-      return this.emit(run, new Set([e.cell.date]));
+      return this.emit(run, new Set([e.cell.date]), false, false, e.cell.index);
     }
-    if (date) this.emit(run, new Set([date]));
+    if (date) this.emit(run, new Set([date]), false, false, 'cell' in e ? e.cell.index : undefined);
     else if (e.type === 'run-started' || e.type === 'run-finished' || e.type === 'cancel-requested') this.emit(run, new Set());
   }
 

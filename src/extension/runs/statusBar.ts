@@ -11,7 +11,6 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(private readonly store: RunStore) {
     this.item.name = 'PQ Orchestrator';
-    this.item.command = 'pqOrchestrator.runs.focus';
     this.off = store.onDidChange(() => this.scheduler.mark('status'));
     this.render();
   }
@@ -30,7 +29,8 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = s.text;
-    this.item.tooltip = s.tooltip;
+    this.item.tooltip = `${s.tooltip}\nClick to open the Run Grid.`;
+    this.item.command = { command: 'pqOrchestrator.openGrid', title: 'Open Run Grid', arguments: [{ runId: run.id }] };
     this.item.show();
   }
 

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { patchFrom, type GridPatch } from '../../grid/model';
+import { gridPage } from '../../grid/page';
+import { formatSummary } from '../../report/events';
+import { cellSource, gridData } from '../../report/htmlReport';
+import type { RunStore, RunView, StoreChange } from '../runs/runStore';
+
+/** At most this many messages a second reach a panel, each with only the cells that changed since the last. */
+export const MAX_MESSAGES_PER_SECOND = 10;
+
+export interface GridActions {
+  /** A click: the failed log of a failed cell, else the worker script. */
+  open(run: RunView, cell: number): Promise<void>;
+  /** "Rerun selected": a new run of exactly these cells of the run's config. */
+  rerun(run: RunView, cells: number[]): Promise<void>;
+}
+
+/** What a panel's page last said it drew (tests read it; so does the accessible summary). */
+export interface Rendered {
+  runId: string;
+  counts: Record<string, number>;
+}
+
+/** Messages the page sends. */
+export type FromPage = { type: 'ready' } | { type: 'open'; cell: number } | { type: 'rerun'; cells: number[] } | { type: 'copy'; cells: number[] } | { type: 'rendered'; counts: Record<string, number> };
+
+/** The Run Grid panels, one per run. */
+export class GridPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, GridPanel>();
+  private readonly renderedEmitter = new vscode.EventEmitter<Rendered>();
+  readonly onDidRender = this.renderedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly store: RunStore,
+    private readonly actions: GridActions,
+  ) {}
+
+  open(run: RunView): GridPanel {
+    const existing = this.panels.get(run.id);
+    if (existing) {
+      existing.panel.reveal(undefined, true);
+      return existing;
+    }
+    const p = new GridPanel(this.extensionUri, this.store, run, this.actions, (r) => this.renderedEmitter.fire(r), () => this.panels.delete(run.id));
+    this.panels.set(run.id, p);
+    return p;
+  }
+
+  get(runId: string): GridPanel | undefined {
+    return this.panels.get(runId);
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.panel.dispose();
+    this.renderedEmitter.dispose();
+  }
+}
+
+export class GridPanel {
+  readonly panel: vscode.WebviewPanel;
+  /** Messages posted (init and patches), for the rate test. */
+  readonly sent: { at: number; type: 'init' | 'patch'; cells: number }[] = [];
+  lastRendered: Record<string, number> | undefined;
+  private readonly dirty = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastSentAt = 0;
+  private ready = false;
+  private readonly off: () => void;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    store: RunStore,
+    readonly run: RunView,
+    private readonly actions: GridActions,
+    private readonly rendered: (r: Rendered) => void,
+    onDispose: () => void,
+  ) {
+    const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+    this.panel = vscode.window.createWebviewPanel('pqOrchestrator.grid', `Grid: ${run.name}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [dist] });
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'pq.svg');
+    const w = this.panel.webview;
+    w.html = gridPage({ title: `Grid: ${run.name}`, nonce: randomBytes(16).toString('base64'), script: { src: w.asWebviewUri(vscode.Uri.joinPath(dist, 'grid.js')).toString() }, cspSource: w.cspSource });
+    const offMessages = w.onDidReceiveMessage((m: FromPage) => void this.receive(m));
+    const offStore = store.onDidChange((c) => this.onChange(c));
+    this.off = () => {
+      offMessages.dispose();
+      offStore();
+    };
+    this.panel.onDidDispose(() => {
+      this.off();
+      if (this.timer) clearTimeout(this.timer);
+      onDispose();
+    });
+  }
+
+  private summary(): string {
+    const r = this.run;
+    if (r.summary) return formatSummary(r.plan, r.summary, r.recordFile, 'editor').trim();
+    return r.recordFile ? `record: ${r.recordFile}` : '';
+  }
+
+  private live(): boolean {
+    return this.run.phase !== 'finished';
+  }
+
+  /** Handles what the page sends (its clicks, selection, acknowledgements). */
+  async receive(m: FromPage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        // (Again after the panel was hidden and shown: a webview that is not retained starts over.)
+        this.ready = true;
+        this.dirty.clear();
+        this.post('init', { data: gridData(this.run.plan, this.run.state, { runId: this.run.id, summary: this.summary(), live: this.live(), interactive: true, t0: this.run.startedAt }) }, this.run.plan.cells.length);
+        break;
+      case 'open':
+        if (Number.isInteger(m.cell)) await this.actions.open(this.run, m.cell);
+        break;
+      case 'rerun':
+        if (Array.isArray(m.cells) && m.cells.length) await this.actions.rerun(this.run, m.cells.filter((i) => Number.isInteger(i)));
+        break;
+      case 'copy': {
+        const names = m.cells.map((i) => this.run.plan.cells[i]?.queryName).filter((n): n is string => !!n);
+        await vscode.env.clipboard.writeText(names.join('\n'));
+        void vscode.window.setStatusBarMessage(`Copied ${names.length} query name${names.length === 1 ? '' : 's'}`, 3000);
+        break;
+      }
+      case 'rendered':
+        this.lastRendered = m.counts;
+        this.rendered({ runId: this.run.id, counts: m.counts });
+        break;
+    }
+  }
+
+  private onChange(c: StoreChange): void {
+    if (c.run !== this.run || !this.ready) return;
+    if (c.cell !== undefined) this.dirty.add(c.cell);
+    this.schedule();
+  }
+
+  /** Coalesces changes: one message per 1/MAX_MESSAGES_PER_SECOND at most, with the cells changed since the last. */
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastSentAt + 1000 / MAX_MESSAGES_PER_SECOND - Date.now());
+    this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  flush(): void {
+    this.timer = undefined;
+    const sources = [];
+    for (const i of this.dirty) {
+      const rec = this.run.byIndex.get(i);
+      if (rec) sources.push(cellSource(rec, this.run.backend !== 'local'));
+    }
+    this.dirty.clear();
+    const live = this.live();
+    const patch: GridPatch = patchFrom(this.run.startedAt, sources, Date.now(), live, live ? undefined : this.summary());
+    this.post('patch', { patch }, sources.length);
+  }
+
+  private post(type: 'init' | 'patch', body: object, cells: number): void {
+    this.lastSentAt = Date.now();
+    this.sent.push({ at: this.lastSentAt, type, cells });
+    if (this.sent.length > 1000) this.sent.splice(0, 500);
+    void this.panel.webview.postMessage({ type, ...body });
+  }
+}

@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
+import { loadPlan } from '../../plan/load';
+import { latestRun, runsRoot } from '../../record/record';
+import { logUri } from '../runs/failedLog';
+import type { RunManager } from '../runs/runManager';
+import type { RunStore, RunView } from '../runs/runStore';
+import type { GridActions } from './gridPanel';
+
+/** What the grid's clicks and "Rerun selected" do in the editor. */
+export function gridActions(runs: RunManager): GridActions {
+  return {
+    async open(run, cell) {
+      const v = run.byIndex.get(cell);
+      if (!v) return;
+      if (v.state === 'failed') {
+        const doc = await vscode.workspace.openTextDocument(logUri(run.id, v));
+        await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.One });
+      } else await vscode.window.showTextDocument(vscode.Uri.file(run.workerScript), { preview: true, viewColumn: vscode.ViewColumn.One });
+    },
+    async rerun(run, cells) {
+      const names = cells.map((i) => run.plan.cells[i]?.queryName).filter((n): n is string => !!n);
+      if (names.length) await runs.start(vscode.Uri.file(run.configFile), 'new', names);
+    },
+  };
+}
+
+/**
+ * The run a "Open Run Grid" means: the one given, else the running or newest run of the config (the given one, the
+ * active editor's), else that config's last recorded run, loaded from its record.
+ */
+export function gridRunFor(store: RunStore, configFile: string | undefined, runId?: string): RunView | undefined {
+  if (runId) return store.find(runId);
+  const mine = store.runs.filter((r) => !configFile || r.configFile === configFile);
+  const run = mine.find((r) => r.phase !== 'finished') ?? mine[0];
+  if (run || !configFile) return run;
+  const loaded = loadPlan(configFile, { purpose: 'edit' });
+  if (loaded.kind !== 'plan') return undefined;
+  const plan = loaded.plan;
+  const rec = latestRun(runsRoot(configFile, plan.name));
+  if (!rec || rec.header.planHash !== plan.hash) return undefined;
+  return store.addRecorded(plan, rec, (queryName, serial) => {
+    const f = attemptLogFile(logDirOf(rec.dir), queryName, serial);
+    return fs.existsSync(f) ? f : undefined;
+  });
+}
