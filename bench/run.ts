@@ -3,6 +3,7 @@ import { benchEfficiency, benchEngineCost, benchOrder, benchStoreCost } from './
 import { benchLocalVsXargs } from './localVsXargs';
 import { benchValidation } from './validation';
 import { benchBundle } from './bundle';
+import { benchGrid } from './grid';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -16,6 +17,12 @@ async function main(): Promise<void> {
   if (want('store')) await benchStoreCost();
   if (want('local')) benchLocalVsXargs();
   if (want('bundle')) benchBundle();
+  if (want('grid')) {
+    // In chromium (installed with the editor test tools).
+    const root = path.resolve(__dirname, '..', '..');
+    const setup = spawnSync('node', [path.join(root, 'scripts/test-editor.mjs'), 'setup-only'], { stdio: 'inherit' });
+    if (setup.status === 0) await benchGrid();
+  }
   if (want('editor')) {
     // In a real VS Code (code-server): activation, keystroke validation, tree refresh under load.
     const root = path.resolve(__dirname, '..', '..');

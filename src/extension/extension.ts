@@ -11,6 +11,7 @@ import { gridActions } from './grid/openGrid';
 import { ContextKeys } from './contextKeys';
 import { cliOnTerminalPath } from './terminalPath';
 import { revealFailures } from './tree/revealFailures';
+import { RefreshScheduler } from './tree/refresh';
 import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
@@ -73,12 +74,16 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   const tree = own(new RunTreeProvider(store));
   const view = own(vscode.window.createTreeView('pqOrchestrator.runs', { treeDataProvider: tree, showCollapseAll: true }));
   own(view.onDidChangeVisibility((e) => tree.scheduler.setVisible(e.visible)));
-  const updateBadge = () => {
+  // The badge follows the store at most every 100 ms, and is sent to the workbench only when its number changes.
+  let badgeShown = 0;
+  const badge = new RefreshScheduler<'badge'>(() => {
     const failed = store.failures();
+    if (failed === badgeShown) return;
+    badgeShown = failed;
     view.badge = failed ? { value: failed, tooltip: `${failed} failed partition${failed === 1 ? '' : 's'}` } : undefined;
-  };
-  const offBadge = store.onDidChange(() => updateBadge());
-  own({ dispose: offBadge });
+  });
+  const offBadge = store.onDidChange(() => badge.mark('badge'));
+  own({ dispose: () => (offBadge(), badge.dispose()) });
   own(vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, new FailedLogProvider(store)));
   own(vscode.languages.registerDocumentLinkProvider({ scheme: LOG_SCHEME }, new TracebackLinks()));
   own(vscode.workspace.onDidChangeConfiguration((e) => {

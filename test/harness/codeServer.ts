@@ -108,14 +108,14 @@ export async function startCodeServer(opts: { smokeTestDriver?: boolean; logFile
 }
 
 /** Headless Debian chromium with the flags this network needs (no background connections). */
-export async function launchChromium() {
+export async function launchChromium(extraArgs: string[] = []) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
     env: { ...process.env, XDG_CONFIG_HOME: path.join(profile, 'xdg-config'), XDG_CACHE_HOME: path.join(profile, 'xdg-cache') } as Record<string, string>,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const close = async () => {

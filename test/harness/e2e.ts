@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { CODE_SERVER, launchChromium, ROOT, startCodeServer } from './codeServer';
 
 const OUT = path.join(ROOT, '.test-output', 'e2e');
@@ -91,32 +91,78 @@ async function main(): Promise<number> {
       await page.locator('.monaco-editor .view-lines', { hasText: "KeyError: 'missing'" }).first().waitFor({ timeout: 20_000 });
     });
 
-    await step('a 20 × 50 run with three failures: the first failed cell is revealed, the status bar says 3 failed', '4-failures-revealed.png', async () => {
+    await step('a run in progress: its Run Grid shows the cells running and waiting', '4-grid-live.png', async () => {
+      await palette(page, 'Go to File', 'slow/config.yaml', 'slow');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: 30_000 });
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 · 3 running/ }).first().waitFor({ timeout: 30_000 });
+      await palette(page, '>PQ Orchestrator: Open Run Grid');
+      const grid = await gridFrame(page, 'hostslow');
+      await grid.locator('#legend [data-state="running"][data-count="3"]').waitFor({ timeout: 30_000 });
+      await grid.locator('#legend [data-state="queued"][data-count="3"]').waitFor({ timeout: 10_000 });
+      await grid.locator('#status', { hasText: '3 running, 3 waiting' }).waitFor({ timeout: 10_000 });
+    });
+
+    await step('a forced stop: the status bar says stopped, not a green check; the grid shows what was stopped', '5-stopped.png', async () => {
+      await palette(page, '>PQ Orchestrator: Stop Run');
+      await palette(page, '>PQ Orchestrator: Stop Run');
+      await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: 30_000 });
+      const grid = await gridFrame(page, 'hostslow');
+      await grid.locator('#legend [data-state="stopped"][data-count="3"]').waitFor({ timeout: 20_000 });
+      await grid.locator('#legend [data-state="not started"][data-count="3"]').waitFor({ timeout: 10_000 });
+    });
+
+    await step('a 20 × 50 run with three failures: the first failed cell is revealed, the grid shows the three', '6-failures-revealed.png', async () => {
       await palette(page, 'Go to File', 'grid/config.yaml', 'grid');
       await page.locator('.monaco-editor .view-lines', { hasText: 'FAIL_CELLS' }).first().waitFor({ timeout: 30_000 });
       await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.statusbar-item', { hasText: /grid \d+\/1000/ }).first().waitFor({ timeout: 30_000 });
+      await palette(page, '>PQ Orchestrator: Open Run Grid');
       await page.locator('.notification-toast', { hasText: /grid: 997\/1000 succeeded, 3 failed/ }).waitFor({ timeout: 240_000 });
       await page.locator('.monaco-list-row.selected', { hasText: 'partition 17' }).first().waitFor({ timeout: 20_000 });
       await page.locator('.statusbar-item', { hasText: 'grid 997/1000 · 3 failed' }).first().waitFor({ timeout: 10_000 });
+      const grid = await gridFrame(page, 'grid', 120_000);
+      await grid.locator('#legend [data-state="failed"][data-count="3"]').waitFor({ timeout: 60_000 });
+      await grid.locator('#legend [data-state="succeeded"][data-count="997"]').waitFor({ timeout: 20_000 });
+      await grid.locator('#status', { hasText: 'run ended' }).waitFor({ timeout: 20_000 });
     });
 
-    await step('the walkthrough opens from the Welcome page', '5-walkthrough.png', async () => {
+    await step('in the grid: hovering a failed cell names it, clicking it opens its log', '7-grid-click.png', async () => {
+      const grid = await gridFrame(page, 'grid');
+      const viewport = grid.locator('#viewport');
+      // The page's own grid finds where the first failed cell is drawn (the code runs in the page, not here).
+      const point = (await viewport.evaluate(`(() => { const g = window.pqoGrid; return g.cellPoint(g.data.states.indexOf(5)); })()`)) as { x: number; y: number };
+      await viewport.hover({ position: point });
+      await grid.locator('#tip', { hasText: 'pq_batch_grid_20240312_17' }).waitFor({ timeout: 10_000 });
+      await viewport.click({ position: point });
+      await page.locator('.tab', { hasText: 'pq_batch_grid_20240312_17.log' }).waitFor({ timeout: 20_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'bad data for 2024-03-12/17' }).first().waitFor({ timeout: 20_000 });
+    });
+
+    await step('the grid coloured by duration, with its scale', '8-grid-duration.png', async () => {
+      const grid = await gridFrame(page, 'grid');
+      await grid.locator('#mode').selectOption('duration');
+      await grid.locator('#legend .heat').waitFor({ timeout: 10_000 });
+      await grid.locator('#legend', { hasText: /\d+ ms|\d+\.\d s/ }).waitFor({ timeout: 10_000 });
+    });
+
+    await step('the grid in a light theme takes its colours from the theme', '9-grid-light.png', async () => {
+      setTheme(cs.dirs.userData, 'Default Light Modern');
+      const grid = await gridFrame(page, 'grid');
+      await grid.locator('#mode').selectOption('state');
+      await grid.locator('body.vscode-light').waitFor({ state: 'attached', timeout: 20_000 });
+      const background = (await grid.locator('body').evaluate('getComputedStyle(document.body).backgroundColor')) as string;
+      if (background !== 'rgb(255, 255, 255)') throw new Error(`the page background is ${background}, not the light theme's`);
+    });
+
+    await step('the walkthrough opens from the Welcome page', '10-walkthrough.png', async () => {
+      setTheme(cs.dirs.userData, 'Default Dark Modern');
       await palette(page, '>Welcome: Open Walkthrough...');
       await pick(page, 'Get started with PQ Orchestrator');
       await page.locator('.getting-started-step', { hasText: 'Create a config' }).first().waitFor({ timeout: 20_000 });
     });
 
-    await step('a forced stop: the status bar says stopped, not a green check', '6-stopped.png', async () => {
-      await palette(page, 'Go to File', 'slow/config.yaml', 'slow');
-      await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: 30_000 });
-      await palette(page, '>PQ Orchestrator: Run Orchestration');
-      await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 · 3 running/ }).first().waitFor({ timeout: 30_000 });
-      await palette(page, '>PQ Orchestrator: Stop Run');
-      await palette(page, '>PQ Orchestrator: Stop Run');
-      await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: 30_000 });
-    });
-
-    await step('the --report file opens offline in chromium and shows the run\'s counts', '7-report.png', async () => {
+    await step('the --report file opens offline in chromium and shows the run\'s counts', '11-report.png', async () => {
       const report = path.join(OUT, 'report.html');
       try {
         execFileSync(process.execPath, [path.join(ROOT, 'bin', 'pq-orchestrator.js'), path.join(ws, 'config.yaml'), '--report', report, '--last-run'], { stdio: 'ignore' });
@@ -128,8 +174,8 @@ async function main(): Promise<number> {
       await offline.goto(`file://${report}`);
       const count = async (state: string) => offline.locator(`#legend [data-state="${state}"]`).getAttribute('data-count', { timeout: 10_000 });
       if ((await count('succeeded')) !== '5' || (await count('failed')) !== '1') throw new Error('wrong counts in the report');
-      await offline.locator('canvas').waitFor({ timeout: 10_000 });
-      await offline.screenshot({ path: path.join(OUT, '7-report-page.png') });
+      await offline.locator('canvas#grid').waitFor({ timeout: 10_000 });
+      await offline.screenshot({ path: path.join(OUT, '11-report-page.png') });
       await offline.close();
     });
   } finally {
@@ -165,6 +211,26 @@ async function palette(page: Page, command: string, search?: string, pickText = 
     await input.fill(search);
     await pick(page, pickText!);
   }
+}
+
+/** The Run Grid page of the named config's run (a webview: an iframe inside an iframe), once it has drawn. */
+async function gridFrame(page: Page, name: string, timeoutMs = 60_000): Promise<Frame> {
+  const t0 = Date.now();
+  for (;;) {
+    for (const f of page.frames()) {
+      const title = await f.evaluate('document.querySelector("#app h1")?.textContent ?? ""').catch(() => '');
+      if (typeof title === 'string' && title.startsWith(`${name}: run `)) return f;
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no Run Grid page of ${name} after ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Changes the colour theme the way a user's settings.json would (the editor applies it live). */
+function setTheme(userData: string, theme: string): void {
+  const file = path.join(userData, 'User', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
 }
 
 /** Clicks the quick-pick row showing `label` once the list has filtered down to it. */

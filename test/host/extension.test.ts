@@ -237,7 +237,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.deepEqual(a.tree.getChildren(onlyDates[0]).map((n) => (n.kind === 'cell' ? n.view.cell.partition : -1)), [2]);
       await vscode.commands.executeCommand('pqOrchestrator.showAllCells');
       assert.equal(a.tree.getChildren(dates[1]).length, 3);
-      assert.equal(a.view.badge?.value, 1);
+      await waitFor(() => a.view.badge?.value === 1, 'the badge to count the failure');
       a.status.render();
       assert.equal(a.status.text, '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar names the run and its failure');
     });
@@ -277,7 +277,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
       const failed = a.tree.getChildren(a.tree.getChildren(run)[2])[0];
       assert.ok(failed.kind === 'cell' && failed.view.logFile && fs.existsSync(failed.view.logFile), 'the worker log is found');
-      assert.equal(a.view.badge?.value, 1);
+      await waitFor(() => a.view.badge?.value === 1, 'the badge to count the failure');
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
     });
 
@@ -341,6 +341,25 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.ok(patches.every((p) => p.cells <= 6));
       for (let k = 1; k < panel.sent.length; k++) assert.ok(panel.sent[k].at - panel.sent[k - 1].at >= 95, `messages ${k - 1} and ${k} ${panel.sent[k].at - panel.sent[k - 1].at} ms apart`);
       panel.panel.dispose();
+    });
+
+    it('the Run Grid shows cells running while they run, then stopped ones after a forced stop', async () => {
+      const a = await api();
+      const active = await a.runs.start(file('slow/config.yaml'));
+      assert.ok(active);
+      const seen: Record<string, number>[] = [];
+      const off = a.grids.onDidRender((r) => r.runId === active.view.id && seen.push(r.counts));
+      try {
+        await vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId: active.view.id });
+        await waitFor(() => seen.some((c) => c.running === 3 && c.queued === 3), 'the page to show three running, three queued', 60_000);
+        await a.runs.stop(active.view.id);
+        await a.runs.stop(active.view.id);
+        await active.done;
+        await waitFor(() => seen.some((c) => c.stopped === 3 && c['not started'] === 3), 'the page to show three stopped, three not started', 30_000);
+      } finally {
+        off.dispose();
+        a.grids.get(active.view.id)?.panel.dispose();
+      }
     });
 
     it('stop: first graceful, second stops and deletes what runs', async () => {

@@ -175,13 +175,16 @@ export class RunManager implements vscode.Disposable {
         view.recordFile = session.recordFile;
         const total = session.engine.cellCount;
         let last = 0;
+        // At most four progress reports a second: each is a message to the workbench.
+        let reportedAt = 0;
         offs.push(
           session.engine.on((e) => {
             this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
             const line = eventLine(e, total, session.engine.state.created);
             // One line per cell is detail in the editor (the tree shows it): debug. Problems stay at their level.
             if (line) say(line.level === 'INFO' && 'cell' in e ? 'debug' : line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as LogLevel), line.text);
-            if (e.type !== 'cell-finished') return;
+            if (e.type !== 'cell-finished' || e.at - reportedAt < 250) return;
+            reportedAt = e.at;
             const c = this.store.counts(view);
             const finished = c.succeeded + c.failed;
             progress.report({ message: `${finished}/${c.total} done, ${c.failed} failed`, increment: ((finished - last) / Math.max(1, c.total)) * 100 });

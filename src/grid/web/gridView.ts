@@ -6,6 +6,8 @@ import { ABSENT, applyPatch, cellName, durationOf, durationRange, formatMs, orie
 import { CellBitmap, colourOf, readPalette, stateWord, type Mode, type Palette } from './paint';
 import { Chrome, type Host } from './chrome';
 import { StripView } from './stripView';
+import { drawFrame } from './frame';
+import { wireInput } from './input';
 
 const TOP = 18;
 
@@ -26,7 +28,6 @@ export class GridView {
   focus = -1;
   private frame = 0;
   private stripAt = 0;
-  private drag: { x: number; y: number; left: number; top: number; cell: number; select: boolean } | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -68,7 +69,7 @@ export class GridView {
     const w = Math.max(300, root.clientWidth || 1000);
     if (!saved.cellPx) this.cellPx = Math.max(2, Math.min(16, Math.floor((w - 100) / Math.max(1, cols))));
     this.layout(saved.transposed ?? orientation(rows, cols, w, Math.max(200, window.innerHeight - 260)));
-    this.wire();
+    wireInput(this, this.viewport, this.tip);
     new ResizeObserver(() => this.resize()).observe(this.stage);
     window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.retheme());
     new MutationObserver(() => this.retheme()).observe(doc.body, { attributes: true, attributeFilter: ['class'] });
@@ -136,7 +137,7 @@ export class GridView {
     this.host.saveView?.({ mode: m, cellPx: this.cellPx, transposed: this.transposed });
   }
 
-  private zoom(factor: number, at?: { x: number; y: number }): void {
+  zoom(factor: number, at?: { x: number; y: number }): void {
     const next = Math.max(1, Math.min(40, Math.round(this.cellPx * factor) || 1));
     if (next === this.cellPx) return;
     const ax = at?.x ?? this.viewport.clientWidth / 2;
@@ -191,71 +192,32 @@ export class GridView {
     else if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
-  /** One frame: the visible part of the bitmap scaled up, gaps between big cells, axis labels, selection, focus. */
+  /** One frame (see frame.ts). */
   draw(): void {
     this.frame = 0;
-    const ctx = this.canvas.getContext('2d')!;
-    const dpr = window.devicePixelRatio || 1;
-    const w = this.viewport.clientWidth;
-    const h = this.viewport.clientHeight;
-    const px = this.cellPx;
-    const sx = this.viewport.scrollLeft;
-    const sy = this.viewport.scrollTop;
-    const left = this.left;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.clearRect(0, 0, w, h);
-    const c0 = Math.max(0, Math.floor((sx - 0) / px));
-    const c1 = Math.min(this.cols, Math.ceil((sx + w - left) / px));
-    const r0 = Math.max(0, Math.floor(sy / px));
-    const r1 = Math.min(this.rows, Math.ceil((sy + h - TOP) / px));
-    if (c1 > c0 && r1 > r0) {
-      ctx.drawImage(this.bitmap.canvas, c0, r0, c1 - c0, r1 - r0, left + c0 * px - sx, TOP + r0 * px - sy, (c1 - c0) * px, (r1 - r0) * px);
-      if (px >= 6) {
-        ctx.fillStyle = this.palette.css.bg;
-        for (let c = c0; c <= c1; c++) ctx.fillRect(left + c * px - sx - 0.5, TOP, 1, h);
-        for (let r = r0; r <= r1; r++) ctx.fillRect(left, TOP + r * px - sy - 0.5, w, 1);
-      }
-      this.drawMarks(ctx, px, sx, sy, left, { c0, c1, r0, r1 });
-    }
-    this.drawAxes(ctx, w, h, px, sx, sy, left, { c0, c1, r0, r1 });
-  }
-
-  private drawMarks(ctx: CanvasRenderingContext2D, px: number, sx: number, sy: number, left: number, v: { c0: number; c1: number; r0: number; r1: number }): void {
-    const box = (i: number) => {
-      const [r, c] = this.rowCol(i);
-      return r >= v.r0 && r < v.r1 && c >= v.c0 && c < v.c1 ? [left + c * px - sx, TOP + r * px - sy] : undefined;
-    };
-    ctx.fillStyle = this.palette.css.selected;
-    for (const i of this.selection) {
-      const b = box(i);
-      if (b) ctx.fillRect(b[0], b[1], px, px);
-    }
-    const f = this.focus >= 0 ? box(this.focus) : undefined;
-    if (f) {
-      ctx.strokeStyle = this.palette.css.focus;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(f[0] - 1, f[1] - 1, px + 2, px + 2);
-    }
-  }
-
-  private drawAxes(ctx: CanvasRenderingContext2D, w: number, h: number, px: number, sx: number, sy: number, left: number, v: { c0: number; c1: number; r0: number; r1: number }): void {
-    ctx.clearRect(0, 0, left, h);
-    ctx.clearRect(0, 0, w, TOP);
-    ctx.fillStyle = this.palette.css.muted;
-    ctx.font = '11px sans-serif';
-    ctx.textBaseline = 'middle';
-    const rowLabel = (r: number) => (this.transposed ? String(r) : this.data.dates[r]);
-    const colLabel = (c: number) => (this.transposed ? this.data.dates[c].slice(5) : String(c));
-    const rowStep = Math.max(1, Math.ceil(14 / px));
-    for (let r = v.r0 - (v.r0 % rowStep); r < v.r1; r += rowStep) if (r >= v.r0) ctx.fillText(rowLabel(r), 2, TOP + r * px - sy + px / 2);
-    const colStep = Math.max(1, Math.ceil((this.transposed ? 44 : 30) / px));
-    for (let c = v.c0 - (v.c0 % colStep); c < v.c1; c += colStep) if (c >= v.c0) ctx.fillText(colLabel(c), left + c * px - sx, TOP / 2);
-    ctx.fillText(this.transposed ? 'part. ╲ date' : 'date ╲ part.', 2, TOP / 2);
+    drawFrame({
+      canvas: this.canvas,
+      bitmap: this.bitmap.canvas,
+      width: this.viewport.clientWidth,
+      height: this.viewport.clientHeight,
+      scrollX: this.viewport.scrollLeft,
+      scrollY: this.viewport.scrollTop,
+      px: this.cellPx,
+      left: this.left,
+      top: TOP,
+      rows: this.rows,
+      cols: this.cols,
+      transposed: this.transposed,
+      dates: this.data.dates,
+      palette: this.palette,
+      selection: this.selection,
+      focus: this.focus,
+      rowCol: (i) => this.rowCol(i),
+    });
   }
 
   /** The cell under a point of the viewport (client coordinates), or -1. */
-  private hit(clientX: number, clientY: number): number {
+  hit(clientX: number, clientY: number): number {
     const box = this.viewport.getBoundingClientRect();
     const c = Math.floor((clientX - box.left + this.viewport.scrollLeft - this.left) / this.cellPx);
     const r = Math.floor((clientY - box.top + this.viewport.scrollTop - TOP) / this.cellPx);
@@ -275,56 +237,7 @@ export class GridView {
     ].join('\n');
   }
 
-  private wire(): void {
-    const vp = this.viewport;
-    vp.addEventListener('scroll', () => {
-      if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
-    });
-    vp.addEventListener('mousemove', (ev) => {
-      if (this.drag) return this.dragTo(ev);
-      const i = this.hit(ev.clientX, ev.clientY);
-      if (i < 0) return void (this.tip.style.display = 'none');
-      this.tip.textContent = this.describe(i);
-      this.tip.style.left = `${ev.clientX + 14}px`;
-      this.tip.style.top = `${ev.clientY + 14}px`;
-      this.tip.style.display = 'block';
-    });
-    vp.addEventListener('mouseleave', () => (this.tip.style.display = 'none'));
-    vp.addEventListener('mousedown', (ev) => {
-      if (ev.button !== 0) return;
-      this.drag = { x: ev.clientX, y: ev.clientY, left: vp.scrollLeft, top: vp.scrollTop, cell: this.hit(ev.clientX, ev.clientY), select: ev.shiftKey };
-    });
-    window.addEventListener('mouseup', (ev) => {
-      const d = this.drag;
-      this.drag = undefined;
-      if (!d) return;
-      const moved = Math.abs(ev.clientX - d.x) + Math.abs(ev.clientY - d.y) > 4;
-      const i = this.hit(ev.clientX, ev.clientY);
-      if (d.select && moved && d.cell >= 0 && i >= 0) this.selectRect(d.cell, i);
-      else if (!moved && i >= 0) {
-        this.focus = i;
-        if (ev.shiftKey || ev.ctrlKey || ev.metaKey) this.toggle(i);
-        else this.host.open?.(i);
-        this.draw();
-      }
-    });
-    vp.addEventListener('wheel', (ev) => {
-      if (!ev.ctrlKey) return;
-      ev.preventDefault();
-      const box = vp.getBoundingClientRect();
-      this.zoom(ev.deltaY < 0 ? 1.25 : 0.8, { x: ev.clientX - box.left, y: ev.clientY - box.top });
-    }, { passive: false });
-    vp.addEventListener('keydown', (ev) => this.key(ev));
-  }
-
-  private dragTo(ev: MouseEvent): void {
-    const d = this.drag!;
-    if (d.select) return;
-    this.viewport.scrollLeft = d.left - (ev.clientX - d.x);
-    this.viewport.scrollTop = d.top - (ev.clientY - d.y);
-  }
-
-  private selectRect(a: number, b: number): void {
+  selectRect(a: number, b: number): void {
     const [ra, ca] = this.rowCol(a);
     const [rb, cb] = this.rowCol(b);
     for (let r = Math.min(ra, rb); r <= Math.max(ra, rb); r++) {
@@ -343,27 +256,35 @@ export class GridView {
     this.chrome.selected(this.selection.size);
   }
 
-  private key(ev: KeyboardEvent): void {
-    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
-    if (moves[ev.key]) {
-      ev.preventDefault();
-      const [r, c] = this.focus >= 0 ? this.rowCol(this.focus) : [0, -1];
-      const nr = Math.max(0, Math.min(this.rows - 1, r + moves[ev.key][0]));
-      const nc = Math.max(0, Math.min(this.cols - 1, c + moves[ev.key][1]));
-      this.focus = this.cellAt(nr, nc);
-      this.reveal(nr, nc);
-      this.chrome.announce(this.describe(this.focus).replace(/\n/g, '; '));
-    } else if (ev.key === 'Enter' && this.focus >= 0) this.host.open?.(this.focus);
-    else if (ev.key === ' ' && this.focus >= 0) {
-      ev.preventDefault();
-      this.toggle(this.focus);
-    } else if (ev.key === '+' || ev.key === '=') this.zoom(1.25);
-    else if (ev.key === '-') this.zoom(0.8);
-    else if (ev.key === 'Escape') {
-      this.selection.clear();
-      this.chrome.selected(0);
-    } else return;
+  /** Arrow keys: the focus moves one cell, scrolled into view, and is announced. */
+  moveFocus(dr: number, dc: number): void {
+    const [r, c] = this.focus >= 0 ? this.rowCol(this.focus) : [0, -1];
+    const nr = Math.max(0, Math.min(this.rows - 1, r + dr));
+    const nc = Math.max(0, Math.min(this.cols - 1, c + dc));
+    this.focus = this.cellAt(nr, nc);
+    this.reveal(nr, nc);
+    this.chrome.announce(this.describe(this.focus).replace(/\n/g, '; '));
+  }
+
+  clearSelection(): void {
+    this.selection.clear();
+    this.chrome.selected(0);
+  }
+
+  open(i: number): void {
+    this.host.open?.(i);
+  }
+
+  scheduleDraw(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  /** Scrolls cell i into view; its centre in the viewport's coordinates (for automation: a click lands there). */
+  cellPoint(i: number): { x: number; y: number } {
+    const [r, c] = this.rowCol(i);
+    this.reveal(r, c);
     this.draw();
+    return { x: this.left + c * this.cellPx - this.viewport.scrollLeft + this.cellPx / 2, y: TOP + r * this.cellPx - this.viewport.scrollTop + this.cellPx / 2 };
   }
 
   private reveal(r: number, c: number): void {

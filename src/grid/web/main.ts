@@ -16,13 +16,17 @@ declare global {
   interface Window {
     /** The page's grid, for the browser benchmark and tests. */
     pqoGrid?: GridView;
+    /** When the script started and the grid was first drawn (ms since the page began), for benchmarks. */
+    pqoTimes?: { script: number; drawn?: number };
   }
 }
 
+window.pqoTimes = { script: performance.now() };
 const root = document.getElementById('app')!;
 const embedded = document.getElementById('pqo-data');
 if (embedded) {
   window.pqoGrid = new GridView(root, JSON.parse(embedded.textContent || '{}') as GridData, {});
+  window.pqoTimes.drawn = performance.now();
 } else {
   const vscode = acquireVsCodeApi();
   const saved = (vscode.getState() ?? {}) as { mode?: Mode; cellPx?: number; transposed?: boolean };
@@ -37,6 +41,7 @@ if (embedded) {
         rendered: (counts) => vscode.postMessage({ type: 'rendered', counts }),
         saveView: (view) => vscode.setState(view),
       }, saved);
+      window.pqoTimes!.drawn = performance.now();
       vscode.postMessage({ type: 'rendered', counts: window.pqoGrid.counts() });
     } else if (m.type === 'patch') window.pqoGrid?.apply(m.patch);
   });
