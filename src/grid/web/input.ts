@@ -1,7 +1,20 @@
 /** Mouse and keyboard on the grid: hover details, click, Shift+drag or Shift+click selection, pan, zoom, arrows. */
-import type { GridView } from './gridView';
+/** What the input needs of the grid view. */
+export interface InputTarget {
+  focus: number;
+  hit(clientX: number, clientY: number): number;
+  describe(i: number): string;
+  selectRect(a: number, b: number): void;
+  toggle(i: number): void;
+  open(i: number): void;
+  moveFocus(dr: number, dc: number): void;
+  clearSelection(): void;
+  zoom(factor: number, at?: { x: number; y: number }): void;
+  draw(): void;
+  scheduleDraw(): void;
+}
 
-export function wireInput(view: GridView, vp: HTMLElement, tip: HTMLElement): void {
+export function wireInput(view: InputTarget, vp: HTMLElement, tip: HTMLElement): void {
   let drag: { x: number; y: number; left: number; top: number; cell: number; select: boolean } | undefined;
   vp.addEventListener('scroll', () => view.scheduleDraw());
   vp.addEventListener('mousemove', (ev) => {
