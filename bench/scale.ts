@@ -38,7 +38,8 @@ function procStats(pid: number): { cpuMs: number; peakMb: number } | undefined {
 }
 
 async function startSim(): Promise<{ child: ChildProcess; url: string; password: string; base: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'out/test/sim/main.js'), '--worker-ms-by-name', '200,400', '--step-ms', String(STEP_MS), '--servers', '8', '--capacity-gb', '1000', '--keep-received', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const simProf = process.env.PQO_SCALE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(process.env.PQO_SCALE_PROFILE, 'sim')] : [];
+  const child = spawn(process.execPath, [...simProf, path.join(ROOT, 'out/test/sim/main.js'), '--worker-ms-by-name', '200,400', '--step-ms', String(STEP_MS), '--servers', '8', '--capacity-gb', '1000', '--keep-received', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => {

@@ -7,6 +7,11 @@ import { redact } from '../util/redact';
 /**
  * The run's record: one JSON object per line, appended with one write each, before the engine acts on what it says
  * (a `creating` line precedes the create call). A crash can tear only the last line, which readers skip.
+ *
+ * Written lean (a 250,000-cell run writes a million lines): a cell line gives its time as `ms` after the last `run`
+ * or `resume` line instead of an absolute `at`, leaves out `a` when the attempt is 1, and leaves out `s` where it
+ * repeats the serial the cell's `created` line gave (a success's `finished`, a `deleted`). `readRecord` fills `at`
+ * and `a` back in; a `deleted` line without `s` means the cell's current query.
  */
 export type RecordLine =
   | { t: 'run'; runId: string; planHash: string; config: string; name: string; mode: string; backend: string; cells: number; cellIndexes?: number[]; rerunOf?: string; at: number }
@@ -16,7 +21,7 @@ export type RecordLine =
   | { t: 'create-failed'; i: number; a: number; e: string; r?: number; at: number }
   | { t: 'requeued'; i: number; a: number; s?: string; why?: string; at: number }
   | { t: 'finished'; i: number; a: number; o: CellOutcome; k?: FailureKind; s?: string; d?: string; at: number }
-  | { t: 'deleted'; i: number; s: string; at: number }
+  | { t: 'deleted'; i: number; s?: string; at: number }
   | { t: 'end'; exitCode: number; summary: Omit<RunSummary, 'failures' | 'undeleted'>; at: number };
 
 export const RECORD_FILE = 'record.jsonl';
@@ -52,6 +57,10 @@ export class RecordWriter {
   private buffer: string[] = [];
   private scheduled = false;
   readonly file: string;
+  /** Cell lines count their time from this (the last `run` or `resume` line written). */
+  private base: number | undefined;
+  /** The serial each recent cell's `created` line gave (bounded: an evicted cell's lines just carry `s` again). */
+  private readonly serials = new Map<number, string>();
 
   constructor(readonly dir: string, private readonly secrets: readonly string[]) {
     // Owner-only: a record names servers, users and queries; it never holds a secret, but others need not read it.
@@ -62,8 +71,11 @@ export class RecordWriter {
 
   append(line: RecordLine): void {
     if (this.fd === undefined) throw new Error('run record is closed');
-    const text = JSON.stringify(line);
-    this.buffer.push(this.secrets.length ? redact(text, this.secrets) : text);
+    if (line.t === 'run' || line.t === 'resume') this.base = line.at;
+    const text = JSON.stringify('i' in line ? this.lean(line) : line);
+    // Only lines with free text (errors, details, reasons, the header and the end) can hold a secret.
+    const free = !('i' in line) || line.t === 'create-failed' || line.t === 'requeued' || (line.t === 'finished' && line.d !== undefined);
+    this.buffer.push(this.secrets.length && free ? redact(text, this.secrets) : text);
     if (line.t === 'creating' || line.t === 'run' || line.t === 'resume' || line.t === 'end') this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -72,6 +84,23 @@ export class RecordWriter {
         if (this.fd !== undefined) this.flush();
       });
     }
+  }
+
+  /** A cell line as written: relative time, attempt 1 implied, a serial the reader already knows left out. */
+  private lean(line: Extract<RecordLine, { i: number }>): Record<string, unknown> {
+    const { at, ...rest } = line as typeof line & { a?: number; s?: string };
+    const out: Record<string, unknown> = rest;
+    if (out.a === 1) delete out.a;
+    const known = this.serials.get(line.i);
+    if (line.t === 'created') {
+      this.serials.delete(line.i);
+      this.serials.set(line.i, line.s);
+      if (this.serials.size > 8192) this.serials.delete(this.serials.keys().next().value!);
+    } else if ((line.t === 'finished' && line.o === 'succeeded' && line.s === known) || (line.t === 'deleted' && line.s === known)) delete out.s;
+    if (line.t === 'deleted') this.serials.delete(line.i);
+    if (this.base !== undefined && at >= this.base) out.ms = at - this.base;
+    else out.at = at;
+    return out;
   }
 
   /** Writes what is buffered, whole lines in one write. */
@@ -143,8 +172,10 @@ function lineProblem(line: unknown): string | undefined {
     case 'finished':
     case 'deleted':
       if (!isIndex(l.i)) return `cell index ${JSON.stringify(l.i)} is not a whole number ≥ 0`;
-      if (l.t !== 'deleted' && !isIndex(l.a)) return `attempt ${JSON.stringify(l.a)} is not a whole number ≥ 0`;
-      if ((l.t === 'created' || l.t === 'deleted') && typeof l.s !== 'string') return 'no serial';
+      if (l.t !== 'deleted' && l.a !== undefined && !isIndex(l.a)) return `attempt ${JSON.stringify(l.a)} is not a whole number ≥ 0`;
+      if (l.t === 'created' && typeof l.s !== 'string') return 'no serial';
+      if (l.t === 'deleted' && l.s !== undefined && typeof l.s !== 'string') return 'a serial that is not a string';
+      if (typeof l.at !== 'number' && !isIndex(l.ms)) return 'no time (at or ms)';
       if (l.t === 'finished' && !OUTCOMES.has(l.o as string)) return `unknown outcome ${JSON.stringify(l.o)}`;
       return undefined;
     default:
@@ -170,6 +201,7 @@ export function readRecord(dir: string): RecordedRun | undefined {
   while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
   let header: RecordedRun['header'] | undefined;
   let ended: RecordedRun['ended'];
+  let base: number | undefined;
   const warnings: string[] = [];
   const kept: RecordLine[] = [];
   lines.forEach((raw, n) => {
@@ -186,7 +218,15 @@ export function readRecord(dir: string): RecordedRun | undefined {
       warnings.push(`${file}:${n + 1}: ${why}; line skipped`);
       return;
     }
-    const line = parsed as RecordLine;
+    const line = parsed as RecordLine & { ms?: number };
+    if (line.t === 'run' || line.t === 'resume') base = line.at;
+    else if ('i' in line) {
+      if (line.ms !== undefined) {
+        line.at = (base ?? 0) + line.ms;
+        delete line.ms;
+      }
+      if (line.t !== 'deleted' && (line as { a?: number }).a === undefined) line.a = 1;
+    }
     if (line.t !== 'run' && !header) {
       warnings.push(`${file}:${n + 1}: before the run header; line skipped`);
       return;

@@ -9,7 +9,7 @@ export function recordedCells(rec: RecordedRun, plan: Plan): Cell[] {
 }
 
 /** The run event a record line stands for (the engine's event, less what the record does not keep). */
-export function lineEvent(line: RecordLine, cell: (i: number) => Cell | undefined, runId: string): RunEvent | undefined {
+export function lineEvent(line: RecordLine, cell: (i: number) => Cell | undefined, runId: string, serialOf: (i: number) => string | undefined = () => undefined): RunEvent | undefined {
   if (line.t === 'run') return { type: 'run-started', runId: line.runId, planHash: line.planHash, cells: line.cells, concurrency: 0, resumed: false, at: line.at };
   if (line.t === 'resume') return { type: 'run-started', runId, planHash: '', cells: 0, concurrency: 0, resumed: true, at: line.at };
   if (line.t === 'end') return { type: 'run-finished', summary: { ...line.summary, failures: [], undeleted: [] } as RunSummary, at: line.at };
@@ -21,7 +21,11 @@ export function lineEvent(line: RecordLine, cell: (i: number) => Cell | undefine
     case 'create-failed': return { type: 'cell-create-failed', cell: c, attempt: line.a, error: line.e, ...(line.r !== undefined ? { retryInMs: line.r } : {}), at: line.at };
     case 'requeued': return { type: 'cell-requeued', cell: c, attempt: line.a, ...(line.s ? { serial: line.s } : {}), reason: line.why ?? 'queued again', at: line.at };
     case 'finished': return { type: 'cell-finished', cell: c, attempt: line.a, outcome: line.o, ...(line.k ? { kind: line.k } : {}), ...(line.s ? { serial: line.s } : {}), ...(typeof line.d === 'string' ? { detail: line.d } : {}), at: line.at };
-    case 'deleted': return { type: 'query-deleted', cell: c, serial: line.s, at: line.at };
+    case 'deleted': {
+      // Without `s`: the cell's current query (the writer leaves out a serial the reader knows).
+      const serial = line.s ?? serialOf(line.i);
+      return serial === undefined ? undefined : { type: 'query-deleted', cell: c, serial, at: line.at };
+    }
   }
 }
 
@@ -29,8 +33,9 @@ export function lineEvent(line: RecordLine, cell: (i: number) => Cell | undefine
 export function recordedState(rec: RecordedRun, plan: Plan): RunState<Cell> {
   const state = createRunState(recordedCells(rec, plan));
   const cell = (i: number) => plan.cells[i];
+  const serialOf = (i: number) => state.cells.get(i)?.serial;
   for (const line of [rec.header as RecordLine, ...rec.lines]) {
-    const e = lineEvent(line, cell, rec.header.runId);
+    const e = lineEvent(line, cell, rec.header.runId, serialOf);
     if (e) applyEvent(state, e);
   }
   return state;

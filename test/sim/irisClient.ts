@@ -66,7 +66,12 @@ export function installIris(g: any): void {
           this.resume();
         }
       };
-      ws.onmessage = (m: any) => this.onMessage(JSON.parse(String(m.data)));
+      ws.onmessage = (m: any) => {
+        // One frame may carry several events (a JSON array), in order.
+        const data = JSON.parse(String(m.data));
+        if (Array.isArray(data)) for (const one of data) this.onMessage(one);
+        else this.onMessage(data);
+      };
       ws.onclose = () => {
         const was = this.isConnected;
         this.isConnected = false;

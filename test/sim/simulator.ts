@@ -94,6 +94,8 @@ interface SimQuery {
   waitingForRoom: boolean;
   /** Order of arrival in the waiting queue (fairness across the queues). */
   waitSeq: number;
+  /** The unchanging part of its info as JSON, less the closing brace (made once: events send it every time). */
+  baseJson?: string;
 }
 
 const TERMINAL = new Set(['Completed', 'Stopped', 'Failed', 'Error', 'Disconnected']);
@@ -250,9 +252,11 @@ export class Simulator {
       this.handle(ws, msg.method, msg.params ?? {}).then(
         (result) => {
           if (result === DROP) return;
+          this.flushOutbox();
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, result: result ?? null }));
         },
         (e: Error) => {
+          this.flushOutbox();
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, error: e.message }));
         },
       );
@@ -308,6 +312,7 @@ export class Simulator {
 
   private sendSnapshot(ws: WebSocket): void {
     if (ws.readyState !== ws.OPEN) return;
+    this.flushOutbox();
     ws.send(JSON.stringify({ snapshot: [...this.queries.values()].map((q) => this.info(q)) }));
   }
 
@@ -595,13 +600,41 @@ export class Simulator {
     };
   }
 
+  /** The same JSON as `info(q)` gives (later keys win on parse), without re-encoding the unchanging config. */
+  private infoJson(q: SimQuery): string {
+    if (q.baseJson === undefined) {
+      const c = q.config;
+      q.baseJson = JSON.stringify({ ...c, scriptCode: undefined, serial: q.serial, configurationType: c.type }).slice(0, -1);
+    }
+    const failures = q.status === 'Failed' ? 1 : 0;
+    const live = { status: q.status, fullStackTrace: q.fullStackTrace, processInfoId: q.processInfoId, workerHost: q.workerHost };
+    const tail = JSON.stringify(live).slice(1, -1);
+    return `${q.baseJson}${q.baseJson.length > 1 ? ',' : ''}${tail},"designated":{${tail},"numberFailures":${failures}},"numberFailures":${failures}}`;
+  }
+
   private push(event: string, q: SimQuery): void {
-    const msg = JSON.stringify({ event, detail: this.info(q) });
-    const deliver = () => {
-      for (const [ws, c] of this.clients) if (c.session && ws.readyState === ws.OPEN) ws.send(msg);
-    };
-    if (this.knobs.eventDelayMs > 0) setTimeout(deliver, this.knobs.eventDelayMs);
-    else deliver();
+    const msg = `{"event":${JSON.stringify(event)},"detail":${this.infoJson(q)}}`;
+    if (this.knobs.eventDelayMs > 0) {
+      setTimeout(() => this.sendAll(msg), this.knobs.eventDelayMs);
+      return;
+    }
+    // Events of one turn of the event loop go out as one frame (a JSON array): one write, not one per event.
+    this.outbox.push(msg);
+    if (this.outbox.length === 1) setImmediate(() => this.flushOutbox());
+  }
+
+  private readonly outbox: string[] = [];
+
+  /** Sends the events waiting; called before any reply too, so a client sees events and replies in order. */
+  private flushOutbox(): void {
+    if (this.outbox.length === 0) return;
+    const data = this.outbox.length === 1 ? this.outbox[0] : `[${this.outbox.join(',')}]`;
+    this.outbox.length = 0;
+    this.sendAll(data);
+  }
+
+  private sendAll(data: string): void {
+    for (const [ws, c] of this.clients) if (c.session && ws.readyState === ws.OPEN) ws.send(data);
   }
 }
 

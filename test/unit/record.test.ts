@@ -25,6 +25,31 @@ describe('run records', () => {
     assert.equal(latestRun(root)?.header.name, 'run1');
   });
 
+  it('writes lean cell lines (time after the header, attempt 1 and known serials left out) that read back whole', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-rec-'));
+    const w = new RecordWriter(dir, []);
+    const t0 = 1_795_949_620_000;
+    w.append({ t: 'run', runId: 'r', planHash: 'h', config: 'c', name: 'n', mode: 'batch', backend: 'dhe', cells: 2, at: t0 });
+    const cellLines = [
+      { t: 'creating', i: 123456, a: 1, at: t0 + 5 },
+      { t: 'created', i: 123456, a: 1, s: '1764369620123', at: t0 + 20 },
+      { t: 'finished', i: 123456, a: 1, o: 'succeeded', s: '1764369620123', at: t0 + 320 },
+      { t: 'deleted', i: 123456, s: '1764369620123', at: t0 + 321 },
+      { t: 'creating', i: 7, a: 2, at: t0 + 400 },
+      { t: 'created', i: 7, a: 2, s: '99', at: t0 + 410 },
+      { t: 'finished', i: 7, a: 2, o: 'failed', k: 'execution', s: '99', d: 'boom', at: t0 + 900 },
+    ] as const;
+    for (const l of cellLines) w.append(l);
+    w.close();
+    const written = fs.readFileSync(path.join(dir, 'record.jsonl'), 'utf8').trim().split('\n').slice(1);
+    const perCell = written.slice(0, 4).join('\n').length + 4;
+    assert.ok(perCell <= 200, `a cell's four lines take ${perCell} bytes`);
+    assert.equal(written[3], '{"t":"deleted","i":123456,"ms":321}');
+    assert.ok(written[6].includes('"s":"99"') && written[6].includes('"a":2'), 'a failure keeps its serial, a second attempt its number');
+    const rec = readRecord(dir)!;
+    assert.deepEqual(rec.lines.map((l) => ({ ...l })), cellLines.map((l) => (l.t === 'finished' && l.o === 'succeeded') || l.t === 'deleted' ? (({ s: _s, ...rest }) => rest)(l) : { ...l }));
+  });
+
   it('a torn last line is skipped, the rest read', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-rec-'));
     const w = new RecordWriter(dir, ['s3cret']);
