@@ -88,18 +88,23 @@ export class RecordWriter {
 
   /** A cell line as written: relative time, attempt 1 implied, a serial the reader already knows left out. */
   private lean(line: Extract<RecordLine, { i: number }>): Record<string, unknown> {
-    const { at, ...rest } = line as typeof line & { a?: number; s?: string };
-    const out: Record<string, unknown> = rest;
-    if (out.a === 1) delete out.a;
     const known = this.serials.get(line.i);
     if (line.t === 'created') {
       this.serials.delete(line.i);
       this.serials.set(line.i, line.s);
       if (this.serials.size > 8192) this.serials.delete(this.serials.keys().next().value!);
-    } else if ((line.t === 'finished' && line.o === 'succeeded' && line.s === known) || (line.t === 'deleted' && line.s === known)) delete out.s;
+    }
+    const dropSerial = (line.t === 'finished' && line.o === 'succeeded' && line.s === known) || (line.t === 'deleted' && line.s === known);
     if (line.t === 'deleted') this.serials.delete(line.i);
-    if (this.base !== undefined && at >= this.base) out.ms = at - this.base;
-    else out.at = at;
+    // Built key by key (deleting keys would make every line a slow dictionary object).
+    const out: Record<string, unknown> = {};
+    for (const k in line) {
+      const v = (line as Record<string, unknown>)[k];
+      if (k === 'at' || (k === 'a' && v === 1) || (k === 's' && dropSerial) || v === undefined) continue;
+      out[k] = v;
+    }
+    if (this.base !== undefined && line.at >= this.base) out.ms = line.at - this.base;
+    else out.at = line.at;
     return out;
   }
 
@@ -221,10 +226,7 @@ export function readRecord(dir: string): RecordedRun | undefined {
     const line = parsed as RecordLine & { ms?: number };
     if (line.t === 'run' || line.t === 'resume') base = line.at;
     else if ('i' in line) {
-      if (line.ms !== undefined) {
-        line.at = (base ?? 0) + line.ms;
-        delete line.ms;
-      }
+      if (line.ms !== undefined) line.at = (base ?? 0) + line.ms;
       if (line.t !== 'deleted' && (line as { a?: number }).a === undefined) line.a = 1;
     }
     if (line.t !== 'run' && !header) {

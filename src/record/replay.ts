@@ -34,10 +34,12 @@ export function recordedState(rec: RecordedRun, plan: Plan): RunState<Cell> {
   const state = createRunState(recordedCells(rec, plan));
   const cell = (i: number) => plan.cells[i];
   const serialOf = (i: number) => state.cells.get(i)?.serial;
-  for (const line of [rec.header as RecordLine, ...rec.lines]) {
+  const apply = (line: RecordLine) => {
     const e = lineEvent(line, cell, rec.header.runId, serialOf);
     if (e) applyEvent(state, e);
-  }
+  };
+  apply(rec.header);
+  for (const line of rec.lines) apply(line);
   return state;
 }
 

@@ -6,6 +6,11 @@ import type { PqoApi } from '../../src/extension/extension';
 import type { RunEvent } from '../../src/orchestrator/events';
 import { buildPlan } from '../../src/plan/plan';
 import { analyzeConfig } from '../../src/config/validate';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadPlan } from '../../src/plan/load';
+import { recordHeader, RecordWriter, runsRoot } from '../../src/record/record';
+import { gridRunFor } from '../../src/extension/grid/openGrid';
 
 const out = (line: string) => console.log('[pqo-test] ' + util.format(line));
 
@@ -98,6 +103,98 @@ describe('benchmarks in the editor', function () {
     ], out);
     printTable('In-editor: run tree under load', [
       { events: sent, seconds, 'events/s': sent / seconds, 'tree refreshes': fires, 'refreshes/s': fires / seconds, 'µs per event (store)': (applyMs * 1000) / sent, 'tree item ms total': itemMs },
+    ], out);
+  });
+  it('a 250,000-cell run: heap it adds, cost per event, loading its record, the grid of it', async function () {
+    this.timeout(600_000);
+    const api = (await vscode.extensions.getExtension('deephaven-pq-orchestrator.pq-orchestrator')!.activate()) as PqoApi;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('node:v8').setFlagsFromString('--expose-gc');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const gc = require('node:vm').runInNewContext('gc') as () => void;
+    const heap = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed / 1e6;
+    };
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const file = path.join(ws, 'big', 'config.yaml');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const text = fs.readFileSync(path.join(ws, 'config.yaml'), 'utf8').replace('name: "hostrun"', 'name: "big"').replace('worker_script: "worker.py"', 'worker_script: "../worker.py"').replace('num_partitions: 3', 'num_partitions: 1000').replace('max_concurrent_sessions: 3', 'max_concurrent_sessions: 500').replace('start: "2024-02-01"', 'start: "2024-01-01"').replace('end: "2024-02-02"', 'end: "2024-09-06"\n  weekdays_only: false');
+    fs.writeFileSync(file, text);
+    const loaded = loadPlan(file, { purpose: 'edit' });
+    if (loaded.kind !== 'plan') throw new Error(`the 250,000-cell config does not load: ${loaded.kind}`);
+    const plan = loaded.plan;
+    if (plan.cells.length !== 250_000) throw new Error(`${plan.cells.length} cells, not 250,000`);
+    await vscode.commands.executeCommand('pqOrchestrator.runs.focus');
+
+    // Live: every cell created, running, finished (1 in 500 failed) and deleted, through the store as a run feeds it,
+    // in slices so the tree, status bar, badge and context keys refresh as they would.
+    const before = heap();
+    const run = api.store.addRun(plan, 'bench-250k');
+    const recordDir = path.join(runsRoot(file, plan.name), '20260101-000000-000-bench');
+    const writer = new RecordWriter(recordDir, []);
+    const t0 = Date.now() - 250_000;
+    writer.append(recordHeader(plan, 'bench-250k'));
+    let events = 0;
+    let applyMs = 0;
+    const wall = performance.now();
+    const feed = (e: RunEvent) => {
+      const s = performance.now();
+      api.store.apply(run, e);
+      applyMs += performance.now() - s;
+      writer.onEvent(e);
+      events++;
+    };
+    for (let i = 0; i < plan.cells.length; i++) {
+      const cell = plan.cells[i];
+      const at = t0 + i;
+      const serial = String(1_700_000_000_000 + i);
+      feed({ type: 'cell-creating', cell, attempt: 1, at });
+      feed({ type: 'cell-created', cell, attempt: 1, serial, adopted: false, at: at + 20 });
+      feed({ type: 'cell-status', cell, attempt: 1, serial, status: 'Running', at: at + 30 });
+      const failed = i % 500 === 7;
+      feed({ type: 'cell-finished', cell, attempt: 1, serial, outcome: failed ? 'failed' : 'succeeded', ...(failed ? { kind: 'execution' as const, detail: 'boom' } : {}), at: at + 300 });
+      if (!failed) feed({ type: 'query-deleted', cell, serial, at: at + 301 });
+      if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
+    }
+    writer.close();
+    const liveMs = performance.now() - wall;
+    await new Promise((r) => setTimeout(r, 500));
+    const added = heap() - before;
+    const status = api.status.text;
+    api.store.remove(run);
+
+    // Loaded from its record, the way the palette's Open Run Grid finds it: plan, newest record, replay.
+    const l0 = performance.now();
+    const recorded = gridRunFor(api.store, file);
+    const loadMs = performance.now() - l0;
+    if (!recorded || api.store.counts(recorded).succeeded + api.store.counts(recorded).failed !== 250_000) throw new Error('the recorded run did not load whole');
+    const t1 = performance.now();
+    const dates = api.tree.getChildren(api.tree.runNode(recorded));
+    const firstDate = dates.find((n) => n.kind === 'date');
+    const page = firstDate ? api.tree.getChildren(firstDate) : [];
+    const treeMs = performance.now() - t1;
+    const g0 = performance.now();
+    const panel = api.grids.open(recorded);
+    const drawn = await new Promise<number>((resolve) => {
+      const timer = setInterval(() => {
+        if (panel.lastRendered) {
+          clearInterval(timer);
+          resolve(performance.now() - g0);
+        }
+      }, 20);
+    });
+    panel.panel.dispose();
+    api.store.remove(recorded);
+    printTable('In-editor: a 250,000-cell run (250 dates × 1,000 partitions)', [
+      { measure: 'extension-host heap added by the live run', value: `${added.toFixed(0)} MB`, target: '≤ 150 MB' },
+      { measure: 'store cost per event, amortized (tree, status bar, badge and keys refresh from it)', value: `${((applyMs * 1000) / events).toFixed(2)} µs over ${events.toLocaleString('en-US')} events`, target: '≤ 10 µs' },
+      { measure: 'the whole live run fed through the store and the record writer', value: `${(liveMs / 1000).toFixed(1)} s`, target: '-' },
+      { measure: 'status bar at the end', value: String(status), target: '-' },
+      { measure: 'loading the recorded run (plan, record, replay)', value: `${loadMs.toFixed(0)} ms`, target: '≤ 2,000 ms' },
+      { measure: 'Runs view: its dates and the first page of a date', value: `${treeMs.toFixed(1)} ms (${dates.length} nodes, page of ${page.length})`, target: '-' },
+      { measure: 'Run Grid panel: open to drawn (page loaded, 250,000 cells sent, drawn)', value: `${drawn.toFixed(0)} ms`, target: '-' },
     ], out);
   });
 });

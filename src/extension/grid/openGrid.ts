@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
 import { latestRun, runsRoot } from '../../record/record';
 import { logUri } from '../runs/failedLog';
+import { logFinder } from '../runs/history';
 import type { RunManager } from '../runs/runManager';
 import type { RunStore, RunView } from '../runs/runStore';
 import type { GridActions } from './gridPanel';
@@ -40,8 +39,5 @@ export function gridRunFor(store: RunStore, configFile: string | undefined, runI
   const plan = loaded.plan;
   const rec = latestRun(runsRoot(configFile, plan.name));
   if (!rec || rec.header.planHash !== plan.hash) return undefined;
-  return store.addRecorded(plan, rec, (queryName, serial) => {
-    const f = attemptLogFile(logDirOf(rec.dir), queryName, serial);
-    return fs.existsSync(f) ? f : undefined;
-  });
+  return store.addRecorded(plan, rec, logFinder(rec.dir));
 }

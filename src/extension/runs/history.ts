@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
 import { latestRun, runsRoot } from '../../record/record';
@@ -18,14 +19,26 @@ export async function loadHistory(files: ConfigFiles, store: RunStore): Promise<
       const plan = loaded.plan;
       const rec = latestRun(runsRoot(uri.fsPath, plan.name));
       if (!rec || rec.header.planHash !== plan.hash || store.find(rec.header.runId)) continue;
-      store.addRecorded(plan, rec, (queryName, serial) => {
-        const f = attemptLogFile(logDirOf(rec.dir), queryName, serial);
-        return fs.existsSync(f) ? f : undefined;
-      });
+      store.addRecorded(plan, rec, logFinder(rec.dir));
       added++;
     } catch {
       /* an unreadable config or record is simply not shown */
     }
   }
   return added;
+}
+
+/** Finds a local attempt's log file: the logs folder is listed once, not asked about once per cell. */
+export function logFinder(runDir: string): (queryName: string, serial: string) => string | undefined {
+  let files: Set<string>;
+  try {
+    files = new Set(fs.readdirSync(logDirOf(runDir)));
+  } catch {
+    files = new Set();
+  }
+  if (files.size === 0) return () => undefined;
+  return (queryName, serial) => {
+    const f = attemptLogFile(logDirOf(runDir), queryName, serial);
+    return files.has(path.basename(f)) ? f : undefined;
+  };
 }
