@@ -5,6 +5,21 @@ import { nameFraction, Simulator } from './simulator';
 describe('the simulator at scale: a waiting queue, per-name durations', function () {
   this.timeout(60_000);
 
+  it('an event\'s cheap encoding parses to the same query info as the full one, with every live field current', () => {
+    const sim = new Simulator({ users: { sim: SIM_PASSWORD } });
+    const q = {
+      serial: '17', status: 'Running', fullStackTrace: 'line "quoted"\nnext', processInfoId: 'p-1', workerHost: null, server: 'QueryServer_1', timers: [], stoppedByRequest: false, fate: 'ok', runMs: 1, waitingForRoom: false, waitSeq: 0,
+      // The config as sent, with keys the live fields must override.
+      config: { name: 'pq_x', type: 'RunAndDone', status: 'stale', scriptCode: 'print(1)', envVars: 'A=1', designated: { status: 'stale' } },
+    };
+    const s = sim as unknown as { info(q: unknown): Record<string, unknown>; infoJson(q: unknown): string };
+    assert.deepEqual(JSON.parse(s.infoJson(q)), JSON.parse(JSON.stringify(s.info(q))));
+    q.status = 'Failed';
+    q.fullStackTrace = 'boom';
+    assert.deepEqual(JSON.parse(s.infoJson(q)), JSON.parse(JSON.stringify(s.info(q))), 'the config part is cached, the live part is not');
+    assert.equal(JSON.parse(s.infoJson(q)).designated.numberFailures, 1);
+  });
+
   it('queries that wait for room get it first come, first served; the server never holds more than fits', async () => {
     // One server of 3 GB, 1 GB per query, 6 allowed at once by the config: three wait at any time.
     const sim = new Simulator({ users: { sim: SIM_PASSWORD }, servers: [{ name: 'QueryServer_1', capacityGb: 3 }], knobs: { workerMsByName: [20, 60], stepMs: 2 } });
