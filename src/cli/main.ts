@@ -2,8 +2,8 @@ import { loadPlan } from '../plan/load';
 import type { Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
-import { latestRun, runsRoot } from '../record/record';
-import { priorCells, recordedState } from '../record/replay';
+import { runsRoot } from '../record/record';
+import { latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../orchestrator/runState';
 import { formatSummary } from '../report/events';
 import { writeReport } from './report';
@@ -90,8 +90,8 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
 /** The last run's state of each cell, when the newest run recorded this same plan (a dry run never fails over it). */
 function lastRecordedStates(plan: Plan, runDir?: string) {
   try {
-    const last = latestRun(runsRoot(plan.config.file, plan.name, runDir));
-    return last && last.header.planHash === plan.hash ? lastStates(priorCells(recordedState(last, plan))) : undefined;
+    const last = latestRunState(runsRoot(plan.config.file, plan.name, runDir), plan);
+    return last && last.rec.header.planHash === plan.hash ? lastStates(priorCells(last.state)) : undefined;
   } catch {
     return undefined;
   }
@@ -100,18 +100,18 @@ function lastRecordedStates(plan: Plan, runDir?: string) {
 
 /** `--report <file> --last-run`: the last recorded run of this plan as an HTML grid, nothing run. */
 function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
-  let last;
+  let replayed;
   try {
-    last = latestRun(runsRoot(plan.config.file, plan.name, args.runDir));
+    replayed = latestRunState(runsRoot(plan.config.file, plan.name, args.runDir), plan);
   } catch (e) {
     io.err(`pq-orchestrator: ${(e as Error).message}\n`);
     return EXIT.ERROR;
   }
-  if (!last || last.header.planHash !== plan.hash) {
+  if (!replayed || replayed.rec.header.planHash !== plan.hash) {
     io.err(`pq-orchestrator: no recorded run of ${plan.name} with this config and script; nothing to report\n`);
     return EXIT.ERROR;
   }
-  const state = recordedState(last, plan);
+  const { rec: last, state } = replayed;
   settleInterrupted(state);
   const summary = runSummary(state, { runId: last.header.runId, undeleted: [], interrupted: last.ended?.summary.interrupted ?? false, budgetExhausted: last.ended?.summary.budgetExhausted ?? false, startedAt: last.header.at, endedAt: last.ended?.at ?? last.header.at });
   writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}`);

@@ -26,25 +26,7 @@ export type RecordLine =
 
 export const RECORD_FILE = 'record.jsonl';
 
-/** Where a config's runs are kept: `<config dir>/.pq-orchestrator/runs/<name>/` unless told otherwise. */
-export function runsRoot(configFile: string, name: string, runDir?: string): string {
-  return runDir ? path.resolve(runDir, name) : path.join(path.dirname(configFile), '.pq-orchestrator', 'runs', name);
-}
-
-let lastStamp = '';
-let sameStamp = 0;
-
-/**
- * A run id that sorts by creation time, since the newest run is found by name: UTC to the millisecond, a counter
- * for ids made in the same millisecond by one process, and a random tail.
- */
-export function newRunId(now = new Date()): string {
-  const iso = now.toISOString().replace(/[-:]/g, '');
-  const stamp = `${iso.slice(0, 8)}-${iso.slice(9, 15)}-${iso.slice(16, 19)}`;
-  sameStamp = stamp === lastStamp ? sameStamp + 1 : 0;
-  lastStamp = stamp;
-  return `${stamp}${sameStamp ? `.${String(sameStamp).padStart(3, '0')}` : ''}-${Math.random().toString(36).slice(2, 6)}`;
-}
+export { newRunId, runsRoot } from './runIds';
 
 /**
  * Appends record lines. A line that precedes an action on the server (`creating`) and the run's first and last lines
@@ -192,8 +174,11 @@ function lineProblem(line: unknown): string | undefined {
  * Reads a record. A torn last line (a crash mid-write) is skipped silently; any other line that is not a valid
  * record line is skipped with a warning naming its line number. Undefined when there is no record file; throws
  * DamagedRecordError when there is one but it has no valid run header or cannot be read.
+ *
+ * With `visit`, each valid line (the header first) goes to it as it is read and `lines` stays empty: a million-line
+ * record is then replayed without keeping a million objects alive (which is most of the cost of reading one).
  */
-export function readRecord(dir: string): RecordedRun | undefined {
+export function readRecord(dir: string, visit?: (line: RecordLine) => void): RecordedRun | undefined {
   const file = path.join(dir, RECORD_FILE);
   let text: string;
   try {
@@ -202,26 +187,34 @@ export function readRecord(dir: string): RecordedRun | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new DamagedRecordError(`cannot read the run record ${file}: ${(e as Error).message}`);
   }
-  const lines = text.split('\n');
-  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  let end = text.length;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  // The last line may be torn by a crash: it alone is skipped without a warning.
+  const lastStart = text.lastIndexOf('\n', end - 1) + 1;
   let header: RecordedRun['header'] | undefined;
   let ended: RecordedRun['ended'];
   let base: number | undefined;
+  let only: Set<number> | undefined;
   const warnings: string[] = [];
   const kept: RecordLine[] = [];
-  lines.forEach((raw, n) => {
-    if (!raw.trim()) return;
+  for (let start = 0, n = 0; start < end; n++) {
+    let stop = text.indexOf('\n', start);
+    if (stop < 0 || stop > end) stop = end;
+    const raw = text.slice(start, stop);
+    const isLast = start === lastStart;
+    start = stop + 1;
+    if (!raw.trim()) continue;
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      if (n < lines.length - 1) warnings.push(`${file}:${n + 1}: not JSON; line skipped`);
-      return; // the last line: torn by a crash
+      if (!isLast) warnings.push(`${file}:${n + 1}: not JSON; line skipped`);
+      continue;
     }
     const why = lineProblem(parsed);
     if (why) {
       warnings.push(`${file}:${n + 1}: ${why}; line skipped`);
-      return;
+      continue;
     }
     const line = parsed as RecordLine & { ms?: number };
     if (line.t === 'run' || line.t === 'resume') base = line.at;
@@ -231,21 +224,26 @@ export function readRecord(dir: string): RecordedRun | undefined {
     }
     if (line.t !== 'run' && !header) {
       warnings.push(`${file}:${n + 1}: before the run header; line skipped`);
-      return;
+      continue;
     }
-    if ('i' in line && header?.cellIndexes && !header.cellIndexes.includes(line.i)) {
+    if ('i' in line && only && !only.has(line.i)) {
       warnings.push(`${file}:${n + 1}: cell ${line.i} is not one of this run's cells; line skipped`);
-      return;
+      continue;
     }
     if (line.t === 'run') {
       if (header) warnings.push(`${file}:${n + 1}: a second run header; line skipped`);
-      else header = line;
-      return;
+      else {
+        header = line;
+        if (line.cellIndexes) only = new Set(line.cellIndexes);
+        visit?.(line);
+      }
+      continue;
     }
     if (line.t === 'resume') ended = undefined;
     if (line.t === 'end') ended = line;
-    kept.push(line);
-  });
+    if (visit) visit(line);
+    else kept.push(line);
+  }
   if (!header) throw new DamagedRecordError(`the run record ${file} has no valid run header (its first line is damaged)`);
   return { dir, header, ended, lines: kept, warnings };
 }
@@ -263,7 +261,7 @@ export function listRuns(root: string): string[] {
  * The newest run that has a record. A newest run whose record is damaged (or that is not a folder) throws
  * DamagedRecordError: silently taking an older run would resume or rerun the wrong one.
  */
-export function latestRun(root: string): RecordedRun | undefined {
+export function latestRun(root: string, visit?: (line: RecordLine) => void): RecordedRun | undefined {
   for (const dir of listRuns(root)) {
     let isDir = false;
     try {
@@ -272,7 +270,7 @@ export function latestRun(root: string): RecordedRun | undefined {
       /* vanished */
     }
     if (!isDir) throw new DamagedRecordError(`${dir} should be a run folder but is not a folder; move it away to use the runs before it`);
-    const r = readRecord(dir);
+    const r = readRecord(dir, visit);
     if (r) return r;
   }
   return undefined;

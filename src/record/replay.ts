@@ -1,10 +1,10 @@
 import type { PriorCell, RunEvent, RunSummary } from '../orchestrator/events';
 import { applyEvent, createRunState, type RunState } from '../orchestrator/runState';
 import type { Cell, Plan } from '../plan/plan';
-import type { RecordedRun, RecordLine } from './record';
+import { latestRun, type RecordedRun, type RecordLine } from './record';
 
 /** The cells a recorded run covered: a rerun's subset, or the whole plan. */
-export function recordedCells(rec: RecordedRun, plan: Plan): Cell[] {
+export function recordedCells(rec: Pick<RecordedRun, 'header'>, plan: Plan): Cell[] {
   return rec.header.cellIndexes ? rec.header.cellIndexes.flatMap((i) => (plan.cells[i] ? [plan.cells[i]] : [])) : plan.cells;
 }
 
@@ -60,4 +60,25 @@ export function priorCells(state: RunState<Cell>): Map<number, PriorCell> {
     });
   }
   return out;
+}
+
+/**
+ * The newest run under `root` and its state, replayed while the record is read (no line is kept): for a view of a
+ * finished run. Undefined when there is none.
+ */
+export function latestRunState(root: string, plan: Plan): { rec: RecordedRun; state: RunState<Cell> } | undefined {
+  let state: RunState<Cell> | undefined;
+  let runId = '';
+  const cell = (i: number) => plan.cells[i];
+  const serialOf = (i: number) => state?.cells.get(i)?.serial;
+  const rec = latestRun(root, (line) => {
+    if (line.t === 'run') {
+      runId = line.runId;
+      state = createRunState(recordedCells({ header: line }, plan));
+    }
+    if (!state) return;
+    const e = lineEvent(line, cell, runId, serialOf);
+    if (e) applyEvent(state, e);
+  });
+  return rec && state ? { rec, state } : undefined;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { loadPlan } from '../../plan/load';
-import { latestRun, runsRoot } from '../../record/record';
+import { runsRoot } from '../../record/record';
+import { latestRunState } from '../../record/replay';
 import { logUri } from '../runs/failedLog';
 import { logFinder } from '../runs/history';
 import type { RunManager } from '../runs/runManager';
@@ -37,7 +38,7 @@ export function gridRunFor(store: RunStore, configFile: string | undefined, runI
   const loaded = loadPlan(configFile, { purpose: 'edit' });
   if (loaded.kind !== 'plan') return undefined;
   const plan = loaded.plan;
-  const rec = latestRun(runsRoot(configFile, plan.name));
-  if (!rec || rec.header.planHash !== plan.hash) return undefined;
-  return store.addRecorded(plan, rec, logFinder(rec.dir));
+  const last = latestRunState(runsRoot(configFile, plan.name), plan);
+  if (!last || last.rec.header.planHash !== plan.hash) return undefined;
+  return store.addRecorded(plan, last.rec, logFinder(last.rec.dir), last.state);
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
-import { latestRun, runsRoot } from '../../record/record';
+import { runsRoot } from '../../record/record';
+import { latestRunState } from '../../record/replay';
 import type { ConfigFiles } from '../language/configFiles';
 import type { RunStore } from './runStore';
 
@@ -17,9 +18,9 @@ export async function loadHistory(files: ConfigFiles, store: RunStore): Promise<
       const loaded = loadPlan(uri.fsPath, { purpose: 'edit' });
       if (loaded.kind !== 'plan') continue;
       const plan = loaded.plan;
-      const rec = latestRun(runsRoot(uri.fsPath, plan.name));
-      if (!rec || rec.header.planHash !== plan.hash || store.find(rec.header.runId)) continue;
-      store.addRecorded(plan, rec, logFinder(rec.dir));
+      const last = latestRunState(runsRoot(uri.fsPath, plan.name), plan);
+      if (!last || last.rec.header.planHash !== plan.hash || store.find(last.rec.header.runId)) continue;
+      store.addRecorded(plan, last.rec, logFinder(last.rec.dir), last.state);
       added++;
     } catch {
       /* an unreadable config or record is simply not shown */

@@ -91,8 +91,8 @@ export class RunStore {
   }
 
   /** A run known from its record on disk, replayed through the run-state reducer; cells not final never ran. */
-  addRecorded(plan: Plan, rec: RecordedRun, logFileOf: (queryName: string, serial: string) => string | undefined): RunView {
-    const state = recordedState(rec, plan);
+  addRecorded(plan: Plan, rec: RecordedRun, logFileOf: (queryName: string, serial: string) => string | undefined, replayed?: RunState<Cell>): RunView {
+    const state = replayed ?? recordedState(rec, plan);
     settleInterrupted(state);
     const run = this.build(plan, rec.header.runId, state);
     run.startedAt = rec.header.at;
