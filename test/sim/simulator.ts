@@ -618,9 +618,11 @@ export class Simulator {
       setTimeout(() => this.sendAll(msg), this.knobs.eventDelayMs);
       return;
     }
-    // Events of one turn of the event loop go out as one frame (a JSON array): one write, not one per event.
+    // Events of one turn of the event loop go out together as a frame (a JSON array): one write, not one per event.
+    // At most 100 to a frame, so a frame stays small for the client to decode.
     this.outbox.push(msg);
-    if (this.outbox.length === 1) setImmediate(() => this.flushOutbox());
+    if (this.outbox.length >= 100) this.flushOutbox();
+    else if (this.outbox.length === 1) setImmediate(() => this.flushOutbox());
   }
 
   private readonly outbox: string[] = [];
