@@ -121,6 +121,7 @@ export class GridPanel {
         if (Array.isArray(m.cells) && m.cells.length) await this.actions.rerun(this.run, m.cells.filter((i) => Number.isInteger(i)));
         break;
       case 'copy': {
+        if (!Array.isArray(m.cells)) break;
         const names = m.cells.map((i) => this.run.plan.cells[i]?.queryName).filter((n): n is string => !!n);
         await vscode.env.clipboard.writeText(names.join('\n'));
         void vscode.window.setStatusBarMessage(`Copied ${names.length} query name${names.length === 1 ? '' : 's'}`, 3000);
