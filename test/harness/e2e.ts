@@ -117,7 +117,14 @@ async function main(): Promise<number> {
       await page.locator('.monaco-editor .view-lines', { hasText: 'FAIL_CELLS' }).first().waitFor({ timeout: 30_000 });
       await palette(page, '>PQ Orchestrator: Run Orchestration');
       await page.locator('.statusbar-item', { hasText: /grid \d+\/1000/ }).first().waitFor({ timeout: 30_000 });
+      const opened = Date.now();
       await palette(page, '>PQ Orchestrator: Open Run Grid');
+      // Opened while the run goes: the page shows cells running (headless chromium must not throttle the webview's
+      // frame as a background renderer, see launchChromium; it showed the page only after the run before that).
+      const live = await gridFrame(page, 'grid', 120_000);
+      await live.locator('#legend [data-state="running"]').waitFor({ timeout: 30_000 });
+      console.log(`    the grid page drew ${Date.now() - opened} ms after Open Run Grid: ${await live.locator('#status').textContent()}`);
+      await page.screenshot({ path: path.join(OUT, '6a-grid-live-1000.png') });
       await page.locator('.notification-toast', { hasText: /grid: 997\/1000 succeeded, 3 failed/ }).waitFor({ timeout: 240_000 });
       await page.locator('.monaco-list-row.selected', { hasText: 'partition 17' }).first().waitFor({ timeout: 20_000 });
       await page.locator('.statusbar-item', { hasText: 'grid 997/1000 · 3 failed' }).first().waitFor({ timeout: 10_000 });
