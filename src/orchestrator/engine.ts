@@ -147,10 +147,12 @@ export class Engine {
     const attempt = ++run.attempts;
     this.work.begin('creating');
     this.emit({ type: 'cell-creating', cell, attempt });
-    const got = await createOrAdopt(this.controller, cell, () => cellSpec(this.plan, cell), (m) => this.log('info', m));
+    const got = await createOrAdopt(this.controller, cell, () => cellSpec(this.plan, cell), (m) => this.log('info', m), run.unsureCreate);
     this.work.end('creating');
-    if ('error' in got) this.onCreateError(run, attempt, got.error);
-    else {
+    if ('error' in got) {
+      run.unsureCreate ||= got.createCalled;
+      this.onCreateError(run, attempt, got.error);
+    } else {
       run.createFailures = 0;
       const a = this.attempts.attach(run, got.serial, attempt, got.adopted);
       if (this.cancelStage === 'forceful' && !a.done) this.forceStop(a);

@@ -45,4 +45,6 @@ export interface CellRun {
   attempts: number;
   /** Creation failures in a row, for max_retries. */
   createFailures: number;
+  /** This run called create for the cell and never learnt whether the server made the query (a lost reply). */
+  unsureCreate?: boolean;
 }

@@ -46,13 +46,19 @@ export function adoptable(q: QueryState): boolean {
 /**
  * Creates the cell's query, or adopts one of its name that has not ended (a create whose reply was lost, an
  * interrupted run): never two queries of one name. A finished one left from an earlier run is deleted to reuse its
- * name. If creation fails but the query exists anyway (a lost reply), it is adopted.
+ * name. If creation fails but the query exists anyway (a lost reply), it is adopted. `ours`: an earlier attempt of
+ * this run called create and never learnt the result; a finished query of the name is then that one (any older one
+ * was deleted before that call), and is adopted with its result instead of being deleted and run again.
  */
-export async function createOrAdopt(controller: Controller, cell: Cell, spec: () => CellSpec, log: (message: string) => void): Promise<{ serial: string; adopted: boolean } | { error: unknown }> {
+export async function createOrAdopt(controller: Controller, cell: Cell, spec: () => CellSpec, log: (message: string) => void, ours = false): Promise<{ serial: string; adopted: boolean } | { error: unknown; createCalled: boolean }> {
   let createCalled = false;
   try {
     const existing = controller.findByName(cell.queryName);
     if (existing && adoptable(existing)) return { serial: existing.serial, adopted: true };
+    if (existing && ours) {
+      log(`${cell.queryName}: the query ${existing.serial} this run created (its reply was lost) has ${existing.status || 'ended'}; taking its result`);
+      return { serial: existing.serial, adopted: true };
+    }
     if (existing) {
       await controller.delete([existing.serial]);
       log(`${cell.queryName}: deleted the finished query ${existing.serial} left from an earlier run, to reuse its name`);
@@ -61,7 +67,7 @@ export async function createOrAdopt(controller: Controller, cell: Cell, spec: ()
     return { serial: await controller.create(spec()), adopted: false };
   } catch (error) {
     const made = createCalled ? controller.findByName(cell.queryName) : undefined;
-    if (!made) return { error };
+    if (!made) return { error, createCalled };
     log(`${cell.queryName}: creation reported an error (${(error as Error).message}) but the query exists as serial ${made.serial}; adopting it`);
     return { serial: made.serial, adopted: true };
   }

@@ -28,6 +28,8 @@ export interface Knobs {
   hangInitFraction: number;
   /** Drop every client connection right after this many creations (once). */
   disconnectAfterCreates: number;
+  /** With disconnectAfterCreates: the drop comes at once and the server then refuses connections this long. */
+  outageMs: number;
   /** Delay every pushed event by this much. */
   eventDelayMs: number;
   /** Worker run time range, ms. */
@@ -54,6 +56,7 @@ export const DEFAULT_KNOBS: Knobs = {
   failFraction: 0,
   hangInitFraction: 0,
   disconnectAfterCreates: 0,
+  outageMs: 0,
   eventDelayMs: 0,
   workerMs: [30, 80],
   stepMs: 5,
@@ -159,7 +162,8 @@ export class Simulator {
 
   async start(port = 0): Promise<void> {
     this.http = http.createServer((req, res) => this.onHttp(req, res));
-    this.wss = new WebSocketServer({ server: this.http, path: '/socket' });
+    // During an outage the handshake is refused (503), as a server that is down or restarting would.
+    this.wss = new WebSocketServer({ server: this.http, path: '/socket', verifyClient: (_info, done) => (Date.now() < this.outageUntil ? done(false, 503) : done(true)) });
     this.wss.on('connection', (ws) => this.onSocket(ws));
     await new Promise<void>((resolve) => this.http!.listen(port, '127.0.0.1', resolve));
     this.port = (this.http.address() as AddressInfo).port;
@@ -425,9 +429,13 @@ export class Simulator {
     this.checkLive();
     if (this.knobs.disconnectAfterCreates > 0 && this.createCount >= this.knobs.disconnectAfterCreates && !this.disconnectDone) {
       this.disconnectDone = true;
-      setTimeout(() => {
+      const drop = () => {
+        this.outageUntil = Date.now() + this.knobs.outageMs;
         for (const ws of this.clients.keys()) ws.terminate();
-      }, 1);
+      };
+      // An outage starts at once (this creation's reply and the creations already sent are lost with it).
+      if (this.knobs.outageMs > 0) drop();
+      else setTimeout(drop, 1);
     }
     if (this.knobs.dropReplyNext > 0) {
       this.knobs.dropReplyNext--;
@@ -626,6 +634,7 @@ export class Simulator {
   }
 
   private readonly outbox: string[] = [];
+  private outageUntil = 0;
 
   /** Sends the events waiting; called before any reply too, so a client sees events and replies in order. */
   private flushOutbox(): void {

@@ -55,6 +55,8 @@ class DheController implements Controller {
   private readonly listeners = new Set<(s: QueryState) => void>();
   private readonly removers: (() => void)[] = [];
   private broken: string | undefined;
+  /** Set while the connection is down: creations wait for it instead of spending their retries on a blip. */
+  private reconnected: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly client: DheClient,
@@ -71,14 +73,23 @@ class DheController implements Controller {
       client.addEventListener(C.EVENT_CONFIG_ADDED, (e) => this.onInfo(e.detail as QueryInfo)),
       client.addEventListener(C.EVENT_CONFIG_UPDATED, (e) => this.onInfo(e.detail as QueryInfo)),
       client.addEventListener(C.EVENT_CONFIG_REMOVED, (e) => this.onRemoved(e.detail as QueryInfo)),
-      client.addEventListener(C.EVENT_DISCONNECT, () => this.say('warning', 'lost the connection to the Deephaven server; reconnecting (queries keep running there)')),
+      client.addEventListener(C.EVENT_DISCONNECT, () => {
+        this.say('warning', 'lost the connection to the Deephaven server; reconnecting (queries keep running there; new ones wait)');
+        if (!this.reconnected) {
+          let resolve!: () => void;
+          const promise = new Promise<void>((r) => (resolve = r));
+          this.reconnected = { promise, resolve };
+        }
+      }),
       client.addEventListener(C.EVENT_RECONNECT, () => {
         this.say('info', 'reconnected to the Deephaven server; catching up on query statuses');
+        this.connectionBack();
         this.resync();
         this.checkAbsentLater();
       }),
       client.addEventListener(C.EVENT_RECONNECT_AUTH_FAILED, () => {
         this.broken = 'the server refused to log in again after a reconnect';
+        this.connectionBack();
         this.say('error', `${this.broken}; no more queries can be created (those running continue on the server)`);
       }),
     );
@@ -132,7 +143,17 @@ class DheController implements Controller {
     return () => this.listeners.delete(listener);
   }
 
+  private connectionBack(): void {
+    this.reconnected?.resolve();
+    this.reconnected = undefined;
+  }
+
   async create(spec: CellSpec): Promise<string> {
+    if (this.reconnected) {
+      // Up to the creation timeout: a longer outage fails the attempt as before, and the engine's retries take over.
+      const back = await withTimeout(this.reconnected.promise.then(() => true), this.t.createMs, 'reconnect').catch(() => false);
+      if (!back) throw new CreateError(`not connected to the server (waited ${Math.round(this.t.createMs / 1000)} s for it to come back)`);
+    }
     if (this.broken) throw new CreateError(this.broken);
     try {
       return String(await withTimeout(this.client.createQuery(toDheQuery(dheQuerySpec(spec), this.owner)), this.t.createMs, `createQuery ${spec.name}`));
