@@ -6,7 +6,7 @@ import { runsRoot } from '../record/record';
 import { latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../orchestrator/runState';
 import { formatSummary } from '../report/events';
-import { writeReport } from './report';
+import { reportFolderProblem, writeReport } from './report';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { painter } from './colour';
@@ -71,6 +71,11 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (args.checkServer) return checkServerCommand(plan, args, io);
+  const reportProblem = args.report && !args.dryRun ? reportFolderProblem(args.report) : undefined;
+  if (reportProblem) {
+    io.err(`pq-orchestrator: cannot write the report ${args.report}: ${reportProblem}; nothing was run\n`);
+    return EXIT.ERROR;
+  }
   if (args.lastRun) return lastRunReport(plan, args, io);
   if (args.dryRun) {
     if (args.json) {
@@ -114,7 +119,11 @@ function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
   const { rec: last, state } = replayed;
   settleInterrupted(state);
   const summary = runSummary(state, { runId: last.header.runId, undeleted: [], interrupted: last.ended?.summary.interrupted ?? false, budgetExhausted: last.ended?.summary.budgetExhausted ?? false, startedAt: last.header.at, endedAt: last.ended?.at ?? last.header.at });
-  writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}`);
+  const failed = writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}`);
+  if (failed) {
+    io.err(`pq-orchestrator: cannot write the report ${args.report}: ${failed}\n`);
+    return EXIT.ERROR;
+  }
   io.err(`pq-orchestrator: wrote ${args.report} (run ${last.header.runId})\n`);
   return EXIT.SUCCESS;
 }

@@ -80,7 +80,12 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     const text = formatSummary(plan, summary, session.recordFile);
     if (!args.json) io.err(paintSummary(text, paint) + '\n');
     if (args.report) {
-      writeReport(args.report, plan, state, summary.runId, text);
+      const failed = writeReport(args.report, plan, state, summary.runId, text);
+      if (failed) {
+        // The run stands (its record is written); only the picture is missing: said, and an error exit if none yet.
+        io.err(`pq-orchestrator: cannot write the report ${args.report}: ${failed}\n`);
+        return session.exitCode(summary) || EXIT.ERROR;
+      }
       if (!args.json) io.err(`Report: ${args.report}\n`);
     }
     return session.exitCode(summary);

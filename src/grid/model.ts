@@ -64,26 +64,16 @@ export function emptyGrid(base: Omit<GridData, 'states' | 'attempts' | 'starts' 
   return { ...base, states: new Array<number>(n).fill(ABSENT), attempts: new Array<number>(n).fill(0), starts: new Array<number>(n).fill(-1), ends: new Array<number>(n).fill(-1), serials: new Array<string>(n).fill('') };
 }
 
-/** Writes one cell's values into the arrays (grid data or a patch's slot). */
+/** A time as the grid keeps it: ms after t0, -1 when unknown. */
+const since = (t0: number, at: number | undefined) => (at === undefined ? -1 : Math.max(0, at - t0));
+
+/** Writes one cell's values into the grid's arrays. */
 export function setCell(g: GridData, c: CellSource): void {
   g.states[c.index] = c.state;
   g.attempts[c.index] = c.attempt;
-  g.starts[c.index] = c.createdAt === undefined ? -1 : Math.max(0, c.createdAt - g.t0);
-  g.ends[c.index] = c.endedAt === undefined ? -1 : Math.max(0, c.endedAt - g.t0);
+  g.starts[c.index] = since(g.t0, c.createdAt);
+  g.ends[c.index] = since(g.t0, c.endedAt);
   g.serials[c.index] = c.serial ?? '';
-}
-
-export function patchOf(g: GridData, cells: Iterable<number>, live: boolean, summary?: string): GridPatch {
-  const p: GridPatch = { cells: [], states: [], attempts: [], starts: [], ends: [], serials: [], now: g.now, live, ...(summary !== undefined ? { summary } : {}) };
-  for (const i of cells) {
-    p.cells.push(i);
-    p.states.push(g.states[i]);
-    p.attempts.push(g.attempts[i]);
-    p.starts.push(g.starts[i]);
-    p.ends.push(g.ends[i]);
-    p.serials.push(g.serials[i]);
-  }
-  return p;
 }
 
 /** A patch straight from the cells' sources (the editor keeps no copy of the arrays it sent). */
@@ -93,8 +83,8 @@ export function patchFrom(t0: number, cells: Iterable<CellSource>, now: number, 
     p.cells.push(c.index);
     p.states.push(c.state);
     p.attempts.push(c.attempt);
-    p.starts.push(c.createdAt === undefined ? -1 : Math.max(0, c.createdAt - t0));
-    p.ends.push(c.endedAt === undefined ? -1 : Math.max(0, c.endedAt - t0));
+    p.starts.push(since(t0, c.createdAt));
+    p.ends.push(since(t0, c.endedAt));
     p.serials.push(c.serial ?? '');
   }
   return p;

@@ -390,6 +390,17 @@ describe('pq-orchestrator CLI', function () {
       assert.match(replayed.summary, /succeeded +3\n[^]*ValueError: bad data for 2024-01-02\/1/);
     });
 
+    it('--report into a folder that does not exist: told before anything runs, one line, no stack trace', async () => {
+      const p = project(localConfig({ end: '2024-01-02' }));
+      const out = path.join(p.dir, 'no-such-folder', 'report.html');
+      for (const extra of [[], ['--last-run']]) {
+        const r = await runCli([p.config, '--report', out, ...extra]);
+        assert.equal(r.code, 4, r.stderr);
+        assert.equal(r.stderr.trim(), `pq-orchestrator: cannot write the report ${out}: the folder ${path.dirname(out)} does not exist; nothing was run`);
+      }
+      assert.equal(latestRun(runsRoot(p.config, 'clitest')), undefined, 'no run was started');
+    });
+
     it('a replay worker that exits 0 has stopped itself: success', async () => {
       const p = project(localConfig({ mode: 'replay', end: '2024-01-01' }));
       const r = await runCli(['--config', p.config]);

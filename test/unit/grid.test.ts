@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { applyPatch, cellName, countStates, durationRange, emptyGrid, FAILED, heat, orientation, patchOf, setCell, strip, SUCCEEDED, type GridData } from '../../src/grid/model';
+import { applyPatch, cellName, countStates, durationRange, emptyGrid, FAILED, heat, orientation, patchFrom, setCell, strip, SUCCEEDED, type GridData } from '../../src/grid/model';
 import { gridPage } from '../../src/grid/page';
 
 function grid(dates = 3, partitions = 4): GridData {
@@ -16,10 +16,13 @@ describe('run grid data', () => {
   it('a patch carries only the changed cells and applying it gives the same arrays as the source', () => {
     const source = grid();
     const copy = JSON.parse(JSON.stringify(source)) as GridData;
-    setCell(source, { index: 5, state: SUCCEEDED, attempt: 2, createdAt: 1100, endedAt: 1400, serial: '42' });
-    setCell(source, { index: 9, state: 3, attempt: 1, createdAt: 1200 });
+    const changed = [
+      { index: 5, state: SUCCEEDED, attempt: 2, createdAt: 1100, endedAt: 1400, serial: '42' },
+      { index: 9, state: 3, attempt: 1, createdAt: 1200 },
+    ];
+    for (const c of changed) setCell(source, c);
     source.now = 1500;
-    const p = patchOf(source, [5, 9], true);
+    const p = patchFrom(source.t0, changed, 1500, true);
     assert.deepEqual(p.cells, [5, 9]);
     assert.equal(JSON.stringify(p).length < 200, true, 'compact: arrays, not objects');
     applyPatch(copy, p);
