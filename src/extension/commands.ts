@@ -108,7 +108,11 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
     else {
       const uri = arg instanceof vscode.Uri ? arg : await configUri();
       if (!uri) return;
-      run = gridRunFor(store, uri.fsPath);
+      try {
+        run = gridRunFor(store, uri.fsPath);
+      } catch (e) {
+        return void vscode.window.showErrorMessage(`PQ Orchestrator: cannot load the last run of ${vscode.workspace.asRelativePath(uri)}: ${(e as Error).message}`);
+      }
       if (!run) return void vscode.window.showInformationMessage(`PQ Orchestrator: ${vscode.workspace.asRelativePath(uri)} has no run yet (or its config changed since the last one): run it first.`);
     }
     if (run) grids.open(run);

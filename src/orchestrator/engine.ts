@@ -154,6 +154,7 @@ export class Engine {
       this.onCreateError(run, attempt, got.error);
     } else {
       run.createFailures = 0;
+      run.unsureCreate = false;
       const a = this.attempts.attach(run, got.serial, attempt, got.adopted);
       if (this.cancelStage === 'forceful' && !a.done) this.forceStop(a);
     }

@@ -40,10 +40,14 @@ export function gridData(plan: Plan, state: RunState<Cell>, o: GridOptions): Gri
     summary: redact(o.summary, plan.config.secrets),
     interactive: o.interactive,
   });
-  // A local run's serials are its own bookkeeping; a Deephaven serial is what a user looks up on the server.
-  const serials = plan.config.backend !== 'local';
+  const serials = showsSerials(plan);
   for (const r of state.cells.values()) setCell(g, cellSource(r, serials));
   return g;
+}
+
+/** A local run's serials are its own bookkeeping; a Deephaven serial is what a user looks up on the server. */
+export function showsSerials(plan: Plan): boolean {
+  return plan.config.backend !== 'local';
 }
 
 export function cellSource(r: CellRecord<Cell>, withSerial = true): CellSource {

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { patchFrom, type GridPatch } from '../../grid/model';
 import { gridPage } from '../../grid/page';
 import { formatSummary } from '../../report/events';
-import { cellSource, gridData } from '../../report/htmlReport';
+import { cellSource, gridData, showsSerials } from '../../report/htmlReport';
 import type { RunStore, RunView, StoreChange } from '../runs/runStore';
 
 /** At most this many messages a second reach a panel, each with only the cells that changed since the last. */
@@ -152,7 +152,7 @@ export class GridPanel {
     const sources = [];
     for (const i of this.dirty) {
       const rec = this.run.byIndex.get(i);
-      if (rec) sources.push(cellSource(rec, this.run.backend !== 'local'));
+      if (rec) sources.push(cellSource(rec, showsSerials(this.run.plan)));
     }
     this.dirty.clear();
     const live = this.live();

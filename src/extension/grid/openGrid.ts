@@ -1,9 +1,6 @@
 import * as vscode from 'vscode';
-import { loadPlan } from '../../plan/load';
-import { runsRoot } from '../../record/record';
-import { latestRunState } from '../../record/replay';
 import { logUri } from '../runs/failedLog';
-import { logFinder } from '../runs/history';
+import { lastRecordedRun } from '../runs/history';
 import type { RunManager } from '../runs/runManager';
 import type { RunStore, RunView } from '../runs/runStore';
 import type { GridActions } from './gridPanel';
@@ -35,10 +32,5 @@ export function gridRunFor(store: RunStore, configFile: string | undefined, runI
   const mine = store.runs.filter((r) => !configFile || r.configFile === configFile);
   const run = mine.find((r) => r.phase !== 'finished') ?? mine[0];
   if (run || !configFile) return run;
-  const loaded = loadPlan(configFile, { purpose: 'edit' });
-  if (loaded.kind !== 'plan') return undefined;
-  const plan = loaded.plan;
-  const last = latestRunState(runsRoot(configFile, plan.name), plan);
-  if (!last || last.rec.header.planHash !== plan.hash) return undefined;
-  return store.addRecorded(plan, last.rec, logFinder(last.rec.dir), last.state);
+  return lastRecordedRun(store, configFile)?.run;
 }

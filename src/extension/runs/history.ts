@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
-import { runsRoot } from '../../record/record';
+import { listRuns, runsRoot } from '../../record/record';
 import { latestRunState } from '../../record/replay';
 import type { ConfigFiles } from '../language/configFiles';
-import type { RunStore } from './runStore';
+import type { RunStore, RunView } from './runStore';
 
 /**
  * Puts the last recorded run of each config in the workspace into the tree (runs from the CLI too), when its record
@@ -15,18 +15,30 @@ export async function loadHistory(files: ConfigFiles, store: RunStore): Promise<
   let added = 0;
   for (const uri of await files.findAll()) {
     try {
-      const loaded = loadPlan(uri.fsPath, { purpose: 'edit' });
-      if (loaded.kind !== 'plan') continue;
-      const plan = loaded.plan;
-      const last = latestRunState(runsRoot(uri.fsPath, plan.name), plan);
-      if (!last || last.rec.header.planHash !== plan.hash || store.find(last.rec.header.runId)) continue;
-      store.addRecorded(plan, last.rec, logFinder(last.rec.dir), last.state);
-      added++;
+      if (lastRecordedRun(store, uri.fsPath)?.added) added++;
     } catch {
       /* an unreadable config or record is simply not shown */
     }
   }
   return added;
+}
+
+/**
+ * A config's last recorded run in the store: the one already there, or added from its record (replayed while read)
+ * when that record still matches the config and worker script. Undefined when there is none that matches.
+ */
+export function lastRecordedRun(store: RunStore, configFile: string): { run: RunView; added: boolean } | undefined {
+  const loaded = loadPlan(configFile, { purpose: 'edit' });
+  if (loaded.kind !== 'plan') return undefined;
+  const plan = loaded.plan;
+  const root = runsRoot(configFile, plan.name);
+  // A run folder is named by its run id: a run the store has is not read again.
+  const newest = listRuns(root)[0];
+  const known = newest ? store.find(path.basename(newest)) : undefined;
+  if (known) return { run: known, added: false };
+  const last = latestRunState(root, plan);
+  if (!last || last.rec.header.planHash !== plan.hash) return undefined;
+  return { run: store.addRecorded(plan, last.rec, logFinder(last.rec.dir), last.state), added: true };
 }
 
 /** Finds a local attempt's log file: the logs folder is listed once, not asked about once per cell. */
