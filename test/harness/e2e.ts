@@ -182,16 +182,21 @@ async function main(): Promise<number> {
       const count = async (state: string) => offline.locator(`#legend [data-state="${state}"]`).getAttribute('data-count', { timeout: 10_000 });
       if ((await count('succeeded')) !== '5' || (await count('failed')) !== '1') throw new Error('wrong counts in the report');
       await offline.locator('canvas#grid').waitFor({ timeout: 10_000 });
-      // The keyboard: arrows move a focus cell and say which; + zooms in; the strip names its peak.
+      // The keyboard: arrows move a focus cell and say which; the zoom button and + zoom in; the strip names its peak.
+      await offline.bringToFront();
       const viewport = offline.locator('#viewport');
       await viewport.focus();
       await offline.keyboard.press('ArrowRight');
       await offline.keyboard.press('ArrowDown');
       await offline.locator('[aria-live]', { hasText: 'pq_batch_hostrun_20240202_0' }).waitFor({ timeout: 5_000 });
-      const width = () => offline.locator('#viewport > div').evaluate('(d) => d.getBoundingClientRect().width') as Promise<number>;
+      const width = () => offline.evaluate('document.querySelector("#viewport > div").getBoundingClientRect().width') as Promise<number>;
       const before = await width();
+      await offline.locator('button[title^="Zoom in"]').click();
+      const zoomed = await width();
+      if (!(zoomed > before)) throw new Error('Zoom in did not zoom in');
+      await viewport.focus();
       await offline.keyboard.press('+');
-      if (!((await width()) > before)) throw new Error('+ did not zoom in');
+      if (!((await width()) > zoomed)) throw new Error('+ did not zoom in');
       await offline.locator('#strip-caption', { hasText: /peak \d+ of 3 allowed/ }).waitFor({ timeout: 5_000 });
       await offline.screenshot({ path: path.join(OUT, '11-report-page.png') });
       await offline.close();
