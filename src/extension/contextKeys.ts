@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';
-import { RefreshScheduler } from './tree/refresh';
+import { RefreshScheduler } from './refresh';
 import type { RunTreeProvider } from './tree/runTree';
 
 /** The context keys `when` clauses read, so Stop, Rerun Failed, Resume and Clear appear only when they can act. */

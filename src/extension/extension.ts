@@ -11,7 +11,7 @@ import { gridActions } from './grid/openGrid';
 import { ContextKeys } from './contextKeys';
 import { cliOnTerminalPath } from './terminalPath';
 import { revealFailures } from './tree/revealFailures';
-import { RefreshScheduler } from './tree/refresh';
+import { RefreshScheduler } from './refresh';
 import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';

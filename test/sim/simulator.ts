@@ -48,6 +48,8 @@ export interface Knobs {
   workerMsByName: [number, number] | null;
   /** Keep a copy of every query config received (tests read them; a 250,000-query benchmark does not). */
   keepReceived: boolean;
+  /** An overloaded controller: a creation takes this long before the query exists and the reply is sent. */
+  createDelayMs: number;
 }
 
 export const DEFAULT_KNOBS: Knobs = {
@@ -66,6 +68,7 @@ export const DEFAULT_KNOBS: Knobs = {
   dropEnvVar: '',
   workerMsByName: null,
   keepReceived: true,
+  createDelayMs: 0,
 };
 
 export interface SimulatorOptions {
@@ -111,6 +114,8 @@ export class Simulator {
   knobs: Knobs;
   createCount = 0;
   maxLiveSeen = 0;
+  /** Creations received and not yet carried out (createDelayMs): a test waits for them before counting. */
+  pendingCreates = 0;
   /** Worker runs that finished their work, per query name: an independent ledger for "completed twice". */
   readonly completions = new Map<string, number>();
   /** What each connecting client passed as the transport factory in its options (the type of it). */
@@ -373,6 +378,11 @@ export class Simulator {
       case 'getQueryConfigurationTypes':
         return (this.options.queryTypes ?? ['Script', 'ReplayScript', 'RunAndDone']).map((name) => ({ name, displayName: name, supportsCommunity: true, temporary: false, hasScript: true, allowedGroups: ['allusers'], serverClasses: [], isDisplayable: true, supportsReplicas: false }));
       case 'createQuery':
+        if (this.knobs.createDelayMs > 0) {
+          this.pendingCreates++;
+          await new Promise((r) => setTimeout(r, this.knobs.createDelayMs));
+          this.pendingCreates--;
+        }
         return this.create(p.query as Record<string, unknown>, who);
       case 'stopQueries':
         for (const s of p.serials as string[]) this.stopQuery(this.mustGet(s));

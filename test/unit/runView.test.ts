@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { statusText } from '../../src/extension/runs/statusText';
-import { RefreshScheduler } from '../../src/extension/tree/refresh';
+import { RefreshScheduler } from '../../src/extension/refresh';
 import type { RunEvent } from '../../src/orchestrator/events';
 import { buildPlan } from '../../src/plan/plan';
 import { analyze, BATCH_CONFIG } from '../helpers/configs';
-import { sleep } from '../helpers/fakeController';
 
 const plan = () => buildPlan(analyze(BATCH_CONFIG).config!, '');
 
@@ -74,28 +73,105 @@ describe('status bar text', () => {
   });
 });
 
-describe('refresh coalescing', () => {
-  it('turns many changes into a few refreshes, naming each changed item once', async () => {
+/** A clock the test moves: timers fire only when it says so. */
+function manualTimers() {
+  let now = 0;
+  const pending: { at: number; fn: () => void; id: number }[] = [];
+  let next = 0;
+  return {
+    timers: {
+      set: (fn: () => void, ms: number) => {
+        pending.push({ at: now + ms, fn, id: ++next });
+        return next;
+      },
+      clear: (h: unknown) => {
+        const k = pending.findIndex((p) => p.id === h);
+        if (k >= 0) pending.splice(k, 1);
+      },
+    },
+    get now() {
+      return now;
+    },
+    pending: () => pending.length,
+    /** Moves the clock forward, firing each timer that falls due, in order. */
+    advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        pending.sort((a, b) => a.at - b.at);
+        const due = pending[0];
+        if (!due || due.at > end) break;
+        pending.shift();
+        now = due.at;
+        due.fn();
+      }
+      now = end;
+    },
+  };
+}
+
+describe('refresh coalescing (the one scheduler of the tree, status bar, context keys and Run Grid panel)', () => {
+  it('turns many changes into one flush a full interval later, naming each changed item once', () => {
+    const clock = manualTimers();
     const flushed: (string[] | undefined)[] = [];
-    const s = new RefreshScheduler<string>((items) => flushed.push(items), 30);
+    const s = new RefreshScheduler<string>((items) => flushed.push(items), 100, clock.timers);
     for (let i = 0; i < 1000; i++) s.mark(`date-${i % 7}`);
-    await sleep(60);
+    assert.equal(clock.pending(), 1, 'one timer for a thousand marks');
+    clock.advance(99);
+    assert.equal(flushed.length, 0, 'nothing before the interval');
+    clock.advance(1);
     assert.equal(flushed.length, 1);
     assert.equal(flushed[0]!.length, 7);
     s.dispose();
   });
 
-  it('holds refreshes while hidden and flushes when shown', async () => {
+  it('never flushes twice within one interval, each flush carrying only what changed since the last', () => {
+    const clock = manualTimers();
+    const at: number[] = [];
+    const flushed: number[][] = [];
+    const s = new RefreshScheduler<number>((items) => {
+      at.push(clock.now);
+      flushed.push(items ?? []);
+      s.mark(99); // a change made while flushing waits for the next interval
+    }, 100, clock.timers);
+    // A change every 7 ms for 2 s: 285 changes.
+    for (let t = 0; t < 2000; t += 7) {
+      clock.advance(t - clock.now);
+      s.mark(t % 13);
+    }
+    clock.advance(500);
+    for (let k = 1; k < at.length; k++) assert.ok(at[k] - at[k - 1] >= 100, `flushes ${k - 1} and ${k} at ${at[k - 1]} and ${at[k]} ms`);
+    assert.ok(at.length >= 20 && at.length <= clock.now / 100, `${at.length} flushes in ${clock.now} ms`);
+    for (const f of flushed) assert.equal(new Set(f).size, f.length, 'each item once');
+    assert.ok(flushed.every((f) => f.length <= 14), 'at most the 13 changed items and the one changed while flushing');
+    s.dispose();
+  });
+
+  it('holds flushes while hidden and flushes everything marked when shown', () => {
+    const clock = manualTimers();
     const flushed: (string[] | undefined)[] = [];
-    const s = new RefreshScheduler<string>((items) => flushed.push(items), 10);
+    const s = new RefreshScheduler<string>((items) => flushed.push(items), 10, clock.timers);
     s.setVisible(false);
     s.mark('a');
     s.mark(undefined);
-    await sleep(40);
+    clock.advance(1000);
     assert.equal(flushed.length, 0);
     s.setVisible(true);
-    await sleep(40);
+    clock.advance(10);
     assert.deepEqual(flushed, [undefined], 'a whole refresh, since everything was marked');
+    s.dispose();
+  });
+
+  it('forgets what was marked when cleared (a panel that redrew whole)', () => {
+    const clock = manualTimers();
+    const flushed: (number[] | undefined)[] = [];
+    const s = new RefreshScheduler<number>((items) => flushed.push(items), 10, clock.timers);
+    s.mark(1);
+    s.clear();
+    clock.advance(20);
+    assert.deepEqual(flushed, []);
+    s.mark(2);
+    clock.advance(20);
+    assert.deepEqual(flushed, [[2]]);
     s.dispose();
   });
 });

@@ -4,6 +4,7 @@ import { patchFrom, type GridPatch } from '../../grid/model';
 import { gridPage } from '../../grid/page';
 import { formatSummary } from '../../report/events';
 import { cellSource, gridData, showsSerials } from '../../report/htmlReport';
+import { RefreshScheduler } from '../refresh';
 import type { RunStore, RunView, StoreChange } from '../runs/runStore';
 
 /** At most this many messages a second reach a panel, each with only the cells that changed since the last. */
@@ -60,12 +61,9 @@ export class GridPanels implements vscode.Disposable {
 
 export class GridPanel {
   readonly panel: vscode.WebviewPanel;
-  /** Messages posted (init and patches), for the rate test. */
-  readonly sent: { at: number; type: 'init' | 'patch'; cells: number }[] = [];
   lastRendered: Record<string, number> | undefined;
-  private readonly dirty = new Set<number>();
-  private timer: NodeJS.Timeout | undefined;
-  private lastSentAt = 0;
+  /** Changed cells, sent as one patch at most every 1/MAX_MESSAGES_PER_SECOND. */
+  private readonly patches = new RefreshScheduler<number>((cells) => this.sendPatch(cells ?? []), 1000 / MAX_MESSAGES_PER_SECOND);
   private ready = false;
   private readonly off: () => void;
 
@@ -90,7 +88,7 @@ export class GridPanel {
     };
     this.panel.onDidDispose(() => {
       this.off();
-      if (this.timer) clearTimeout(this.timer);
+      this.patches.dispose();
       onDispose();
     });
   }
@@ -111,8 +109,8 @@ export class GridPanel {
       case 'ready':
         // (Again after the panel was hidden and shown: a webview that is not retained starts over.)
         this.ready = true;
-        this.dirty.clear();
-        this.post('init', { data: gridData(this.run.plan, this.run.state, { runId: this.run.id, summary: this.summary(), live: this.live(), interactive: true, t0: this.run.startedAt }) }, this.run.plan.cells.length);
+        this.patches.clear();
+        this.post({ type: 'init', data: gridData(this.run.plan, this.run.state, { runId: this.run.id, summary: this.summary(), live: this.live(), interactive: true, t0: this.run.startedAt }) });
         break;
       case 'open':
         if (Number.isInteger(m.cell)) await this.actions.open(this.run, m.cell);
@@ -136,34 +134,22 @@ export class GridPanel {
 
   private onChange(c: StoreChange): void {
     if (c.run !== this.run || !this.ready) return;
-    if (c.cell !== undefined) this.dirty.add(c.cell);
-    this.schedule();
+    // A change without a cell (the run's end, its summary) still needs a message: an empty patch carries it.
+    this.patches.mark(c.cell ?? -1);
   }
 
-  /** Coalesces changes: one message per 1/MAX_MESSAGES_PER_SECOND at most, with the cells changed since the last. */
-  private schedule(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastSentAt + 1000 / MAX_MESSAGES_PER_SECOND - Date.now());
-    this.timer = setTimeout(() => this.flush(), wait);
-  }
-
-  flush(): void {
-    this.timer = undefined;
+  private sendPatch(cells: number[]): void {
     const sources = [];
-    for (const i of this.dirty) {
-      const rec = this.run.byIndex.get(i);
+    for (const i of cells) {
+      const rec = i >= 0 ? this.run.byIndex.get(i) : undefined;
       if (rec) sources.push(cellSource(rec, showsSerials(this.run.plan)));
     }
-    this.dirty.clear();
     const live = this.live();
     const patch: GridPatch = patchFrom(this.run.startedAt, sources, Date.now(), live, live ? undefined : this.summary());
-    this.post('patch', { patch }, sources.length);
+    this.post({ type: 'patch', patch });
   }
 
-  private post(type: 'init' | 'patch', body: object, cells: number): void {
-    this.lastSentAt = Date.now();
-    this.sent.push({ at: this.lastSentAt, type, cells });
-    if (this.sent.length > 1000) this.sent.splice(0, 500);
-    void this.panel.webview.postMessage({ type, ...body });
+  private post(message: { type: 'init'; data: unknown } | { type: 'patch'; patch: GridPatch }): void {
+    void this.panel.webview.postMessage(message);
   }
 }

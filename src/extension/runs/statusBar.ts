@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RefreshScheduler } from '../tree/refresh';
+import { RefreshScheduler } from '../refresh';
 import type { RunStore } from './runStore';
 import { statusText } from './statusText';
 

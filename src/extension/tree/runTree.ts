@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CellView, RunStore, RunView } from '../runs/runStore';
-import { RefreshScheduler } from './refresh';
+import { RefreshScheduler } from '../refresh';
 
 export type Node =
   | { kind: 'run'; id: string; run: RunView }

@@ -1,0 +1,84 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { waitFor } from '../helpers/cli';
+import { project, runAgainst, SIM_PASSWORD, simConfig, startAgainst } from './helpers';
+import { Simulator } from './simulator';
+
+/** What a query's creator sent as its script (the simulator keeps every config it received). */
+const script = (c: Record<string, unknown>) => String(c.scriptCode);
+
+describe('identity: a query is ours because it carries our mark, not because its name matches (dhe)', function () {
+  this.timeout(90_000);
+  let sim: Simulator;
+
+  beforeEach(async () => {
+    sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { workerMs: [20, 60], stepMs: 3 } });
+    await sim.start();
+  });
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  it('kill -9, edit the worker, a plain new run: the killed run\'s live queries are replaced, never adopted', async () => {
+    sim.setKnobs({ workerMs: [4000, 4000], expectMaxLive: 3 });
+    const p = project(simConfig(sim), { 'worker.py': 'print("old script")\n' });
+    const cli = startAgainst(p);
+    await waitFor(() => sim.live().length === 3, 15_000, 'three live');
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    const stale = sim.live().map((q) => ({ serial: q.serial, name: String(q.config.name) }));
+    assert.equal(stale.length, 3);
+    fs.writeFileSync(path.join(path.dirname(p.config), 'worker.py'), 'print("new script")\n');
+    sim.setKnobs({ workerMs: [20, 60] });
+    const r = await runAgainst(p);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /Adopted existing session|adopting it/, 'nothing of the killed run is taken as this run\'s');
+    for (const q of stale) assert.match(r.stderr, new RegExp(`${q.name} \\(serial ${q.serial}\\).*replaced`), `a warning names ${q.name}`);
+    // Every cell of the new run ran the new script: the last query created for each name is the new script's.
+    const last = new Map<string, Record<string, unknown>>();
+    for (const c of sim.received) last.set(String(c.name), c);
+    assert.equal(last.size, 6);
+    for (const [name, c] of last) assert.match(script(c), /new script/, name);
+    assert.match(r.stderr, /succeeded\s+6/);
+    assert.equal(sim.live().length, 0, 'nothing left running');
+    assert.deepEqual(sim.violations, []);
+  });
+
+  it('a query of our name made by another config is never touched: that cell is refused, naming the query, its serial and its maker', async () => {
+    sim.setKnobs({ workerMs: [30_000, 30_000] });
+    const other = project(simConfig(sim, { partitions: 1, end: '2024-01-01', concurrency: 1 }));
+    const cli = startAgainst(other);
+    await waitFor(() => sim.live().length === 1, 15_000, 'the other config\'s query live');
+    const theirs = sim.live()[0];
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    sim.setKnobs({ workerMs: [20, 60] });
+    // Same name, another file: another config.
+    const mine = project(simConfig(sim, { partitions: 1, end: '2024-01-02', concurrency: 2 }));
+    const r = await runAgainst(mine);
+    assert.notEqual(r.code, 0, 'a refused cell is not a success');
+    assert.match(r.stderr, new RegExp(`${String(theirs.config.name)} \\(serial ${theirs.serial}\\)[^\\n]*${other.config.replace(/[/.]/g, '\\$&')}`), r.stderr);
+    assert.ok(sim.queries.has(theirs.serial), 'the other config\'s query still exists');
+    assert.equal(sim.queries.get(theirs.serial)!.status, 'Executing', 'and still runs');
+    assert.match(r.stderr, /succeeded\s+1/, 'the other cell ran');
+    await sim.stop();
+  });
+
+  it('a server slower than the create timeout: each cell created once, never more live than the cap, nothing left behind', async () => {
+    // The client gives up on a creation after 0.7 s (FAST_ENV); the server takes 1.2 s to make each query.
+    sim.setKnobs({ createDelayMs: 1200, workerMs: [100, 200], expectMaxLive: 4 });
+    const p = project(simConfig(sim, { partitions: 5, concurrency: 4, end: '2024-01-04' }));
+    const r = await runAgainst(p);
+    assert.equal(r.code, 0, r.stderr);
+    // Creations the client gave up on may still land after the run: wait for the server to carry out every one.
+    await waitFor(() => sim.pendingCreates === 0, 30_000, 'the server to finish its creations');
+    await waitFor(() => sim.live().length === 0, 30_000, 'whatever landed late to end');
+    const names = sim.received.map((c) => String(c.name));
+    assert.equal(new Set(names).size, 20);
+    assert.equal(names.length, 20, 'no cell created twice');
+    assert.ok(sim.maxLiveSeen <= 4, `${sim.maxLiveSeen} live at once`);
+    assert.equal(sim.queries.size, 0, 'nothing left on the server');
+    assert.deepEqual(sim.violations, []);
+  });
+});
