@@ -1,4 +1,5 @@
 import type { CellSpec } from '../plan/cellSpec';
+import type { QueryMark } from '../plan/mark';
 
 /**
  * Where a query is in its life, in words every controller shares; the engine decides on these alone.
@@ -23,6 +24,10 @@ export interface QueryState {
   detail?: string;
   processInfoId?: string;
   workerHost?: string;
+  /** Who made it, read from the query itself (undefined: no mark; not made by this tool). */
+  mark?: QueryMark;
+  /** The server's owner of the query, where the backend has one (for messages). */
+  owner?: string;
 }
 
 /** A creation the controller refused. `noCapacity`: the server had no room; the cell is queued again. */

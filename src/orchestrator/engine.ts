@@ -1,6 +1,7 @@
 import { CreateError, type Controller } from '../controllers/controller';
 import type { Cell, Plan } from '../plan/plan';
 import { cellSpec } from '../plan/cellSpec';
+import { configIdentity, type QueryMark } from '../plan/mark';
 import { Attempts, type Attempt, type AttemptEnd } from './attempt';
 import { CellQueue, Waits } from './cellQueue';
 import { RunEventBus, type CellFinish, type RunEvent, type RunEventInput, type RunListener, type RunSummary } from './events';
@@ -34,6 +35,8 @@ export class Engine {
   private readonly work = new Outstanding();
   private readonly attempts: Attempts<CellRun>;
   private readonly deletions: Deletions;
+  /** What every query this run creates carries, and what it must carry to be adopted. */
+  private readonly mark: QueryMark;
   private stopping = false;
   private cancelStage: false | 'graceful' | 'forceful' = false;
   private exhausted = false;
@@ -51,6 +54,7 @@ export class Engine {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.now = options.now ?? Date.now;
     this.state = createRunState(this.cells);
+    this.mark = { config: configIdentity(this.plan.name, this.plan.config.file), run: options.runId, fingerprint: this.plan.hash };
     this.attempts = new Attempts<CellRun>({
       controller: this.controller,
       timing: this.timing,
@@ -117,7 +121,7 @@ export class Engine {
 
   private seed(cell: Cell): void {
     const run: CellRun = { cell, attempts: 0, createFailures: 0 };
-    const step = seedPlan(cell, this.options.prior?.get(cell.index), this.controller);
+    const step = seedPlan(cell, this.options.prior?.get(cell.index), this.controller, this.mark);
     run.attempts = step.attempts;
     if (step.kind === 'final') {
       this.finish(run, step.finish);
@@ -147,9 +151,12 @@ export class Engine {
     const attempt = ++run.attempts;
     this.work.begin('creating');
     this.emit({ type: 'cell-creating', cell, attempt });
-    const got = await createOrAdopt(this.controller, cell, () => cellSpec(this.plan, cell), (m) => this.log('info', m), run.unsureCreate);
+    const got = await createOrAdopt(this.controller, cell, this.mark, () => cellSpec(this.plan, cell, this.mark), (level, m) => this.log(level, m), run.unsureCreate);
     this.work.end('creating');
-    if ('error' in got) {
+    if ('refused' in got) {
+      this.emit({ type: 'cell-create-failed', cell, attempt, error: got.refused });
+      this.finish(run, { outcome: 'failed', kind: 'creation', attempt, detail: got.refused });
+    } else if ('error' in got) {
       run.unsureCreate ||= got.createCalled;
       this.onCreateError(run, attempt, got.error);
     } else {

@@ -1,4 +1,5 @@
 import type { Mode, TimestampColumn } from '../config/types';
+import type { QueryMark } from './mark';
 import { cellEnv, type Cell, type Plan } from './plan';
 
 /**
@@ -21,6 +22,8 @@ export interface CellSpec {
   jvmProfile: string;
   /** Replay: how long it may take to start running. Batch: how long it may run. Milliseconds. */
   timeoutMs: number;
+  /** Who makes the query: sent with it, so a later run can tell its own queries from others of the same name. */
+  mark?: QueryMark;
   replay?: {
     date: string;
     start: string;
@@ -31,7 +34,7 @@ export interface CellSpec {
   };
 }
 
-export function cellSpec(plan: Plan, cell: Cell): CellSpec {
+export function cellSpec(plan: Plan, cell: Cell, mark?: QueryMark): CellSpec {
   const c = plan.config;
   const ex = c.execution;
   const replay = c.mode === 'replay' ? c.replay : undefined;
@@ -47,6 +50,7 @@ export function cellSpec(plan: Plan, cell: Cell): CellSpec {
     heapSizeGb: ex.heap_size_gb,
     workerKind: ex.worker_kind,
     jvmProfile: ex.jvm_profile,
+    ...(mark ? { mark } : {}),
     timeoutMs: Math.round((c.mode === 'replay' ? c.replay.init_timeout_minutes : c.batch.timeout_minutes) * 60_000),
     ...(replay
       ? {

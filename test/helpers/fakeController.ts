@@ -1,6 +1,7 @@
 import { CreateError, type Controller, type QueryState } from '../../src/controllers/controller';
 import { phaseOf, type QueryStatus } from '../../src/controllers/dhe/status';
 import type { CellSpec } from '../../src/plan/cellSpec';
+import type { QueryMark } from '../../src/plan/mark';
 
 /** How the fake server treats one creation of a query name (attempt counts creations of that name, from 1). */
 export interface Script {
@@ -49,10 +50,10 @@ export class FakeController implements Controller {
     return () => this.listeners.delete(listener);
   }
 
-  /** Pre-existing query (from an earlier run). */
-  seed(name: string, status: QueryStatus): string {
+  /** Pre-existing query (from an earlier run: `mark` is who made it; none, as a query made by hand). */
+  seed(name: string, status: QueryStatus, mark?: QueryMark): string {
     const serial = String(++this.seq);
-    this.queries.set(serial, { state: { serial, name, status, phase: phaseOf(status, undefined, 'RunAndDone', false) }, spec: { name } as CellSpec, timers: [], terminal: TERMINAL.has(status), ignoreStop: false });
+    this.queries.set(serial, { state: { serial, name, status, phase: phaseOf(status, undefined, 'RunAndDone', false), ...(mark ? { mark } : {}) }, spec: { name } as CellSpec, timers: [], terminal: TERMINAL.has(status), ignoreStop: false });
     return serial;
   }
 
@@ -70,7 +71,7 @@ export class FakeController implements Controller {
     if (s.reject) throw new CreateError(s.reject === 'capacity' ? 'ResourcesUnavailableException: no room' : s.reject, s.reject === 'capacity');
     for (const q of this.queries.values()) if (q.state.name === spec.name) this.duplicates++;
     const serial = String(++this.seq);
-    const q: FakeQuery = { state: { serial, name: spec.name, status: 'AcquiringWorker', phase: 'starting' }, spec, timers: [], terminal: false, ignoreStop: Boolean(s.ignoreStop) };
+    const q: FakeQuery = { state: { serial, name: spec.name, status: 'AcquiringWorker', phase: 'starting', ...(spec.mark ? { mark: spec.mark } : {}) }, spec, timers: [], terminal: false, ignoreStop: Boolean(s.ignoreStop) };
     this.queries.set(serial, q);
     this.created.push(spec.name);
     this.maxLive = Math.max(this.maxLive, this.live());

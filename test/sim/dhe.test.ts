@@ -49,7 +49,13 @@ describe('dhe backend against the simulator', function () {
     assert.equal(q.scriptCode, WORKER);
     assert.equal(q.timeout, 5 * 60_000);
     assert.equal(q.restartUsers, 1);
-    assert.equal(q.envVars, 'SIMULATION_NAME=simtest\nSIMULATION_DATE=2024-01-02\nPARTITION_ID=1\nNUM_PARTITIONS=2\nQUERY_NAME=pq_batch_simtest_20240102_1\nOUTPUT_TABLE=results');
+    const vars = String(q.envVars).split('\n');
+    assert.deepEqual(vars.slice(0, 6), ['SIMULATION_NAME=simtest', 'SIMULATION_DATE=2024-01-02', 'PARTITION_ID=1', 'NUM_PARTITIONS=2', 'QUERY_NAME=pq_batch_simtest_20240102_1', 'OUTPUT_TABLE=results']);
+    // Then who made it: the config, the run and what it runs (the plan hash), and which creation this is.
+    const runDir = /Run record: (.*)\/record\.jsonl/.exec(r.stderr)![1];
+    assert.deepEqual(vars.slice(6).map((v) => v.split('=')[0]), ['PQO_CONFIG', 'PQO_RUN', 'PQO_FINGERPRINT', 'PQO_CREATION']);
+    assert.equal(vars[6], `PQO_CONFIG=simtest@${p.config}`);
+    assert.equal(vars[7], `PQO_RUN=${path.basename(runDir)}`);
     assert.equal(q.jvmArgs, '');
     assert.equal(q.typeSpecificFields, null);
     const sched = q.scheduling as string[];
@@ -147,12 +153,13 @@ describe('dhe backend against the simulator', function () {
       noViolations();
     });
 
-    it('a lost reply is adopted, not created twice', async () => {
+    it('a lost reply: the query is known as the creation\'s when it shows (by its creation id); never created twice', async () => {
       sim.setKnobs({ dropReplyNext: 2, workerMs: [1500, 1600] });
       const r = await runAgainst(project(simConfig(sim)));
       assert.equal(r.code, 0, r.stderr);
       assert.equal(sim.createCount, 6);
-      assert.match(r.stderr, /adopting it|Adopted existing session/);
+      assert.doesNotMatch(r.stderr, /Creation failed/, 'no attempt spent on a lost reply');
+      assert.match(r.stderr, /succeeded\s+6/);
       noViolations();
     });
 

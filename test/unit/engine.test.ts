@@ -4,6 +4,7 @@ import { Engine, type EngineTiming } from '../../src/orchestrator/engine';
 import type { RunEvent, RunSummary } from '../../src/orchestrator/events';
 import { buildPlan, type Plan } from '../../src/plan/plan';
 import type { CellSpec } from '../../src/plan/cellSpec';
+import { configIdentity, type QueryMark } from '../../src/plan/mark';
 import { analyze, BATCH_CONFIG, edit, REPLAY_CONFIG } from '../helpers/configs';
 import { FakeController, sleep, type Script } from '../helpers/fakeController';
 
@@ -16,6 +17,9 @@ function plan(text: string, changes: [string, string][] = []): Plan {
   assert.ok(r.config, JSON.stringify(r.problems));
   return buildPlan(r.config, 'print(1)');
 }
+
+/** The mark a run of `p` with this id puts on its queries. */
+const markOf = (p: Plan, run: string): QueryMark => ({ config: configIdentity(p.name, p.config.file), run, fingerprint: p.hash });
 
 /** 4 dates × 2 partitions = 8 cells, batch, concurrency 3. */
 const batch = (more: [string, string][] = []) => plan(BATCH_CONFIG, [['end: "2024-01-31"', 'end: "2024-01-04"'], ['max_concurrent_sessions: 4', 'max_concurrent_sessions: 3'], ...more]);
@@ -250,23 +254,34 @@ describe('engine', () => {
     addsUp(summary);
   });
 
-  it('deletes a finished query left by an earlier run before reusing its name, and adopts a live one', async () => {
+  it('a query of the cell\'s name is adopted only with this run\'s mark: an earlier run\'s is replaced, another config\'s left alone and its cell refused', async () => {
     const controller = new FakeController(() => ({}));
-    controller.seed('pq_batch_batchsim_20240101_0', 'Failed');
-    const liveSerial = controller.seed('pq_batch_batchsim_20240101_1', 'Running');
-    const p = batch([['end: "2024-01-04"', 'end: "2024-01-01"']]);
+    const p = batch([['end: "2024-01-04"', 'end: "2024-01-01"'], ['num_partitions: 2', 'num_partitions: 4']]);
+    const names = p.cells.map((c) => c.queryName);
+    controller.seed(names[0], 'Failed', markOf(p, 'earlier'));
+    const ownSerial = controller.seed(names[1], 'Running', markOf(p, 't'));
+    const staleSerial = controller.seed(names[2], 'Running', { ...markOf(p, 'earlier'), fingerprint: 'another script' });
+    const strangerSerial = controller.seed(names[3], 'Running', { ...markOf(p, 'x'), config: 'other@/elsewhere/config.yaml' });
     const engine = new Engine({ plan: p, controller, runId: 't', timing: FAST });
     const events: RunEvent[] = [];
     engine.on((e) => events.push(e));
     const done = engine.run();
     await sleep(30);
     // The adopted query finishes on the server.
-    (controller as unknown as { set(q: unknown, patch: unknown): void }).set(controller.queries.get(liveSerial), { status: 'Completed' });
+    (controller as unknown as { set(q: unknown, patch: unknown): void }).set(controller.queries.get(ownSerial), { status: 'Completed' });
     const summary = await done;
-    assert.equal(summary.succeeded, 2);
+    assert.equal(summary.succeeded, 3);
+    assert.equal(summary.failedCreation, 1, 'the cell whose name another config holds is refused');
     assert.equal(controller.duplicates, 0);
-    assert.deepEqual(controller.created, ['pq_batch_batchsim_20240101_0']);
-    assert.ok(events.some((e) => e.type === 'cell-created' && e.adopted && e.serial === liveSerial));
+    assert.deepEqual(controller.created.sort(), [names[0], names[2]].sort(), 'the finished and the stale query are replaced');
+    assert.ok(events.some((e) => e.type === 'cell-created' && e.adopted && e.serial === ownSerial), 'this run\'s own query adopted');
+    assert.ok(!events.some((e) => e.type === 'cell-created' && e.adopted && e.serial === staleSerial), 'the earlier run\'s never adopted');
+    assert.ok(controller.stopped.includes(names[2]) && controller.deleted.includes(names[2]), 'the stale live query stopped and deleted');
+    const warned = events.find((e) => e.type === 'log' && e.message.includes(`(serial ${staleSerial})`));
+    assert.match(warned && warned.type === 'log' ? warned.message : '', /stopped and replaced.*another worker script/);
+    assert.ok(controller.queries.has(strangerSerial) && !controller.stopped.includes(names[3]), 'another config\'s query is not touched');
+    const refused = events.find((e) => e.type === 'cell-finished' && e.cell.index === 3);
+    assert.match(refused && refused.type === 'cell-finished' ? String(refused.detail) : '', new RegExp(`${names[3]} \\(serial ${strangerSerial}\\).*other@/elsewhere/config.yaml`));
   });
 
   it('resuming a run whose failures already exceed max_failures starts nothing and ends', async () => {
@@ -287,10 +302,10 @@ describe('engine', () => {
     const controller = new FakeController(() => ({ runMs: 5 }));
     const prior = new Map<number, { serial?: string; attempts: number }>();
     const names = p.cells.map((c) => c.queryName);
-    prior.set(0, { serial: controller.seed(names[0], 'Completed'), attempts: 1 });
-    prior.set(1, { serial: controller.seed(names[1], 'Failed'), attempts: 1 });
-    const live2 = controller.seed(names[2], 'Running');
-    const live3 = controller.seed(names[3], 'Running');
+    prior.set(0, { serial: controller.seed(names[0], 'Completed', markOf(p, 't')), attempts: 1 });
+    prior.set(1, { serial: controller.seed(names[1], 'Failed', markOf(p, 't')), attempts: 1 });
+    const live2 = controller.seed(names[2], 'Running', markOf(p, 't'));
+    const live3 = controller.seed(names[3], 'Running', markOf(p, 't'));
     prior.set(2, { serial: live2, attempts: 1 });
     prior.set(3, { serial: live3, attempts: 1 });
     const engine = new Engine({ plan: p, controller, runId: 't', prior, timing: FAST });
@@ -319,7 +334,7 @@ describe('engine', () => {
     const controller = new FakeController(() => ({ runMs: 2 }));
     const names = p.cells.map((c) => c.queryName);
     const prior = new Map<number, { outcome?: 'succeeded'; serial?: string; attempts: number }>();
-    prior.set(0, { outcome: 'succeeded', serial: controller.seed(names[0], 'Completed'), attempts: 1 });
+    prior.set(0, { outcome: 'succeeded', serial: controller.seed(names[0], 'Completed', markOf(p, 't')), attempts: 1 });
     const summary = await new Engine({ plan: p, controller, runId: 't', prior, timing: FAST }).run();
     await controller.close();
     assert.equal(summary.succeeded, 8);
@@ -331,7 +346,7 @@ describe('engine', () => {
     const p = batch();
     const controller = new FakeController(() => ({ runMs: 2 }));
     const names = p.cells.map((c) => c.queryName);
-    controller.seed(names[0], 'Completed');
+    controller.seed(names[0], 'Completed', markOf(p, 't'));
     const prior = new Map([[0, { attempts: 1 }]]);
     const summary = await new Engine({ plan: p, controller, runId: 't', prior, timing: FAST }).run();
     await controller.close();

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { markFrom } from '../../plan/mark';
 import type { Plan } from '../../plan/plan';
 import type { CellSpec } from '../../plan/cellSpec';
 import { redact } from '../../util/redact';
@@ -8,7 +10,7 @@ import { withTimeout } from './connect';
 import { loginDhe, type DheTiming } from './login';
 import { planMismatches, readServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';
-import { dheQuerySpec } from './querySpec';
+import { decodeEnvVars, dheQuerySpec } from './querySpec';
 import { isNoCapacity, phaseOf } from './status';
 
 /** Logs in to Deephaven Enterprise and checks, before anything is created, that the plan can run there. */
@@ -31,8 +33,13 @@ async function preflight(client: DheClient, plan: Plan, t: DheTiming): Promise<s
   return planMismatches(await readServerOffer(client, plan, t), plan);
 }
 
-function toState(info: QueryInfo, stopRequested: boolean): QueryState {
+/** Names the one creation a query came from: a query that lands after its creation was given up is known by it. */
+const CREATION_VAR = 'PQO_CREATION';
+
+function toState(info: QueryInfo, stopRequested: boolean, prev: QueryState | undefined, vars: ReadonlyMap<string, string> | undefined): QueryState {
   const d = info.designated;
+  // Who made it never changes: read once, when the query is first seen.
+  const mark = prev ? prev.mark : vars && markFrom(vars);
   const status = String(d?.status ?? info.status ?? '');
   const detail = d?.fullStackTrace || info.fullStackTrace || undefined;
   return {
@@ -43,6 +50,8 @@ function toState(info: QueryInfo, stopRequested: boolean): QueryState {
     ...(detail ? { detail } : {}),
     ...(d?.processInfoId || info.processInfoId ? { processInfoId: String(d?.processInfoId ?? info.processInfoId) } : {}),
     ...(d?.workerHost || info.workerHost ? { workerHost: String(d?.workerHost ?? info.workerHost) } : {}),
+    ...(mark ? { mark } : {}),
+    ...(info.owner ? { owner: String(info.owner) } : {}),
   };
 }
 
@@ -55,6 +64,14 @@ class DheController implements Controller {
   private readonly listeners = new Set<(s: QueryState) => void>();
   private readonly removers: (() => void)[] = [];
   private broken: string | undefined;
+  /** Creations whose outcome is not known yet, by creation id: called with the serial when the query shows up. */
+  private readonly expected = new Map<string, (serial: string) => void>();
+  /** Creations given up on: a query carrying one of these ids that lands later is deleted. */
+  private readonly givenUp = new Set<string>();
+  /** Given-up creations the server has not answered yet, and deletions of late landings: close() waits for them. */
+  private readonly unsettled = new Set<Promise<unknown>>();
+  /** Serials deleted as late landings: their later events are ignored. */
+  private readonly discarded = new Set<string>();
   /** Set while the connection is down: creations wait for it instead of spending their retries on a blip. */
   private reconnected: { promise: Promise<void>; resolve: () => void } | undefined;
 
@@ -118,11 +135,36 @@ class DheController implements Controller {
   }
 
   private onInfo(info: QueryInfo): void {
-    const next = toState(info, this.stopRequested.has(String(info.serial)));
-    const prev = this.states.get(next.serial);
+    const serial = String(info.serial);
+    if (this.discarded.has(serial)) return;
+    const prev = this.states.get(serial);
+    const vars = prev ? undefined : decodeEnvVars(info.envVars);
+    const creation = vars?.get(CREATION_VAR);
+    if (creation && this.givenUp.has(creation)) return this.discardLate(info, creation);
+    const next = toState(info, this.stopRequested.has(serial), prev, vars);
+    if (creation) this.expected.get(creation)?.(serial);
     this.states.set(next.serial, next);
     this.byName.set(next.name, next.serial);
     if (!prev || prev.status !== next.status || prev.detail !== next.detail) this.emit(next);
+  }
+
+  /**
+   * A query whose creation was given up (no reply, and it did not appear in time) landed after all: its cell was settled
+   * without it, so it is deleted at once and reported, never run as a second copy of the cell.
+   */
+  private discardLate(info: Pick<QueryInfo, 'serial' | 'name'>, creation: string): void {
+    const serial = String(info.serial);
+    if (this.discarded.has(serial)) return;
+    this.discarded.add(serial);
+    this.givenUp.delete(creation);
+    this.states.delete(serial);
+    if (this.byName.get(info.name) === serial) this.byName.delete(info.name);
+    this.say('warning', `${info.name} (serial ${serial}) appeared on the server after its creation had been given up; deleting it so the cell does not run twice`);
+    const deleting = withTimeout(this.client.deleteQueries([serial]), this.t.callMs, 'deleteQueries').catch((e) =>
+      this.say('error', `could not delete ${info.name} (serial ${serial}), which landed late: ${redact((e as Error).message, this.secrets)}; delete it on the server`),
+    );
+    this.unsettled.add(deleting);
+    void deleting.finally(() => this.unsettled.delete(deleting));
   }
 
   private onRemoved(info: Pick<QueryInfo, 'serial' | 'name'>): void {
@@ -155,11 +197,34 @@ class DheController implements Controller {
       if (!back) throw new CreateError(`not connected to the server (waited ${Math.round(this.t.createMs / 1000)} s for it to come back)`);
     }
     if (this.broken) throw new CreateError(this.broken);
+    const creation = randomBytes(9).toString('base64url');
+    const q = dheQuerySpec(spec);
+    q.envVars = { ...q.envVars, [CREATION_VAR]: creation };
+    let landed!: (serial: string) => void;
+    const appeared = new Promise<string>((r) => (landed = r));
+    this.expected.set(creation, landed);
+    const reply = this.client.createQuery(toDheQuery(q, this.owner)).then(String);
     try {
-      return String(await withTimeout(this.client.createQuery(toDheQuery(dheQuerySpec(spec), this.owner)), this.t.createMs, `createQuery ${spec.name}`));
+      return await withTimeout(Promise.race([reply, appeared]), this.t.createMs, `createQuery ${spec.name}`);
     } catch (e) {
       const message = redact(e instanceof Error ? e.message : String(e), this.secrets);
-      throw new CreateError(message, isNoCapacity(message));
+      if (!/no answer within/.test(message)) throw new CreateError(message, isNoCapacity(message));
+      // No reply yet: the server may still be making it. The cell keeps its slot and no second creation is sent until
+      // the query shows up or the settle time has passed (the Kubernetes job controller's "expectations").
+      this.say('warning', `${spec.name}: no answer to its creation within ${Math.round(this.t.createMs / 1000)} s; waiting up to ${Math.round(this.t.createSettleMs / 1000)} s more for the server to show it before creating it again`);
+      const serial = await withTimeout(Promise.race([reply, appeared]), this.t.createSettleMs, `createQuery ${spec.name}`).catch((late: Error) => {
+        if (!/no answer within/.test(late.message)) throw new CreateError(redact(late.message, this.secrets), isNoCapacity(late.message));
+        return undefined;
+      });
+      if (serial !== undefined) return serial;
+      this.givenUp.add(creation);
+      // Its reply may still come: until then the run does not close (a query landing after that would stay behind).
+      const answered = reply.then((late) => this.discardLate({ serial: late, name: spec.name }, creation), () => undefined);
+      this.unsettled.add(answered);
+      void answered.finally(() => this.unsettled.delete(answered));
+      throw new CreateError(`${message}, nor did the query appear within ${Math.round(this.t.createSettleMs / 1000)} s more; a copy that lands later will be deleted`);
+    } finally {
+      this.expected.delete(creation);
     }
   }
 
@@ -189,6 +254,11 @@ class DheController implements Controller {
   }
 
   async close(): Promise<void> {
+    if (this.unsettled.size) {
+      this.say('info', `waiting up to ${Math.round(this.t.createSettleMs / 1000)} s for ${this.unsettled.size} creation${this.unsettled.size === 1 ? '' : 's'} the server has not answered, so none lands after the run`);
+      await withTimeout(Promise.all([...this.unsettled]), this.t.createSettleMs, 'late creations').catch(() => this.say('warning', 'the server never answered some creations; if they land later, delete them on the server'));
+      await withTimeout(Promise.all([...this.unsettled]), this.t.callMs, 'deleting late creations').catch(() => undefined);
+    }
     if (this.settleTimer) clearTimeout(this.settleTimer);
     for (const r of this.removers.splice(0)) r();
     this.listeners.clear();

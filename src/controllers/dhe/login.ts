@@ -10,13 +10,18 @@ export interface DheTiming {
   callMs: number;
   /** After a reconnect, how long a query may stay absent from the known configs before it counts as deleted. */
   settleMs: number;
-  /** A createQuery without a reply this long is treated as failed; the engine then finds the query by name. */
+  /** A createQuery without a reply this long has an unknown outcome: the query is then expected (below). */
   createMs: number;
+  /**
+   * How long, after createMs, a creation whose outcome is unknown stays expected: its cell holds its slot and no second
+   * creation is sent for it until the server shows the query (or this has passed). A query that lands later is deleted.
+   */
+  createSettleMs: number;
 }
 
 export function timing(env: NodeJS.ProcessEnv): DheTiming {
   const n = (v: string | undefined, d: number) => (v && Number(v) > 0 ? Number(v) : d);
-  return { connectMs: n(env.PQO_DHE_CONNECT_TIMEOUT_MS, 30_000), callMs: n(env.PQO_DHE_CALL_TIMEOUT_MS, 60_000), createMs: n(env.PQO_DHE_CREATE_TIMEOUT_MS, 120_000), settleMs: n(env.PQO_DHE_SETTLE_MS, 15_000) };
+  return { connectMs: n(env.PQO_DHE_CONNECT_TIMEOUT_MS, 30_000), callMs: n(env.PQO_DHE_CALL_TIMEOUT_MS, 60_000), createMs: n(env.PQO_DHE_CREATE_TIMEOUT_MS, 120_000), createSettleMs: n(env.PQO_DHE_CREATE_SETTLE_MS, 300_000), settleMs: n(env.PQO_DHE_SETTLE_MS, 15_000) };
 }
 
 /** A logged-in connection to a server; `release` closes it. */

@@ -1,4 +1,5 @@
 import type { CellSpec } from '../../plan/cellSpec';
+import { markVars } from '../../plan/mark';
 
 /** A cell's query in Deephaven's terms, before it becomes the JS API's query config (queryInfo.ts). */
 export interface DheQuerySpec {
@@ -43,7 +44,8 @@ export function dheQuerySpec(spec: CellSpec, now: Date = new Date()): DheQuerySp
     jvmProfile: spec.jvmProfile,
     timeoutMs: spec.timeoutMs,
     restartUsers: 1,
-    envVars: spec.env,
+    // The mark rides with the cell's variables: the server keeps it with the query, where a later run reads it back.
+    envVars: spec.mark ? { ...spec.env, ...markVars(spec.mark) } : spec.env,
     jvmArgs: jvmArgs(spec),
     typeSpecificFields: r
       ? {
@@ -127,4 +129,14 @@ export function encodeEnvVars(vars: Record<string, string>): string {
       return `${k}=${v}`;
     })
     .join('\n');
+}
+
+/** The variables of a query read back from the server's string (the inverse of encodeEnvVars; unknown lines skipped). */
+export function decodeEnvVars(text: string | null | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of (text ?? '').split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return out;
 }

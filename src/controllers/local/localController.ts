@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CellSpec } from '../../plan/cellSpec';
+import type { QueryMark } from '../../plan/mark';
 import { attemptLogFile } from './logs';
 import { CreateError, type Controller, type Phase, type QueryState } from '../controller';
 
@@ -78,7 +79,7 @@ export class LocalController implements Controller {
     const serial = `${this.prefix}-${++this.seq}`;
     const logFile = attemptLogFile(this.options.logDir, spec.name, serial);
     const fd = fs.openSync(logFile, 'w', 0o600);
-    const state: QueryState = { serial, name: spec.name, phase: 'starting', status: 'Initializing' };
+    const state: QueryState = { serial, name: spec.name, phase: 'starting', status: 'Initializing', ...(spec.mark ? { mark: spec.mark } : {}) };
     let child: ChildProcess;
     this.reaper.arm();
     try {
@@ -135,7 +136,7 @@ export class LocalController implements Controller {
   private writeExitFile(q: LocalQuery, status: LocalStatus): void {
     try {
       fs.mkdirSync(this.endedDir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(path.join(this.endedDir, `${q.spec.name}.${q.state.serial}.json`), JSON.stringify({ name: q.spec.name, serial: q.state.serial, status }), { mode: 0o600 });
+      fs.writeFileSync(path.join(this.endedDir, `${q.spec.name}.${q.state.serial}.json`), JSON.stringify({ name: q.spec.name, serial: q.state.serial, status, ...(q.spec.mark ? { mark: q.spec.mark } : {}) }), { mode: 0o600 });
     } catch {
       /* the log folder is gone: nothing to tell a resumed run */
     }
@@ -154,9 +155,10 @@ export class LocalController implements Controller {
     this.ended = new Map();
     for (const f of safeReaddir(this.endedDir)) {
       try {
-        const v = JSON.parse(fs.readFileSync(path.join(this.endedDir, f), 'utf8')) as { name: string; serial: string; status: LocalStatus };
+        const v = JSON.parse(fs.readFileSync(path.join(this.endedDir, f), 'utf8')) as { name: string; serial: string; status: LocalStatus; mark?: QueryMark };
         if (typeof v.name === 'string' && typeof v.serial === 'string') {
-          this.ended.set(v.name, { state: { serial: v.serial, name: v.name, phase: PHASE[v.status] ?? 'failed', status: v.status, ...(v.status === 'Failed' ? { detail: 'worker failed (in the interrupted run)' } : {}) }, logFile: path.join(this.options.logDir, f.replace(/\.json$/, '.log')) });
+          const mark = v.mark && typeof v.mark.run === 'string' && typeof v.mark.config === 'string' && typeof v.mark.fingerprint === 'string' ? { mark: v.mark } : {};
+          this.ended.set(v.name, { state: { serial: v.serial, name: v.name, phase: PHASE[v.status] ?? 'failed', status: v.status, ...mark, ...(v.status === 'Failed' ? { detail: 'worker failed (in the interrupted run)' } : {}) }, logFile: path.join(this.options.logDir, f.replace(/\.json$/, '.log')) });
         }
       } catch {
         /* torn by a crash: that worker runs again */
