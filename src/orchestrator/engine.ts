@@ -151,6 +151,13 @@ export class Engine {
     const attempt = ++run.attempts;
     this.work.begin('creating');
     this.emit({ type: 'cell-creating', cell, attempt });
+    // A listener that could not record the intent to create (a full disk) stopped the run: creating now would run a
+    // cell the record does not know of, and --resume would run it again.
+    if (this.stopping) {
+      this.work.end('creating');
+      this.finish(run, { outcome: 'not-started', attempt });
+      return this.pump();
+    }
     const got = await createOrAdopt(this.controller, cell, this.mark, () => cellSpec(this.plan, cell, this.mark), (level, m) => this.log(level, m), run.unsureCreate);
     this.work.end('creating');
     if ('refused' in got) {

@@ -3,7 +3,7 @@ import type { Controller } from '../controllers/controller';
 import { openController } from '../controllers/open';
 import type { Cell, Plan } from '../plan/plan';
 import { acquireRunLock, type RunLock } from '../record/lock';
-import { DamagedRecordError, latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine } from '../record/record';
+import { DamagedRecordError, latestRun, newRunId, recordHeader, RecordWriter, runsRoot, type RecordLine, type RecordWriteError } from '../record/record';
 import { priorCells, recordedState } from '../record/replay';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
 import { cellOrder } from './cellOrder';
@@ -140,17 +140,23 @@ export class RunSession {
       await controller.close();
       return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` });
     }
+    if (record.repairedTornLine) options.log('warning', `the record ${record.file} ended in a torn line (the run was killed while writing it); it is skipped, and this run continues on a fresh line`);
     const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, order: order.cells, prior: prep.prior, timing: options.timing });
     const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir, lock);
+    // A record that cannot be written (disk full, a file-size limit) stops the run as a first Ctrl+C does: nothing new
+    // starts, what runs finishes; the record keeps whole lines only, so --resume continues from what it says.
+    const failed = (err: unknown) => {
+      if (session.recordError) return;
+      session.recordError = err as Error;
+      options.log('error', `${(err as Error).message}; stopping the run: no new cells start, running ones finish (--resume continues once there is room)`);
+      engine.cancel();
+    };
+    record.onError = failed;
     engine.on((e) => {
       try {
         record.onEvent(e);
       } catch (err) {
-        if (!session.recordError) {
-          session.recordError = err as Error;
-          options.log('error', `cannot write the run record (${(err as Error).message}): stopping the run so nothing is lost`);
-          engine.cancel();
-        }
+        failed(err);
       }
     });
     return session;
@@ -167,7 +173,11 @@ export class RunSession {
     try {
       return await this.engine.run();
     } finally {
-      this.record.close();
+      try {
+        this.record.close();
+      } catch (e) {
+        this.record.onError?.(e as RecordWriteError);
+      }
       await this.controller.close();
       this.lock.release();
     }
