@@ -6,7 +6,7 @@ import { Engine } from '../src/orchestrator/engine';
 import { buildPlan, type Cell } from '../src/plan/plan';
 import { longestFirst } from '../src/plan/order';
 import type { CellSpec } from '../src/plan/cellSpec';
-import { RecordWriter } from '../src/record/record';
+import { RecordWriter } from '../src/record/writer';
 import { analyze, BATCH_CONFIG, edit } from '../test/helpers/configs';
 import { FakeController } from '../test/helpers/fakeController';
 import { printTable } from './table';

@@ -10,7 +10,8 @@ import { analyzeConfig } from '../../src/config/validate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPlan } from '../../src/plan/load';
-import { recordHeader, RecordWriter, runsRoot } from '../../src/record/record';
+import { recordHeader, runsRoot } from '../../src/record/record';
+import { RecordWriter } from '../../src/record/writer';
 import { gridRunFor } from '../../src/extension/grid/openGrid';
 
 const out = (line: string) => console.log('[pqo-test] ' + util.format(line));

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { latestRun, newRunId, readRecord, RecordWriter, runsRoot } from '../../src/record/record';
+import { latestRun, newRunId, readRecord, runsRoot } from '../../src/record/record';
+import { RecordWriter } from '../../src/record/writer';
 import { localConfig, runCli, TEST_WORKER } from '../helpers/cli';
 import { tempProject } from '../helpers/configs';
 
