@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { Config, Mode } from '../config/types';
+import { isSecretName, type Config, type Mode } from '../config/types';
 import { compactDate, listDates } from '../util/dates';
 
 /** The unit of work: one (date, partition). */
@@ -79,11 +79,15 @@ export function buildPlan(config: Config, scriptText: string): Plan {
 
 /** Hash over what decides the queries' content; secrets and the file's location are left out. */
 function planHash(config: Config, scriptText: string): string {
-  const { file, secrets: _secrets, deephaven, execution, ...rest } = config;
-  const dh = deephaven ? { connection_url: deephaven.connection_url, username: deephaven.username } : undefined;
+  const { file, secrets, deephaven, execution, env, ...rest } = config;
+  // A secret counts by its name only: its value never reaches a printed hash (a weak one could be guessed from it
+  // offline), and rotating a token does not make the plan another plan.
+  const secret = (name: string, v: string) => (isSecretName(name) || secrets.some((s) => v.includes(s)) ? { secret: name } : v);
+  const dh = deephaven ? { connection_url: secret('connection_url', deephaven.connection_url), username: secret('username', deephaven.username) } : undefined;
   const exec = { ...execution, worker_script: path.relative(path.dirname(file), execution.worker_script) };
+  const envByName = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret(k, v)]));
   return createHash('sha256')
-    .update(JSON.stringify({ ...rest, execution: exec, deephaven: dh }))
+    .update(JSON.stringify({ ...rest, env: envByName, execution: exec, deephaven: dh }))
     .update('\0')
     .update(scriptText)
     .digest('hex')
