@@ -64,13 +64,21 @@ function lineProblem(line: unknown): string | undefined {
       if (!isIndex(l.i)) return `cell index ${JSON.stringify(l.i)} is not a whole number ≥ 0`;
       if (l.t !== 'deleted' && l.a !== undefined && !isIndex(l.a)) return `attempt ${JSON.stringify(l.a)} is not a whole number ≥ 0`;
       if (l.t === 'created' && typeof l.s !== 'string') return 'no serial';
-      if (l.t === 'deleted' && l.s !== undefined && typeof l.s !== 'string') return 'a serial that is not a string';
+      if (l.s !== undefined && !isSerial(l.s)) return `serial ${JSON.stringify(l.s).slice(0, 80)} is not a serial (letters, digits, - and _ only)`;
       if (typeof l.at !== 'number' && !isIndex(l.ms)) return 'no time (at or ms)';
       if (l.t === 'finished' && !OUTCOMES.has(l.o as string)) return `unknown outcome ${JSON.stringify(l.o)}`;
       return undefined;
     default:
       return `unknown line type ${JSON.stringify(l.t)}`;
   }
+}
+
+/**
+ * What a serial may be: Deephaven's are numbers, the local backend's letters, digits and a dash. A serial read back
+ * from a record names a log file, so anything that could climb out of a folder (`/`, `..`) is refused.
+ */
+export function isSerial(s: unknown): s is string {
+  return typeof s === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(s);
 }
 
 /**

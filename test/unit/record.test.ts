@@ -64,6 +64,24 @@ describe('run records', () => {
     assert.deepEqual(rec?.lines.map((l) => [l.t, 'i' in l ? l.i : -1, l.t === 'finished' ? l.o : '']), [['finished', 0, 'failed']], 'the torn line about cell 1 is skipped');
   });
 
+  it('a serial read back that would climb out of the logs folder is refused: the line is skipped and no log outside is found', async () => {
+    const { logFinder } = await import('../../src/extension/runs/history');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-serial-'));
+    const runDir = path.join(dir, 'run');
+    fs.mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+    // The decoy: a file of the basename the crafted serial ends in, inside logs/ and outside the run.
+    fs.writeFileSync(path.join(runDir, 'logs', 'x.log'), 'decoy inside');
+    fs.writeFileSync(path.join(dir, 'x.log'), 'secret outside');
+    const header = { t: 'run', runId: 'r', planHash: 'h', config: 'c', name: 'n', mode: 'batch', backend: 'local', cells: 2, at: 1 };
+    fs.writeFileSync(path.join(runDir, 'record.jsonl'), [header, { t: 'created', i: 0, s: 'a/../../x', ms: 1 }, { t: 'created', i: 1, s: 'L1-2', ms: 2 }].map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const rec = readRecord(runDir)!;
+    assert.deepEqual(rec.lines.map((l) => ('s' in l ? l.s : '')), ['L1-2'], 'only the real serial is read');
+    assert.match(rec.warnings.join('\n'), /record\.jsonl:2: serial "a\/\.\.\/\.\.\/x" is not a serial/);
+    const find = logFinder(runDir);
+    assert.equal(find('pq_batch_n_20240101_0', 'a/../../x'), undefined, 'never a path outside logs/');
+    assert.equal(find('pq_batch_n_20240101_0/../../../x', 'L1-2'), undefined);
+  });
+
   describe('damaged records never crash or mislead', () => {
     function runWithFailure(): { dir: string; config: string; record: string } {
       const dir = tempProject({ 'worker.py': TEST_WORKER, 'config.yaml': localConfig({ partitions: 2, end: '2024-01-02' }) });

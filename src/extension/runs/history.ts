@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { attemptLogFile, logDirOf } from '../../controllers/local/logs';
+import { logDirOf, recordedLogFile } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
 import { listRuns, runsRoot } from '../../record/record';
 import { latestRunState } from '../../record/replay';
@@ -51,7 +51,7 @@ export function logFinder(runDir: string): (queryName: string, serial: string) =
   }
   if (files.size === 0) return () => undefined;
   return (queryName, serial) => {
-    const f = attemptLogFile(logDirOf(runDir), queryName, serial);
-    return files.has(path.basename(f)) ? f : undefined;
+    const f = recordedLogFile(logDirOf(runDir), queryName, serial);
+    return f && files.has(path.basename(f)) ? f : undefined;
   };
 }
