@@ -6,7 +6,7 @@ import { runsRoot } from '../record/record';
 import { latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../orchestrator/runState';
 import { formatSummary } from '../report/events';
-import { reportFolderProblem, writeReport } from './report';
+import { reportTargetProblem, writeReport } from './report';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { painter } from './colour';
@@ -71,7 +71,7 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (args.checkServer) return checkServerCommand(plan, args, io);
-  const reportProblem = args.report && !args.dryRun ? reportFolderProblem(args.report) : undefined;
+  const reportProblem = args.report && !args.dryRun ? reportTargetProblem(args.report, plan) : undefined;
   if (reportProblem) {
     io.err(`pq-orchestrator: cannot write the report ${args.report}: ${reportProblem}; nothing was run\n`);
     return EXIT.ERROR;

@@ -52,6 +52,9 @@ button:disabled { opacity: 0.5; }
 #tip { position: fixed; pointer-events: none; white-space: pre; background: var(--vscode-editorHoverWidget-background, #24292f); color: var(--vscode-editorHoverWidget-foreground, #fff); border: 1px solid var(--vscode-editorHoverWidget-border, transparent); padding: 4px 8px; font: 12px var(--vscode-editor-font-family, monospace); display: none; z-index: 10; }
 `;
 
+/** Marks a page as ours: `--report` overwrites only a file that carries it (an earlier report). */
+export const REPORT_GENERATOR = 'pq-orchestrator run grid';
+
 export function gridPage(o: PageOptions): string {
   const src = o.cspSource ? ` ${o.cspSource}` : '';
   const csp = `default-src 'none'; script-src 'nonce-${o.nonce}'${src}; style-src 'nonce-${o.nonce}'${src}; img-src data:${src}`;
@@ -61,6 +64,7 @@ export function gridPage(o: PageOptions): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="${REPORT_GENERATOR}">
 <title>${escapeHtml(o.title)}</title>
 <style nonce="${o.nonce}">${STYLE}</style>
 </head><body><div id="app"></div>

@@ -401,6 +401,30 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(latestRun(runsRoot(p.config, 'clitest')), undefined, 'no run was started');
     });
 
+    it('--report never overwrites the config, the worker script or a file that is not an earlier report', async () => {
+      const p = project(localConfig({ end: '2024-01-01' }));
+      assert.equal((await runCli([p.config])).code, 0);
+      const config = fs.readFileSync(p.config, 'utf8');
+      const notes = path.join(p.dir, 'notes.html');
+      fs.writeFileSync(notes, '<p>my notes</p>');
+      for (const [target, why] of [
+        [p.config, 'a report is an .html file'],
+        [path.join(p.dir, 'worker.py'), 'a report is an .html file'],
+        [notes, 'exists and is not an earlier report'],
+      ]) {
+        const r = await runCli([p.config, '--report', target, '--last-run']);
+        assert.equal(r.code, 4, r.stderr);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, new RegExp(`cannot write the report .*${why}`));
+      }
+      assert.equal(fs.readFileSync(p.config, 'utf8'), config, 'the config is untouched');
+      assert.equal(fs.readFileSync(path.join(p.dir, 'worker.py'), 'utf8'), TEST_WORKER);
+      assert.equal(fs.readFileSync(notes, 'utf8'), '<p>my notes</p>');
+      const out = path.join(p.dir, 'report.html');
+      assert.equal((await runCli([p.config, '--report', out, '--last-run'])).code, 0);
+      assert.equal((await runCli([p.config, '--report', out, '--last-run'])).code, 0, 'an earlier report is replaced');
+    });
+
     it('a replay worker that exits 0 has stopped itself: success', async () => {
       const p = project(localConfig({ mode: 'replay', end: '2024-01-01' }));
       const r = await runCli(['--config', p.config]);
