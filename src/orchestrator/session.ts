@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import type { Controller } from '../controllers/controller';
 import { openController } from '../controllers/open';
 import type { Cell, Plan } from '../plan/plan';
-import { acquireRunLock, type RunLock } from '../record/lock';
+import * as fs from 'node:fs';
+import { acquireRunLock, configLockDir, type RunLock } from '../record/lock';
+import { fsReason, nearestExisting } from '../util/fsErrors';
 import { DamagedRecordError, latestRun, newRunId, recordHeader, runsRoot, type RecordLine } from '../record/record';
 import { RecordWriter, type RecordWriteError } from '../record/writer';
 import { priorCells, recordedState } from '../record/replay';
@@ -107,11 +109,20 @@ export class RunSession {
   ) {}
 
   static async open(plan: Plan, options: SessionOptions): Promise<RunSession | Extract<Preparation, { kind: 'stop' }>> {
+    const root = runsRoot(plan.config.file, plan.name, options.runDir);
+    const unwritable = folderProblem(root);
+    if (unwritable) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `not started: the run folder ${unwritable}` };
     let locked;
     try {
-      locked = acquireRunLock(runsRoot(plan.config.file, plan.name, options.runDir));
+      locked = acquireRunLock(configLockDir(plan.config.file, plan.name));
     } catch (e) {
-      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot take the run lock: ${(e as Error).message}` };
+      // The config's folder may be read-only (a shared checkout) while runs go elsewhere: lock the run folder then.
+      options.log('warning', `cannot lock in the config's folder (${fsReason(e)}); locking the run folder instead: runs of this config that write to another --run-dir are not kept apart`);
+      try {
+        locked = acquireRunLock(root);
+      } catch (e2) {
+        return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot take the run lock in ${root}: it ${fsReason(e2)}` };
+      }
     }
     if (!locked.ok) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `not started: ${locked.message}`, busy: true };
     const lock = locked.lock;
@@ -187,5 +198,17 @@ export class RunSession {
   /** The exit code, counting a record that could not be written as an error. */
   exitCode(summary: RunSummary): number {
     return this.recordError ? EXIT.ERROR : summary.exitCode;
+  }
+}
+
+/** Why runs cannot be written under `root` (checked before anything starts), or undefined. */
+function folderProblem(root: string): string | undefined {
+  const near = nearestExisting(root, fs.existsSync);
+  try {
+    if (!fs.statSync(near).isDirectory()) return `${root} cannot be made: ${near} is not a folder`;
+    fs.accessSync(near, fs.constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return `${near === root ? root : `${root} cannot be made: ${near}`} ${fsReason(e)}`;
   }
 }

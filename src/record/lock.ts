@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,7 +8,37 @@ export interface LockHolder {
   pid: number;
   host: string;
   startedAt: number;
+  /** The kernel's start time of that pid (Linux: /proc/<pid>/stat): a pid reused by another process is not the holder. */
+  pidStart?: string;
   runId?: string;
+}
+
+/**
+ * Where a config's run lock lives: beside the config, named by the config's identity (its name and resolved path),
+ * so every run of it checks the same lock whatever --run-dir it writes to, and two configs never share one.
+ */
+export function configLockDir(configFile: string, name: string): string {
+  const id = createHash('sha256').update(`${name}@${path.resolve(configFile)}`).digest('hex').slice(0, 12);
+  return path.join(path.dirname(path.resolve(configFile)), '.pq-orchestrator', 'locks', `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${id}`);
+}
+
+/** A process's start time as the kernel counts it (clock ticks since boot), or undefined where it cannot be read. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder's process still runs: its pid is alive and, where known, started when the lock says. */
+export function holderAlive(h: LockHolder, isAlive: (pid: number) => boolean = pidAlive): boolean {
+  if (!isAlive(h.pid)) return false;
+  if (h.pidStart === undefined) return true;
+  const now = processStartTime(h.pid);
+  return now === undefined || now === h.pidStart;
 }
 
 export type LockResult =
@@ -17,7 +48,7 @@ export type LockResult =
 export const LOCK_FILE = 'run.lock';
 
 /**
- * One run per config and run folder at a time. The lock file holds pid, host and start time; it is created with
+ * One run per config at a time (the lock is in `configLockDir`). The lock file holds pid, host and start time; it is created with
  * O_EXCL. A lock whose pid is dead on this host is stale (a run killed by kill -9) and is taken over; taking over is
  * itself exclusive per stale holder (a marker file created with O_EXCL), so two runs that find the same stale lock
  * cannot both take it.
@@ -27,7 +58,8 @@ export function acquireRunLock(root: string, runId?: string, isAlive: (pid: numb
   const firstMade = fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const made = firstMade ? madeChain(firstMade, root) : [];
   const file = path.join(root, LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), ...(runId ? { runId } : {}) };
+  const pidStart = processStartTime(process.pid);
+  const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), ...(pidStart ? { pidStart } : {}), ...(runId ? { runId } : {}) };
   if (createExclusive(file, me)) return { ok: true, lock: new RunLock(file, me, undefined, made) };
   const holder = readHolder(file);
   if (!holder) {
@@ -37,7 +69,7 @@ export function acquireRunLock(root: string, runId?: string, isAlive: (pid: numb
   if (holder.host !== os.hostname()) {
     return { ok: false, holder, message: `${describe(holder)} holds ${file}; if that run is no longer running, delete that file` };
   }
-  if (isAlive(holder.pid)) return { ok: false, holder, message: `${describe(holder)} is still running; wait for it to end or stop it (lock: ${file})` };
+  if (holderAlive(holder, isAlive)) return { ok: false, holder, message: `${describe(holder)} is still running; wait for it to end or stop it (lock: ${file})` };
   const marker = `${file}.takeover-${holder.pid}-${holder.startedAt}`;
   if (!createExclusive(marker, me)) return { ok: false, holder, message: `another run is taking over the stale lock ${file} left by pid ${holder.pid}` };
   try {

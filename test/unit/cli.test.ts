@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { latestRun, runsRoot } from '../../src/record/record';
+import { configLockDir } from '../../src/record/lock';
 import { cellName, countStates, durationOf, FAILED, type GridData } from '../../src/grid/model';
 import { analyze, BATCH_CONFIG, REPLAY_CONFIG, tempProject } from '../helpers/configs';
 import { alive, localConfig, runCli, startCli, TEST_WORKER, waitFor, workerPids } from '../helpers/cli';
@@ -243,12 +245,50 @@ describe('pq-orchestrator CLI', function () {
       const refused = a.code === 4 ? a : b;
       assert.match(refused.stderr, /not started: another run of this config \(pid \d+ on .+, started .+\) is still running/);
       assert.equal(workerPids(mark).length, 4, 'executions equal cells');
-      assert.ok(!fs.existsSync(path.join(runsRoot(p.config, 'clitest'), 'run.lock')), 'the lock is released at the end');
+      assert.ok(!fs.existsSync(path.join(configLockDir(p.config, 'clitest'), 'run.lock')), 'the lock is released at the end');
+    });
+
+    it('two runs of one config with different --run-dir: the second is refused (the lock is the config\'s, not the run folder\'s)', async () => {
+      const p = project(localConfig({ concurrency: 2, end: '2024-01-02' }));
+      const mark = path.join(p.dir, 'marks');
+      const env = { SLEEP_S: '0.3', MARK_DIR: mark };
+      const [a, b] = await Promise.all([runCli(['--config', p.config, '--run-dir', path.join(p.dir, 'one')], { env }), runCli(['--config', p.config, '--run-dir', path.join(p.dir, 'two')], { env })]);
+      assert.deepEqual([a.code, b.code].sort(), [0, 4], a.stderr + b.stderr);
+      assert.equal(workerPids(mark).length, 4, 'executions equal cells (it was 8: each run ran every cell)');
+    });
+
+    it('a lock whose pid now belongs to an unrelated process is known as stale by the process start time', async () => {
+      const p = project(localConfig({ partitions: 1, end: '2024-01-01' }));
+      const dir = configLockDir(p.config, 'clitest');
+      fs.mkdirSync(dir, { recursive: true });
+      // This test's own process stands in for the unrelated process that got the dead run's pid.
+      fs.writeFileSync(path.join(dir, 'run.lock'), JSON.stringify({ pid: process.pid, pidStart: '1', host: os.hostname(), startedAt: 1 }));
+      const r = await runCli(['--config', p.config]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`took over the lock of an earlier run that no longer runs \\(pid ${process.pid}`));
+    });
+
+    it('a run folder that cannot be written: told before anything runs, naming the folder and why', async function () {
+      if (process.getuid?.() !== 0) this.skip(); // the check needs a user without write access: run as nobody
+      const p = project(localConfig({ partitions: 1, end: '2024-01-01' }));
+      const ro = path.join(p.dir, 'ro');
+      fs.mkdirSync(ro);
+      fs.chmodSync(p.dir, 0o755);
+      fs.chmodSync(ro, 0o555);
+      for (const f of fs.readdirSync(p.dir)) if (f !== 'ro') fs.chmodSync(path.join(p.dir, f), 0o644);
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(__dirname, '..', '..', '..', 'bin', 'pq-orchestrator.js'), '--config', p.config, '--run-dir', ro], { env: { PATH: process.env.PATH, HOME: '/tmp' } });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.on('close', (code: number | null) => resolve({ code, stderr }));
+      });
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, new RegExp(`not started: the run folder ${path.join(ro, 'clitest')} cannot be made: ${ro} is not writable \\(EACCES\\)`));
     });
 
     it('a lock left by a killed run is taken over with a notice', async () => {
       const p = project(localConfig({ partitions: 1, end: '2024-01-01' }));
-      const root = runsRoot(p.config, 'clitest');
+      const root = configLockDir(p.config, 'clitest');
       fs.mkdirSync(root, { recursive: true });
       fs.writeFileSync(path.join(root, 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), startedAt: 1 }));
       const r = await runCli(['--config', p.config]);
