@@ -25,7 +25,7 @@ function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {
 export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promise<number> {
   const secrets = plan.config.secrets;
   const paint = painter(io);
-  const say = (level: string, text: string) => io.err(paint.level(level, `[${timestamp(Date.now())}] ${level}: ${redact(text, secrets)}`) + '\n');
+  const say = (level: string, text: string) => io.err(paint.level(level, `[${timestamp(Date.now())}] ${level}: ${text}`) + '\n');
   // --quiet: only errors (and, at the end, the summary).
   const shown = (level: string) => (level === 'DEBUG' ? args.verbose : !args.quiet || level === 'ERROR');
   const abort = new AbortController();
@@ -51,11 +51,12 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       signal: abort.signal,
       timing: testTiming(io.env),
       log: (level, message) => {
-        if (shown(level.toUpperCase())) say(level.toUpperCase(), message);
+        // Messages of the session and the backend (not run events, masked by the engine): free text, masked here.
+        if (shown(level.toUpperCase())) say(level.toUpperCase(), redact(message, secrets));
       },
     });
     if (!(opened instanceof RunSession)) {
-      say(opened.level.toUpperCase(), opened.message);
+      say(opened.level.toUpperCase(), redact(opened.message, secrets));
       return opened.exitCode;
     }
     session = opened;
@@ -65,7 +66,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     const progress = !args.json && !args.quiet && io.isTTY ? new ProgressLine(state, io.err) : undefined;
     session.engine.on((e) => {
       if (args.json) {
-        if (e.type !== 'cell-status' || args.verbose) io.out(redact(JSON.stringify(jsonEvent(e, recordFile)), secrets) + '\n');
+        if (e.type !== 'cell-status' || args.verbose) io.out(JSON.stringify(jsonEvent(e, recordFile)) + '\n');
         return;
       }
       const line = eventLine(e, total, state.created);

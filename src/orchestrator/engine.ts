@@ -7,12 +7,16 @@ import { CellQueue, Waits } from './cellQueue';
 import { RunEventBus, type CellFinish, type RunEvent, type RunEventInput, type RunListener, type RunSummary } from './events';
 import { Outstanding } from './outstanding';
 import { Deletions } from './deletions';
-import { attemptLimit, budgetExhausted, creationFailedDetail, failureDetail, mayRetry, retryDelayMs } from './policy';
+import { attemptLimit, budgetExhausted, creationFailedDetail, failureDetail, mayRetry, retryDelayMs, wantsDeleted } from './policy';
 import { applyEvent, createRunState, runSummary, type RunState } from './runState';
 import { createOrAdopt, seedPlan } from './seed';
 import { watchForStalls } from './stall';
 import { DEFAULT_TIMING, type CellRun, type EngineOptions, type EngineTiming } from './engineOptions';
 import type { LogLevel } from '../util/log';
+import { maskFields } from '../util/redact';
+
+/** The event fields that carry free text. */
+const FREE_TEXT = ['message', 'error', 'reason', 'detail'] as const;
 
 export type { PriorCell } from './events';
 export { DEFAULT_TIMING, type EngineOptions, type EngineTiming } from './engineOptions';
@@ -125,7 +129,7 @@ export class Engine {
     run.attempts = step.attempts;
     if (step.kind === 'final') {
       this.finish(run, step.finish);
-      if (step.deleteSerial && this.wantsDeleted(step.finish)) this.deleteSerial(cell, step.deleteSerial);
+      if (step.deleteSerial && wantsDeleted(this.plan, step.finish)) this.deleteSerial(cell, step.deleteSerial);
     } else if (step.kind === 'adopt') this.attempts.attach(run, step.serial, step.attempt, true);
     else {
       if (step.gone) this.log('info', `${cell.queryName}: its query from the interrupted run is gone; creating it again`);
@@ -133,11 +137,6 @@ export class Engine {
       if (this.stopping) this.finish(run, { outcome: 'not-started', attempt: run.attempts });
       else this.queue.push(run);
     }
-  }
-
-  private wantsDeleted(f: CellFinish): boolean {
-    const ex = this.plan.config.execution;
-    return f.outcome === 'succeeded' ? ex.delete_successful_queries : f.outcome === 'failed' && f.kind === 'execution' && ex.delete_failed_queries;
   }
 
   private pump(): void {
@@ -291,7 +290,8 @@ export class Engine {
   }
 
   private emit(event: RunEventInput, at = this.now()): void {
-    const e = { ...event, at } as RunEvent;
+    // Free text enters here (worker output, server and error messages): masked once, before any consumer serialises it.
+    const e = maskFields({ ...event, at } as RunEvent, FREE_TEXT, this.plan.config.secrets);
     if (e.type !== 'log' && e.type !== 'cell-status') this.progress++;
     applyEvent(this.state, e);
     this.bus.emit(e);

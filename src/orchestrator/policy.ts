@@ -45,3 +45,9 @@ export function failureDetail(headline: string, stateDetail: string | undefined,
 export function creationFailedDetail(tries: number, error: string): string {
   return `creation failed after ${tries} tr${tries === 1 ? 'y' : 'ies'}: ${error}`;
 }
+
+/** A cell that ended this way has its query deleted, as the config's delete_* settings say. */
+export function wantsDeleted(plan: Plan, f: { outcome: string; kind?: string }): boolean {
+  const ex = plan.config.execution;
+  return f.outcome === 'succeeded' ? ex.delete_successful_queries : f.outcome === 'failed' && f.kind === 'execution' && ex.delete_failed_queries;
+}

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../orchestrator/events';
-import { redact } from '../util/redact';
+import { maskFields } from '../util/redact';
+
+const RECORD_FREE_TEXT = ['d', 'e', 'why'] as const;
 import { RECORD_FILE, type RecordLine } from './record';
 
 /**
@@ -40,10 +42,10 @@ export class RecordWriter {
   append(line: RecordLine): void {
     if (this.fd === undefined) throw new Error('run record is closed');
     if (line.t === 'run' || line.t === 'resume') this.base = line.at;
-    const text = JSON.stringify('i' in line ? this.lean(line) : line);
-    // Only lines with free text (errors, details, reasons, the header and the end) can hold a secret.
-    const free = !('i' in line) || line.t === 'create-failed' || line.t === 'requeued' || (line.t === 'finished' && line.d !== undefined);
-    this.buffer.push(this.secrets.length && free ? redact(text, this.secrets) : text);
+    // The engine masks free text as it enters; the record masks its own free-text fields again (lines can come from
+    // elsewhere), field by field, never the serialised line.
+    const masked = 'i' in line ? maskFields(line, RECORD_FREE_TEXT, this.secrets) : line;
+    this.buffer.push(JSON.stringify('i' in masked ? this.lean(masked) : masked));
     if (line.t === 'creating' || line.t === 'run' || line.t === 'resume' || line.t === 'end') this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;

@@ -1,6 +1,5 @@
 import type { RunEvent, RunSummary } from '../orchestrator/events';
 import type { Plan } from '../plan/plan';
-import { redact } from '../util/redact';
 
 export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
@@ -106,5 +105,5 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, fa
   if (failed > 0) out.push(cli ? 'Run only the failed sessions again with --rerun-failed.' : 'Run only the failed sessions again with "Rerun Failed Cells".');
   const words = `${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ' (not every session ran)' : ''}`;
   out.push(cli ? `Exit code ${s.exitCode}: ${words}` : `Result: ${words}`);
-  return redact(out.join('\n'), plan.config.secrets);
+  return out.join('\n');
 }

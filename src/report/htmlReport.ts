@@ -4,7 +4,6 @@ import { gridPage } from '../grid/page';
 import type { CellState } from '../orchestrator/events';
 import type { CellRecord, RunState } from '../orchestrator/runState';
 import type { Cell, Plan } from '../plan/plan';
-import { redact } from '../util/redact';
 
 /** A cell's state as the grid's index into STATE_NAMES. */
 export const STATE_INDEX: Record<CellState, number> = { pending: 0, 'waiting-retry': 1, creating: 2, active: 3, succeeded: 4, failed: 5, cancelled: 6, 'not-started': 7 };
@@ -37,7 +36,7 @@ export function gridData(plan: Plan, state: RunState<Cell>, o: GridOptions): Gri
     now: o.now ?? state.endedAt ?? Date.now(),
     maxConcurrent: plan.concurrency,
     live: o.live,
-    summary: redact(o.summary, plan.config.secrets),
+    summary: o.summary,
     interactive: o.interactive,
   });
   const serials = showsSerials(plan);
@@ -59,7 +58,8 @@ export function cellSource(r: CellRecord<Cell>, withSerial = true): CellSource {
  * hover details), the concurrency strip and the run's summary. The drawing script is the editor panel's own bundle,
  * inline; a CSP with a nonce lets only it run and nothing be fetched.
  */
-export function htmlReport(plan: Plan, data: GridData, script: string): string {
-  const page = gridPage({ title: data.title, nonce: randomBytes(16).toString('base64'), script: { inline: script }, data });
-  return redact(page, plan.config.secrets);
+export function htmlReport(_plan: Plan, data: GridData, script: string): string {
+  // Nothing is masked here: the details and summary were masked where their free text entered, and masking the page
+  // would rewrite its data and script (a secret "false" broke the page).
+  return gridPage({ title: data.title, nonce: randomBytes(16).toString('base64'), script: { inline: script }, data });
 }

@@ -83,3 +83,38 @@ describe('the run record when the disk misbehaves', function () {
     assert.equal(new Set(runs).size, 40);
   });
 });
+
+describe('secrets are masked where free text enters, never by rewriting what was serialised', function () {
+  this.timeout(60_000);
+
+  it('secret values "false" and "100": every --json line, record line and the report\'s data still parse; the worker\'s text is masked', async () => {
+    const worker = 'import os, sys\ncell = os.environ["SIMULATION_DATE"] + "/" + os.environ["PARTITION_ID"]\nif cell == "2024-01-02/1":\n    raise RuntimeError("token limit is 100 and auth is false")\nprint("ok")\n';
+    const dir = tempProject({ 'worker.py': worker, 'config.yaml': localConfig({ partitions: 2, end: '2024-01-02', env: '  AUTH_ENABLED: "false"\n  TOKEN_LIMIT: "100"' }) });
+    const config = path.join(dir, 'config.yaml');
+    const report = path.join(dir, 'report.html');
+    const r = await runCli(['--config', config, '--json', '--report', report]);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const bad = lines.filter((l) => {
+      try {
+        JSON.parse(l);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    assert.deepEqual(bad, [], `${bad.length} of ${lines.length} --json lines do not parse`);
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(events.some((e) => e.type === 'cell-created' && e.adopted === false), 'structured fields keep their values');
+    const failed = events.find((e) => e.type === 'cell-finished' && e.outcome === 'failed')!;
+    assert.match(String(failed.detail), /token limit is \*+ and auth is \*+/, 'the worker\'s free text is masked');
+    assert.deepEqual(unparsable(recordOf(config)), [], 'every record line parses');
+    const rerun = await runCli(['--config', config, '--rerun-failed']);
+    assert.match(rerun.stderr, /rerunning 1 failed cell/, 'the record reads back: exactly the failed cell is rerun');
+    const html = fs.readFileSync(report, 'utf8');
+    const data = /<script type="application\/json" id="pqo-data">(.*?)<\/script>/s.exec(html)![1];
+    const grid = JSON.parse(data) as { summary: string };
+    assert.match(grid.summary, /failed\s+1/);
+    assert.doesNotMatch(html, /\*\*\*\*\*\*\s*[,}]/, 'no masked JSON value in the page');
+  });
+});
