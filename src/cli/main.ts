@@ -7,6 +7,7 @@ import { latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../orchestrator/runState';
 import { formatSummary } from '../report/events';
 import { reportTargetProblem, writeReport } from './report';
+import { holdSignals } from './signals';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../orchestrator/exitCodes';
 import { painter } from './colour';
@@ -132,8 +133,8 @@ function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
 async function checkServerCommand(plan: Plan, args: CliArgs, io: Io): Promise<number> {
   const { checkServer } = await import('../controllers/dhe/serverCheck');
   const abort = new AbortController();
-  const onSignal = () => abort.abort(new Error('interrupted'));
-  io.signals.on('SIGINT', onSignal);
+  // SIGTERM too: the probe query is deleted on either (a CI job's timeout sends SIGTERM).
+  const signals = holdSignals(io, (name) => abort.abort(new Error(`interrupted by ${name}`)));
   try {
     const report = await checkServer(plan, {
       runDir: '',
@@ -147,7 +148,7 @@ async function checkServerCommand(plan: Plan, args: CliArgs, io: Io): Promise<nu
     else io.out(report.text + '\n');
     return report.mismatches.length ? EXIT.ERROR : EXIT.SUCCESS;
   } finally {
-    io.signals.off('SIGINT', onSignal);
+    signals.release();
   }
 }
 

@@ -9,6 +9,7 @@ import { redact } from '../util/redact';
 import type { CliArgs } from './args';
 import type { Io } from './io';
 import { painter, type Painter } from './colour';
+import { holdSignals } from './signals';
 import type { RunEvent } from '../orchestrator/events';
 
 /** Engine timing overrides for tests, from PQO_TEST_TIMING (JSON); never documented for users. */
@@ -40,10 +41,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       process.exit(EXIT.ERROR);
     }
   };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  io.signals.on('SIGINT', onInt);
-  io.signals.on('SIGTERM', onTerm);
+  const held = holdSignals(io, onSignal);
   try {
     const opened = await RunSession.open(plan, {
       mode: args.resume ? 'resume' : args.rerunFailed ? 'rerun-failed' : 'new',
@@ -91,8 +89,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     }
     return session.exitCode(summary);
   } finally {
-    io.signals.off('SIGINT', onInt);
-    io.signals.off('SIGTERM', onTerm);
+    held.release();
   }
 }
 

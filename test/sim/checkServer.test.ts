@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeKeyFile } from './keys';
-import { project, runAgainst, SIM_PASSWORD, simConfig } from './helpers';
+import { waitFor } from '../helpers/cli';
+import { project, runAgainst, SIM_PASSWORD, simConfig, startAgainst } from './helpers';
 import { Simulator } from './simulator';
 
 describe('pq-orchestrator --check-server against the simulator', function () {
@@ -92,4 +93,28 @@ describe('pq-orchestrator --check-server against the simulator', function () {
     assert.match(r.stdout, /MISMATCH\s+OUTPUT_TABLE=\(not set\) \(sent "results"\)/);
     assert.equal(sim.deletedNames.length, 1, 'the probe was deleted even so');
   });
+});
+
+describe('pq-orchestrator --check-server stopped by a signal', function () {
+  this.timeout(60_000);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} while the probe runs: the probe query is deleted, exit 4 (a CI timeout sends SIGTERM)`, async () => {
+      // The probe never gets past Initializing: the signal arrives while the check waits for it.
+      const sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { hangInitFraction: 1, stepMs: 3 } });
+      await sim.start();
+      try {
+        const p = project(simConfig(sim));
+        const cli = startAgainst(p, ['--check-server']);
+        await waitFor(() => sim.live().length === 1, 20_000, 'the probe to run');
+        cli.child.kill(signal);
+        const r = await cli.done;
+        assert.equal(r.code, 4, r.stdout + r.stderr);
+        assert.equal(sim.queries.size, 0, 'the probe query is gone from the server');
+        assert.deepEqual(sim.violations, []);
+      } finally {
+        await sim.stop();
+      }
+    });
+  }
 });
