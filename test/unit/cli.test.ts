@@ -235,6 +235,18 @@ describe('pq-orchestrator CLI', function () {
       for (const leaked of ['DH_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'SOME_OTHER_VAR']) assert.equal(env[leaked], undefined, `${leaked} reached the worker`);
     });
 
+    it('a worker that starts a child and exits 0 leaves nothing running after the run', async () => {
+      const worker = 'import os, subprocess\nq = os.environ["QUERY_NAME"]\nchild = subprocess.Popen(["sleep", "60"])\nopen(os.path.join(os.environ["MARK_DIR"], q + ".child"), "w").write(str(child.pid))\nprint("started", child.pid)\n';
+      const p = project(localConfig({ partitions: 1, end: '2024-01-02' }), worker);
+      const mark = path.join(p.dir, 'marks');
+      fs.mkdirSync(mark);
+      const r = await runCli(['--config', p.config], { env: { MARK_DIR: mark } });
+      assert.equal(r.code, 0, r.stderr);
+      const children = fs.readdirSync(mark).map((f) => Number(fs.readFileSync(path.join(mark, f), 'utf8')));
+      assert.equal(children.length, 2);
+      await waitFor(() => children.every((pid) => !alive(pid)), 5000, 'the workers\' children to be gone');
+    });
+
     it('two runs of one config started together: one runs every cell once, the other is refused with exit 4', async () => {
       const p = project(localConfig({ concurrency: 2, end: '2024-01-02' }));
       const mark = path.join(p.dir, 'marks');

@@ -122,6 +122,8 @@ export class LocalController implements Controller {
         // Written before anything else, synchronously: if the orchestrator dies now, a resumed run still learns that
         // this worker ended and how, instead of running it again.
         this.writeExitFile(q, this.finalStatus(q, code));
+        // Whatever the worker started and left in its process group ends with it (a normal exit too).
+        if (child.pid) signalGroup(child.pid, 'SIGKILL');
         if (child.pid) this.reaper.untrack(child.pid);
         void this.onExit(q, code, signal).finally(resolveExit);
       });
