@@ -208,6 +208,21 @@ describe('dhe backend against the simulator', function () {
       noViolations();
     });
 
+    it('the server forgets the login across a reconnect: logged in again, every cell ends as it did on the server, none run twice', async () => {
+      sim.setKnobs({ workerMs: [800, 1000], expectMaxLive: 3 });
+      const p = project(simConfig(sim));
+      const cli = startAgainst(p);
+      await waitFor(() => sim.live().length === 3 && sim.live().every((q) => q.status === 'Executing'), 15_000, 'three running');
+      sim.forgetSessions();
+      const r = await cli.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /logged in again; catching up/);
+      assert.match(r.stderr, /succeeded\s+6/);
+      assert.equal(sim.createCount, 6, 'each cell created once');
+      assert.doesNotMatch(r.stderr, /ran longer than|refused to log in again/);
+      noViolations();
+    });
+
     it('delayed events still give the right outcome', async () => {
       sim.setKnobs({ eventDelayMs: 100 });
       const r = await runAgainst(project(simConfig(sim)));

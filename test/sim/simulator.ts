@@ -303,6 +303,13 @@ export class Simulator {
     return { session, reset: true };
   }
 
+  /** Forgets every login session (as a restarted authentication server does) and drops the connections: a client
+   * that reconnects cannot resume its session and must log in again. */
+  forgetSessions(): void {
+    this.sessions.clear();
+    this.dropClients();
+  }
+
   /** Drops every client connection (they reconnect by themselves). */
   dropClients(): void {
     for (const ws of this.clients.keys()) ws.terminate();

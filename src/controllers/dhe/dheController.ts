@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { markFrom } from '../../plan/mark';
 import type { Plan } from '../../plan/plan';
 import type { CellSpec } from '../../plan/cellSpec';
 import { redact } from '../../util/redact';
@@ -11,7 +10,8 @@ import { loginDhe, type DheTiming } from './login';
 import { planMismatches, readServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';
 import { decodeEnvVars, dheQuerySpec } from './querySpec';
-import { isNoCapacity, phaseOf } from './status';
+import { isNoCapacity } from './status';
+import { CREATION_VAR, toState } from './queryState';
 
 /** Logs in to Deephaven Enterprise and checks, before anything is created, that the plan can run there. */
 export async function openDheController(plan: Plan, options: OpenOptions): Promise<Controller> {
@@ -21,7 +21,7 @@ export async function openDheController(plan: Plan, options: OpenOptions): Promi
     const problems = await preflight(client, plan, t);
     if (problems.length) throw new Error(`the server cannot run this plan:\n  - ${problems.join('\n  - ')}`);
     (options.log ?? (() => undefined))('info', `Logged in to ${session.serverUrl.origin}; queries will be owned by ${owner}`);
-    return new DheController(client, release, session.iris, owner, t, plan.config.secrets, options.log ?? (() => undefined));
+    return new DheController({ client, release, iris: session.iris, owner, t, secrets: plan.config.secrets, say: options.log ?? (() => undefined), relogin: session.login });
   } catch (e) {
     release();
     throw new Error(clean(e));
@@ -31,28 +31,6 @@ export async function openDheController(plan: Plan, options: OpenOptions): Promi
 /** Every check that can fail before a query is created, reported together. */
 async function preflight(client: DheClient, plan: Plan, t: DheTiming): Promise<string[]> {
   return planMismatches(await readServerOffer(client, plan, t), plan);
-}
-
-/** Names the one creation a query came from: a query that lands after its creation was given up is known by it. */
-const CREATION_VAR = 'PQO_CREATION';
-
-function toState(info: QueryInfo, stopRequested: boolean, prev: QueryState | undefined, vars: ReadonlyMap<string, string> | undefined): QueryState {
-  const d = info.designated;
-  // Who made it never changes: read once, when the query is first seen.
-  const mark = prev ? prev.mark : vars && markFrom(vars);
-  const status = String(d?.status ?? info.status ?? '');
-  const detail = d?.fullStackTrace || info.fullStackTrace || undefined;
-  return {
-    serial: String(info.serial),
-    name: info.name,
-    phase: phaseOf(status, detail, info.type, stopRequested),
-    status,
-    ...(detail ? { detail } : {}),
-    ...(d?.processInfoId || info.processInfoId ? { processInfoId: String(d?.processInfoId ?? info.processInfoId) } : {}),
-    ...(d?.workerHost || info.workerHost ? { workerHost: String(d?.workerHost ?? info.workerHost) } : {}),
-    ...(mark ? { mark } : {}),
-    ...(info.owner ? { owner: String(info.owner) } : {}),
-  };
 }
 
 class DheController implements Controller {
@@ -75,16 +53,19 @@ class DheController implements Controller {
   /** Set while the connection is down: creations wait for it instead of spending their retries on a blip. */
   private reconnected: { promise: Promise<void>; resolve: () => void } | undefined;
 
-  constructor(
-    private readonly client: DheClient,
-    private readonly release: () => void,
-    iris: EnterpriseDhType,
-    private readonly owner: string,
-    private readonly t: DheTiming,
-    private readonly secrets: readonly string[],
-    private readonly say: NonNullable<OpenOptions['log']>,
-  ) {
-    const C = iris.Client;
+  private readonly client: DheClient;
+  private readonly release: () => void;
+  private readonly owner: string;
+  private readonly t: DheTiming;
+  private readonly secrets: readonly string[];
+  private readonly say: NonNullable<OpenOptions['log']>;
+  private readonly relogin: () => Promise<void>;
+  private closed = false;
+
+  constructor(o: { client: DheClient; release: () => void; iris: EnterpriseDhType; owner: string; t: DheTiming; secrets: readonly string[]; say: NonNullable<OpenOptions['log']>; relogin: () => Promise<void> }) {
+    ({ client: this.client, release: this.release, owner: this.owner, t: this.t, secrets: this.secrets, say: this.say, relogin: this.relogin } = o);
+    const client = this.client;
+    const C = o.iris.Client;
     // Subscribe first, then seed: nothing that happens in between is missed.
     this.removers.push(
       client.addEventListener(C.EVENT_CONFIG_ADDED, (e) => this.onInfo(e.detail as QueryInfo)),
@@ -92,11 +73,7 @@ class DheController implements Controller {
       client.addEventListener(C.EVENT_CONFIG_REMOVED, (e) => this.onRemoved(e.detail as QueryInfo)),
       client.addEventListener(C.EVENT_DISCONNECT, () => {
         this.say('warning', 'lost the connection to the Deephaven server; reconnecting (queries keep running there; new ones wait)');
-        if (!this.reconnected) {
-          let resolve!: () => void;
-          const promise = new Promise<void>((r) => (resolve = r));
-          this.reconnected = { promise, resolve };
-        }
+        this.waitForConnection();
       }),
       client.addEventListener(C.EVENT_RECONNECT, () => {
         this.say('info', 'reconnected to the Deephaven server; catching up on query statuses');
@@ -104,13 +81,46 @@ class DheController implements Controller {
         this.resync();
         this.checkAbsentLater();
       }),
-      client.addEventListener(C.EVENT_RECONNECT_AUTH_FAILED, () => {
-        this.broken = 'the server refused to log in again after a reconnect';
-        this.connectionBack();
-        this.say('error', `${this.broken}; no more queries can be created (those running continue on the server)`);
-      }),
+      client.addEventListener(C.EVENT_RECONNECT_AUTH_FAILED, () => void this.loginAgain()),
     );
     this.resync();
+  }
+
+  /**
+   * The server forgot our login across a reconnect. We hold the credentials: log in again (with backoff) while
+   * creations wait as during a disconnect, then catch up from the server's state before anything is decided. Only if
+   * that fails for the whole creation timeout does the run stop creating (queries already running go on there).
+   */
+  private async loginAgain(): Promise<void> {
+    this.say('warning', 'the server asked to log in again after a reconnect; logging in with the same credentials (new queries wait)');
+    this.waitForConnection();
+    const deadline = Date.now() + this.t.createMs;
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        await this.relogin();
+        this.say('info', 'logged in again; catching up on query statuses');
+        this.connectionBack();
+        this.resync();
+        this.checkAbsentLater();
+        return;
+      } catch (e) {
+        const wait = Math.min(500 * 2 ** (attempt - 1), 15_000);
+        if (Date.now() + wait > deadline) {
+          this.broken = `the server refused to log in again after a reconnect (${redact((e as Error).message, this.secrets)})`;
+          this.connectionBack();
+          this.say('error', `${this.broken}; no more queries can be created (those running continue on the server)`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, wait).unref?.());
+      }
+    }
+  }
+
+  private waitForConnection(): void {
+    if (this.reconnected) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.reconnected = { promise, resolve };
   }
 
   /** Adds and updates from the client's known configs; never removes (right after a reconnect the cache may be empty). */
@@ -254,6 +264,7 @@ class DheController implements Controller {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.unsettled.size) {
       this.say('info', `waiting up to ${Math.round(this.t.createSettleMs / 1000)} s for ${this.unsettled.size} creation${this.unsettled.size === 1 ? '' : 's'} the server has not answered, so none lands after the run`);
       await withTimeout(Promise.all([...this.unsettled]), this.t.createSettleMs, 'late creations').catch(() => this.say('warning', 'the server never answered some creations; if they land later, delete them on the server'));

@@ -35,6 +35,8 @@ export interface DheSession {
   t: DheTiming;
   /** An error's message with every secret of the config removed. */
   clean: (e: unknown) => string;
+  /** Logs in again on the same connection with the config's credentials. */
+  login: () => Promise<void>;
 }
 
 /** Loads the server's API, connects and logs in with the config's method. Errors carry no secret. */
@@ -57,9 +59,10 @@ export async function loginDhe(config: Plan['config'], options: OpenOptions): Pr
   const { client, release } = await connectClient(iris, serverUrl, t.connectMs, options.signal).catch((e) => {
     throw new Error(clean(e));
   });
-  try {
+  // The same credentials again, for a server that forgot the session after a reconnect (EVENT_RECONNECT_AUTH_FAILED).
+  const login = async (signal?: AbortSignal): Promise<void> => {
     if (dh.auth_method === 'password') {
-      await withTimeout(client.login({ type: 'password', username: dh.username, token: dh.password ?? '' }), t.callMs, 'login', options.signal);
+      await withTimeout(client.login({ type: 'password', username: dh.username, token: dh.password ?? '' }), t.callMs, 'login', signal);
     } else {
       const key = readKeyFile(dh.private_key_path!);
       const { loginClientWithKeyPair } = await import('@deephaven-enterprise/auth-nodejs');
@@ -67,16 +70,19 @@ export async function loginDhe(config: Plan['config'], options: OpenOptions): Pr
         loginClientWithKeyPair(client as never, { type: 'keyPair', username: key.user, operateAs: key.operateAs, keyPair: { type: 'ec', publicKey: key.publicKey, privateKey: key.privateKey } } as never),
         t.callMs,
         'login',
-        options.signal,
+        signal,
       );
     }
+  };
+  try {
+    await login(options.signal);
   } catch (e) {
     release();
     throw new Error(`login to ${serverUrl.origin} as ${dh.username} refused: ${clean(e)}`);
   }
   try {
     const owner = (await withTimeout(client.getUserInfo(), t.callMs, 'getUserInfo')).operateAs;
-    return { client, release, iris, serverUrl, owner, t, clean };
+    return { client, release, iris, serverUrl, owner, t, clean, login: () => login() };
   } catch (e) {
     release();
     throw new Error(clean(e));
