@@ -1,6 +1,7 @@
 // `npm run bench:faults`: the CLI against the simulator under each fault; what was planned, what happened.
 import { FAST_ENV, project, runAgainst, SIM_PASSWORD, simConfig } from '../test/sim/helpers';
 import { Simulator, type Knobs, type SimulatorOptions } from '../test/sim/simulator';
+import { benchIdentity } from './identity';
 import { benchKillResume } from './killResume';
 import { printTable } from './table';
 
@@ -26,6 +27,7 @@ const FAULTS: Fault[] = [
 
 async function main(): Promise<void> {
   if (process.argv.includes('kill')) return benchKillResume();
+  if (process.argv.includes('identity')) return benchIdentity();
   const rows = [];
   const concurrency = 8;
   for (const f of FAULTS) {
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
   }
   printTable(`Faults against the simulator: 60 cells, concurrency ${concurrency} (duplicates, orphans and violations must be 0)`, rows);
   void FAST_ENV;
+  await benchIdentity();
   if (process.env.PQO_SKIP_KILL !== '1') await benchKillResume();
 }
 
