@@ -10,6 +10,7 @@ export interface CliArgs {
   backend?: BackendName;
   resume: boolean;
   rerunFailed: boolean;
+  rerunRemaining: boolean;
   runDir?: string;
   checkServer: boolean;
   probeQuery: boolean;
@@ -34,8 +35,11 @@ Options:
   --quiet               only problems, errors and the summary
   --json                machine-readable output: the plan or problems (dry run), one event per line (run)
   --backend <name>      dhe | local: where cells run (overrides the config's \`backend\`)
-  --resume              continue the last interrupted run of this config
-  --rerun-failed        run again only the cells that failed in the last run of this config
+  --resume              continue the last interrupted run of this config, unchanged
+  --rerun-failed        a new run, with the config and worker script as they are now, of the cells that failed
+                        in the last run of this config (matched by query name)
+  --rerun-remaining     the same for every cell the last run did not finish with success (failed, stopped, not
+                        started): after a fix, what an interrupted run had left
   --run-dir <path>      where run records are kept (default: .pq-orchestrator/ beside the config)
   --check-server        log in to the config's Deephaven server, list what it offers, check the config against
                         it and run one probe query that reports what a worker sees; exit 0 when all fits, 4 if not
@@ -48,7 +52,7 @@ Options:
 Exit codes: 0 success, 1 creation failures, 2 execution failures, 3 both, 4 error.`;
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, checkServer: false, probeQuery: true, quiet: false, lastRun: false };
+  const args: CliArgs = { dryRun: false, verbose: false, json: false, help: false, version: false, resume: false, rerunFailed: false, rerunRemaining: false, checkServer: false, probeQuery: true, quiet: false, lastRun: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -68,6 +72,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--version': args.version = true; break;
       case '--resume': args.resume = true; break;
       case '--rerun-failed': args.rerunFailed = true; break;
+      case '--rerun-remaining': args.rerunRemaining = true; break;
       case '--run-dir': args.runDir = value(); break;
       case '--check-server': args.checkServer = true; break;
       case '--report': args.report = value(); break;
@@ -88,10 +93,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (args.lastRun && !args.report) throw new UsageError('--last-run goes with --report <file.html>');
-  if (args.lastRun && (args.resume || args.rerunFailed || args.dryRun || args.checkServer)) throw new UsageError('--last-run writes a report only: leave out other modes');
+  const modes = [args.resume, args.rerunFailed, args.rerunRemaining].filter(Boolean).length;
+  if (args.lastRun && (modes || args.dryRun || args.checkServer)) throw new UsageError('--last-run writes a report only: leave out other modes');
   if (args.quiet && args.verbose) throw new UsageError('--quiet and --verbose cannot be combined');
-  if (args.resume && args.rerunFailed) throw new UsageError('--resume and --rerun-failed cannot be combined');
-  if (args.checkServer && (args.dryRun || args.resume || args.rerunFailed)) throw new UsageError('--check-server runs alone: leave out --dry-run, --resume and --rerun-failed');
+  if (modes > 1) throw new UsageError('--resume, --rerun-failed and --rerun-remaining cannot be combined');
+  if (args.checkServer && (args.dryRun || modes)) throw new UsageError('--check-server runs alone: leave out --dry-run, --resume and --rerun-*');
   if (!args.probeQuery && !args.checkServer) throw new UsageError('--no-probe-query goes with --check-server');
   if (!args.help && !args.version && !args.config) throw new UsageError('a config is required: pq-orchestrator config.yaml');
   return args;

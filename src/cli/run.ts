@@ -44,7 +44,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
   const held = holdSignals(io, onSignal);
   try {
     const opened = await RunSession.open(plan, {
-      mode: args.resume ? 'resume' : args.rerunFailed ? 'rerun-failed' : 'new',
+      mode: args.resume ? 'resume' : args.rerunFailed ? 'rerun-failed' : args.rerunRemaining ? 'rerun-remaining' : 'new',
       runDir: args.runDir,
       signal: abort.signal,
       timing: testTiming(io.env),
@@ -54,7 +54,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       },
     });
     if (!(opened instanceof RunSession)) {
-      say(opened.level.toUpperCase(), redact(opened.message, secrets));
+      say(opened.level.toUpperCase(), redact(opened.message, secrets) + (opened.offer === 'rerun-remaining' ? ': pq-orchestrator --rerun-remaining' : ''));
       return opened.exitCode;
     }
     session = opened;

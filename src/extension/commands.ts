@@ -70,6 +70,10 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
     const uri = await configUri(n);
     if (uri) await runs.start(uri, 'resume');
   });
+  command('pqOrchestrator.rerunRemaining', async (n?: Node) => {
+    const uri = await configUri(n);
+    if (uri) await runs.start(uri, 'rerun-remaining');
+  });
   command('pqOrchestrator.openWorkerScript', async (n?: Node) => {
     const script = n?.run.workerScript;
     if (script) await vscode.window.showTextDocument(vscode.Uri.file(script));

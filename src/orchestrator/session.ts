@@ -5,7 +5,7 @@ import type { Cell, Plan } from '../plan/plan';
 import * as fs from 'node:fs';
 import { acquireRunLock, configLockDir, type RunLock } from '../record/lock';
 import { fsReason, nearestExisting } from '../util/fsErrors';
-import { DamagedRecordError, latestRun, newRunId, recordHeader, runsRoot, type RecordLine } from '../record/record';
+import { DamagedRecordError, latestRun, newRunId, recordedName, recordHeader, runsRoot, type RecordedRun, type RecordLine } from '../record/record';
 import { RecordWriter, type RecordWriteError } from '../record/writer';
 import { priorCells, recordedState } from '../record/replay';
 import { Engine, type EngineTiming, type PriorCell } from './engine';
@@ -14,13 +14,18 @@ import { EXIT } from './exitCodes';
 import type { RunSummary } from './events';
 import type { LogFn } from '../util/log';
 
-export type RunMode = 'new' | 'resume' | 'rerun-failed';
+/**
+ * `resume`: continue the interrupted run unchanged (same run id, same config and script). `rerun-failed` and
+ * `rerun-remaining`: a new run, with the config and worker script as they are now, of the last run's failed cells
+ * (or of every cell it did not finish with success), matched by query name.
+ */
+export type RunMode = 'new' | 'resume' | 'rerun-failed' | 'rerun-remaining';
 export type { LogFn } from '../util/log';
 
 /** What a run will be, decided from the plan and the config's earlier runs. */
 export type Preparation =
   | { kind: 'ready'; runId: string; runDir: string; cells?: readonly Cell[]; prior?: Map<number, PriorCell>; header?: RecordLine; note?: string; warnings?: string[] }
-  | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string; /** Another run of this config holds the lock. */ busy?: boolean };
+  | { kind: 'stop'; exitCode: number; level: 'info' | 'error'; message: string; /** Another run of this config holds the lock. */ busy?: boolean; /** What to offer instead. */ offer?: RunMode };
 
 export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string, only?: readonly string[]): Preparation {
   const root = runsRoot(plan.config.file, plan.name, runDirOption);
@@ -34,38 +39,73 @@ export function prepareRun(plan: Plan, mode: RunMode, runDirOption?: string, onl
     if (!(e instanceof DamagedRecordError)) throw e;
     return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `${e.message}; nothing was started` };
   }
-  const warnings = last ? [...last.warnings] : [];
-  if (last) {
-    // Lines naming cells the plan does not have cannot come from this plan's runs.
-    const strays = new Set<number>();
-    for (const l of last.lines) if ('i' in l && l.i >= plan.cells.length) strays.add(l.i);
-    for (const i of strays) warnings.push(`the record of run ${last.header.runId} names cell ${i}, but the plan has ${plan.cells.length} cells; ignored`);
-    const bad = last.header.cellIndexes?.find((i) => i >= plan.cells.length);
-    if (bad !== undefined) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the run record of ${last.header.runId} lists cell ${bad}, which the plan does not have; it cannot be ${mode === 'resume' ? 'resumed' : 'rerun'}` };
-  }
   const verb = mode === 'resume' ? 'resume' : 'rerun';
   if (!last) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `no earlier run of ${plan.name} under ${root}; nothing to ${verb}` };
+  const warnings = [...last.warnings];
+  if (mode !== 'resume') return again(plan, last, mode, runId, root, warnings);
   if (last.header.planHash !== plan.hash) {
-    return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the config or worker script changed since run ${last.header.runId}; ${mode === 'resume' ? 'it cannot be resumed' : 'its failed cells cannot be rerun'} as they were. Start a new run instead.` };
+    return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', offer: 'rerun-remaining', message: `the config or worker script changed since run ${last.header.runId}, and resuming continues a run unchanged; its remaining cells can run with the config and script as they are now` };
   }
+  warnStrays(plan, last, warnings);
+  const bad = last.header.cellIndexes?.find((i) => i >= plan.cells.length);
+  if (bad !== undefined) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `the run record of ${last.header.runId} lists cell ${bad}, which the plan does not have; it cannot be resumed` };
   const state = recordedState(last, plan);
-  if (mode === 'resume') {
-    const final = state.counts.succeeded + state.counts.failed;
-    if (last.ended && final >= last.header.cells) {
-      return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `run ${last.header.runId} already finished: every cell ran (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again` };
-    }
-    const cells = last.header.cellIndexes?.map((i) => plan.cells[i]);
-    return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: priorCells(state), warnings };
+  const final = state.counts.succeeded + state.counts.failed;
+  if (last.ended && final >= last.header.cells) {
+    return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `run ${last.header.runId} already finished: every cell ran (exit code ${last.ended.exitCode}); use --rerun-failed to run its failed cells again` };
   }
-  const failed = [...state.cells.values()].filter((c) => c.state === 'failed').map((c) => c.cell.index).sort((a, b) => a - b);
-  if (failed.length === 0) return { kind: 'stop', exitCode: EXIT.SUCCESS, level: 'info', message: `run ${last.header.runId} has no failed cells; nothing to rerun` };
+  const cells = last.header.cellIndexes?.map((i) => plan.cells[i]);
+  return { kind: 'ready', runId: last.header.runId, runDir: last.dir, cells, prior: priorCells(state), warnings };
+}
+
+/** Lines naming cells the plan does not have cannot come from this plan's runs: each is named once, and ignored. */
+function warnStrays(plan: Plan, last: RecordedRun, warnings: string[]): void {
+  const strays = new Set<number>();
+  for (const l of last.lines) if ('i' in l && l.i >= plan.cells.length) strays.add(l.i);
+  for (const i of strays) warnings.push(`the record of run ${last.header.runId} names cell ${i}, but the plan has ${plan.cells.length} cells; ignored`);
+}
+
+/**
+ * A new run of the last run's failed cells (`rerun-failed`) or of every cell it did not finish with success
+ * (`rerun-remaining`), with the config and script as they are now: what the user fixed is what runs. Cells are
+ * matched by query name (from the record's layout), so a cell no longer in the plan is named and left out.
+ */
+function again(plan: Plan, last: RecordedRun, mode: 'rerun-failed' | 'rerun-remaining', runId: string, root: string, warnings: string[]): Preparation {
+  const byIndex = new Map<number, Cell>();
+  const sameShape = last.header.planHash === plan.hash;
+  if (!last.header.layout && !sameShape) {
+    return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `run ${last.header.runId} was recorded by an earlier version without its dates and partitions, and the config or worker script changed since; start a new run` };
+  }
+  if (sameShape) warnStrays(plan, last, warnings);
+  const state = sameShape ? recordedState(last, plan) : undefined;
+  // The last run's outcome of each of its cells, by recorded index (a later line of a resumed run wins).
+  const outcome = new Map<number, string>();
+  for (const i of last.header.cellIndexes ?? Array.from({ length: last.header.cells }, (_, k) => k)) outcome.set(i, 'not-started');
+  if (state) for (const c of state.cells.values()) outcome.set(c.cell.index, c.state);
+  else for (const l of last.lines) if (l.t === 'finished') outcome.set(l.i, l.o === 'cancelled' ? 'cancelled' : l.o);
+  const wanted = [...outcome].filter(([, o]) => (mode === 'rerun-failed' ? o === 'failed' : o !== 'succeeded')).map(([i]) => i).sort((a, b) => a - b);
+  const what = mode === 'rerun-failed' ? 'failed' : 'unfinished';
+  if (wanted.length === 0) return { kind: 'stop', exitCode: EXIT.SUCCESS, level: 'info', message: `run ${last.header.runId} has no ${what} cells; nothing to rerun` };
+  const names = new Map(plan.cells.map((c) => [c.queryName, c] as const));
+  const gone: string[] = [];
+  for (const i of wanted) {
+    const name = sameShape ? plan.cells[i]?.queryName : recordedName(last.header, i);
+    const cell = name ? names.get(name) : undefined;
+    if (cell) byIndex.set(cell.index, cell);
+    else gone.push(name ?? `cell ${i}`);
+  }
+  if (gone.length) warnings.push(`${gone.length} ${what} cell${gone.length === 1 ? ' is' : 's are'} no longer in ${plan.name} as the config is now, and ${gone.length === 1 ? 'was' : 'were'} left out: ${gone.slice(0, 5).join(', ')}${gone.length > 5 ? ', ...' : ''}`);
+  const cells = [...byIndex.values()].sort((a, b) => a.index - b.index);
+  if (cells.length === 0) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `none of the ${wanted.length} ${what} cells of run ${last.header.runId} is in ${plan.name} as the config is now; nothing was started` };
+  const cellIndexes = cells.map((c) => c.index);
+  const changed = sameShape ? '' : ' with the config and worker script as they are now';
   return {
     kind: 'ready',
     runId,
     runDir: path.join(root, runId),
-    cells: failed.map((i) => plan.cells[i]),
-    header: recordHeader(plan, runId, { cellIndexes: failed, rerunOf: last.header.runId }),
-    note: `rerunning ${failed.length} failed cell${failed.length === 1 ? '' : 's'} of run ${last.header.runId}`,
+    cells,
+    header: recordHeader(plan, runId, { cellIndexes, rerunOf: last.header.runId }),
+    note: `rerunning ${cells.length} ${what} cell${cells.length === 1 ? '' : 's'} of run ${last.header.runId}${changed}`,
     warnings,
   };
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CellOutcome, FailureKind, RunSummary } from '../orchestrator/events';
-import type { Plan } from '../plan/plan';
+import type { Mode } from '../config/types';
+import { queryName, type Plan } from '../plan/plan';
 
 /**
  * The run's record: one JSON object per line, appended with one write each, before the engine acts on what it says
@@ -13,7 +14,7 @@ import type { Plan } from '../plan/plan';
  * and `a` back in; a `deleted` line without `s` means the cell's current query.
  */
 export type RecordLine =
-  | { t: 'run'; runId: string; planHash: string; config: string; name: string; mode: string; backend: string; cells: number; cellIndexes?: number[]; rerunOf?: string; at: number }
+  | { t: 'run'; runId: string; planHash: string; config: string; name: string; mode: string; backend: string; cells: number; cellIndexes?: number[]; rerunOf?: string; layout?: RecordLayout; at: number }
   | { t: 'resume'; at: number }
   | { t: 'creating'; i: number; a: number; at: number }
   | { t: 'created'; i: number; a: number; s: string; adopted?: boolean; at: number }
@@ -24,6 +25,23 @@ export type RecordLine =
   | { t: 'end'; exitCode: number; summary: Omit<RunSummary, 'failures' | 'undeleted'>; at: number };
 
 export const RECORD_FILE = 'record.jsonl';
+
+/**
+ * The plan's dates and partitions when the run started: with them a cell index names its query even after the
+ * config changed, so a later run can match cells by what they are (their query names), not by position.
+ */
+export interface RecordLayout {
+  dates: string[];
+  partitions: number;
+}
+
+/** The query name of a recorded cell index, from the run's layout (undefined when the record has none). */
+export function recordedName(header: Extract<RecordLine, { t: 'run' }>, index: number): string | undefined {
+  const l = header.layout;
+  if (!l || !Array.isArray(l.dates) || !Number.isInteger(l.partitions) || l.partitions < 1) return undefined;
+  const date = l.dates[Math.floor(index / l.partitions)];
+  return typeof date === 'string' ? queryName(header.mode as Mode, header.name, date, index % l.partitions) : undefined;
+}
 
 export { newRunId, runsRoot } from './runIds';
 
@@ -197,6 +215,7 @@ export function recordHeader(plan: Plan, runId: string, extra: { cellIndexes?: n
     mode: plan.mode,
     backend: plan.config.backend,
     cells: extra.cellIndexes?.length ?? plan.cells.length,
+    layout: { dates: [...plan.dates], partitions: plan.numPartitions },
     ...extra,
     at: Date.now(),
   };

@@ -324,6 +324,25 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.deepEqual(rerun.dates, ['2024-02-02']);
     });
 
+    it('Rerun Failed after fixing the worker runs the failed cell with the fixed script', async () => {
+      const a = await api();
+      const dir = file('fix').fsPath;
+      fs.mkdirSync(dir, { recursive: true });
+      const worker = fs.readFileSync(file('worker.py').fsPath, 'utf8');
+      fs.writeFileSync(path.join(dir, 'worker.py'), worker);
+      fs.writeFileSync(path.join(dir, 'config.yaml'), fs.readFileSync(file('config.yaml').fsPath, 'utf8').replace('name: "hostrun"', 'name: "hostfix"').replace('SLEEP_S: "0.2"', 'SLEEP_S: "0"'));
+      const first = await a.runs.start(file('fix/config.yaml'));
+      await first!.done;
+      assert.equal(first!.view.summary?.failedExecution, 1);
+      // The fix: the worker no longer fails that cell.
+      fs.writeFileSync(path.join(dir, 'worker.py'), worker.replace('if cell == os.environ.get("FAIL_CELL"):', 'if False:'));
+      const before = a.store.runs.length;
+      await vscode.commands.executeCommand('pqOrchestrator.rerunFailed', a.tree.runNode(first!.view));
+      const rerun = await waitFor(() => a.store.runs.length > before && a.store.runs[0], 'a new run');
+      await waitFor(() => rerun.phase === 'finished', 'the rerun to finish');
+      assert.deepEqual([...rerun.byIndex.values()].map((v) => [v.cell.queryName, v.state]), [['pq_batch_hostfix_20240202_2', 'succeeded']]);
+    });
+
     it('Rerun selected in the grid starts a run of exactly those cells', async () => {
       const a = await api();
       const recorded = await hostrun(a);

@@ -145,6 +145,47 @@ describe('pq-orchestrator CLI', function () {
       assert.match(nothing.stderr, /no failed cells/);
     });
 
+    it('fix the worker, then --rerun-failed: exactly the failed cells run with the fixed script; a cell no longer planned is named', async () => {
+      // The worker fails two cells; the "fix" is an edited script (the plan hash changes with it).
+      const broken = TEST_WORKER.replace('if cell in os.environ.get("FAIL_CELLS", "")', 'if cell in "2024-01-01/0,2024-01-03/1"');
+      const p = project(localConfig(), broken);
+      const first = await runCli(['--config', p.config]);
+      assert.equal(first.code, 2, first.stderr);
+      fs.writeFileSync(path.join(p.dir, 'worker.py'), TEST_WORKER);
+      const mark = path.join(p.dir, 'marks');
+      const again = await runCli(['--config', p.config, '--rerun-failed'], { env: { MARK_DIR: mark } });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /rerunning 2 failed cells of run \S+ with the config and worker script as they are now/);
+      assert.match(again.stderr, /succeeded\s+2/);
+      assert.deepEqual(fs.readdirSync(mark).filter((f) => f.endsWith('.done')).sort(), ['pq_batch_clitest_20240101_0.done', 'pq_batch_clitest_20240103_1.done']);
+      // Fail both again, then shrink the plan: the partition-1 cell is gone from it and is named, the other reruns.
+      fs.writeFileSync(path.join(p.dir, 'worker.py'), broken);
+      assert.equal((await runCli(['--config', p.config])).code, 2);
+      fs.writeFileSync(p.config, localConfig({ partitions: 1 }));
+      fs.writeFileSync(path.join(p.dir, 'worker.py'), TEST_WORKER);
+      const shrunk = await runCli(['--config', p.config, '--rerun-failed']);
+      assert.equal(shrunk.code, 0, shrunk.stderr);
+      assert.match(shrunk.stderr, /1 failed cell is no longer in clitest as the config is now, and was left out: pq_batch_clitest_20240103_1/);
+      assert.match(shrunk.stderr, /rerunning 1 failed cell of run/);
+    });
+
+    it('--resume after the worker changed points to --rerun-remaining, which runs every unfinished cell with the current script', async () => {
+      const p = project(localConfig({ concurrency: 2 }));
+      const mark = path.join(p.dir, 'marks');
+      const cli = startCli(['--config', p.config], { env: { SLEEP_S: '1.2', MARK_DIR: mark } });
+      await waitFor(() => workerPids(mark).length === 2, 15_000, 'two workers');
+      cli.child.kill('SIGINT');
+      assert.equal((await cli.done).code, 4);
+      fs.appendFileSync(path.join(p.dir, 'worker.py'), '# fixed\n');
+      const resumed = await runCli(['--config', p.config, '--resume']);
+      assert.equal(resumed.code, 4);
+      assert.match(resumed.stderr, /resuming continues a run unchanged; its remaining cells can run with the config and script as they are now: pq-orchestrator --rerun-remaining/);
+      const rest = await runCli(['--config', p.config, '--rerun-remaining'], { env: { MARK_DIR: path.join(p.dir, 'rest') } });
+      assert.equal(rest.code, 0, rest.stderr);
+      assert.match(rest.stderr, /rerunning 4 unfinished cells of run \S+ with the config and worker script as they are now/);
+      assert.equal(fs.readdirSync(path.join(p.dir, 'rest')).filter((f) => f.endsWith('.done')).length, 4, 'the two that finished are not run again');
+    });
+
     it('first SIGINT lets running workers finish and creates no more; exit 4, resumable', async () => {
       const p = project(localConfig({ concurrency: 2 }));
       const mark = path.join(p.dir, 'marks');

@@ -165,7 +165,7 @@ export class RunManager implements vscode.Disposable {
         progress.report({ message: plan.config.backend === 'dhe' ? 'connecting to the server' : 'starting' });
         const opened = await RunSession.open(plan, { mode, only, log: say, signal: abort.signal }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
         if (!(opened instanceof RunSession)) {
-          this.notifyNotStarted(opened, say, secrets, abort.signal.aborted);
+          this.notifyNotStarted(opened, say, secrets, abort.signal.aborted, uri);
           started(undefined);
           return;
         }
@@ -214,7 +214,7 @@ export class RunManager implements vscode.Disposable {
     return result;
   }
 
-  private notifyNotStarted(opened: { level: 'info' | 'error'; message: string; busy?: boolean }, say: (level: 'info' | 'error', m: string) => void, secrets: readonly string[], cancelled: boolean): void {
+  private notifyNotStarted(opened: { level: 'info' | 'error'; message: string; busy?: boolean; offer?: RunMode }, say: (level: 'info' | 'error', m: string) => void, secrets: readonly string[], cancelled: boolean, uri: vscode.Uri): void {
     if (cancelled) {
       say('info', 'the run was cancelled while connecting; nothing was created');
       void vscode.window.showInformationMessage('PQ Orchestrator: cancelled while connecting; nothing was created.');
@@ -226,6 +226,11 @@ export class RunManager implements vscode.Disposable {
       // Another process (a CLI run, another window) holds this config's run lock: offer to look at its runs.
       void vscode.window.showErrorMessage(message, 'Show Recorded Runs').then((choice) => {
         if (choice) void vscode.commands.executeCommand('pqOrchestrator.loadHistory');
+      });
+    } else if (opened.offer === 'rerun-remaining') {
+      // Not a dead end: the run's remaining cells can run with the script as it is now.
+      void vscode.window.showWarningMessage(message, 'Run Remaining Cells (Current Script)').then((b) => {
+        if (b) void this.start(uri, 'rerun-remaining');
       });
     } else if (opened.level === 'error') void vscode.window.showErrorMessage(message);
     else void vscode.window.showInformationMessage(message);
