@@ -10,6 +10,7 @@ import type { RunTreeProvider, Node } from './tree/runTree';
 import type { ContextKeys } from './contextKeys';
 import type { GridPanels } from './grid/gridPanel';
 import { gridRunFor } from './grid/openGrid';
+import { statusRun } from './runs/statusBar';
 
 export interface CommandDeps {
   extensionUri: vscode.Uri;
@@ -119,6 +120,13 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
       }
       if (!run) return void vscode.window.showInformationMessage(`PQ Orchestrator: ${vscode.workspace.asRelativePath(uri)} has no run yet (or its config changed since the last one): run it first.`);
     }
+    // From the palette or an editor: the config's latest run, followed as new runs start.
+    if (run) grids.open(run, { follow: !(arg && ('run' in arg || 'runId' in arg)) });
+  });
+  // The status bar's click: no arguments (a command with arguments is re-registered at every redraw, and a click
+  // during a busy run could reach one already gone: "command not found").
+  command('pqOrchestrator.openStatusRunGrid', () => {
+    const run = statusRun(store);
     if (run) grids.open(run);
   });
   command('pqOrchestrator.showFailuresOnly', () => {

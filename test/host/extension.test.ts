@@ -34,6 +34,18 @@ async function hostrun(a: PqoApi) {
   return active.view;
 }
 
+/**
+ * A config whose workers wait at a gate (a file) until the test opens it: the test sets the run's pace. Six cells,
+ * three at once; 2024-02-02/2 fails.
+ */
+function gatedConfig(name: string): { uri: vscode.Uri; gate: string; open: () => void } {
+  const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-gate-')), 'open');
+  const uri = file(`${name}/config.yaml`);
+  fs.mkdirSync(path.dirname(uri.fsPath), { recursive: true });
+  fs.writeFileSync(uri.fsPath, fs.readFileSync(file('config.yaml').fsPath, 'utf8').replace('name: "hostrun"', `name: "${name}"`).replace('worker_script: "worker.py"', 'worker_script: "../worker.py"').replace('SLEEP_S: "0.2"', `SLEEP_S: "0"\n  GATE_FILE: ${JSON.stringify(gate)}`));
+  return { uri, gate, open: () => fs.writeFileSync(gate, '') };
+}
+
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pq-orchestrator');
 
 async function open(rel: string): Promise<vscode.TextDocument> {
@@ -359,10 +371,7 @@ describe('PQ Orchestrator in VS Code', function () {
     it('the Run Grid of a live run follows it: what the page drew while cells ran, then the run\'s end', async () => {
       const a = await api();
       // The test sets the run's pace: every worker waits at a gate until the page has drawn the running run.
-      const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-gate-')), 'open');
-      const cfg = file('gated/config.yaml');
-      fs.mkdirSync(path.dirname(cfg.fsPath), { recursive: true });
-      fs.writeFileSync(cfg.fsPath, fs.readFileSync(file('config.yaml').fsPath, 'utf8').replace('name: "hostrun"', 'name: "hostgated"').replace('worker_script: "worker.py"', 'worker_script: "../worker.py"').replace('SLEEP_S: "0.2"', `SLEEP_S: "0"\n  GATE_FILE: ${JSON.stringify(gate)}`));
+      const { uri: cfg, open: openGate } = gatedConfig('hostgated');
       const seen: Record<string, number>[] = [];
       let runId = '';
       const off = a.grids.onDidRender((r) => r.runId === runId && seen.push(r.counts));
@@ -373,16 +382,78 @@ describe('PQ Orchestrator in VS Code', function () {
         await vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
         await waitFor(() => seen.some((c) => c.running === 3 && c.queued === 3), 'the page to show three running, three queued', 60_000);
         assert.ok(!seen.some((c) => c.succeeded || c.failed), 'nothing ended before the gate opened');
-        fs.writeFileSync(gate, '');
+        openGate();
         await active.done;
         // Only patches can bring the page from "3 running" to the end: its first message was sent while cells waited.
         await waitFor(() => seen.some((c) => c.succeeded === 5 && c.failed === 1), 'the page to show the run\'s end', 60_000);
         assert.deepEqual(seen.at(-1), { succeeded: 5, failed: 1 }, 'the last drawing is the end, nothing running');
       } finally {
         off.dispose();
-        fs.writeFileSync(gate, '');
+        openGate();
         a.grids.get(runId)?.panel.dispose();
       }
+    });
+
+    it('Resume: the stopped run\'s row and its open grid update in place, shown once', async () => {
+      const a = await api();
+      const g = gatedConfig('hostresume');
+      const seen: Record<string, number>[] = [];
+      let runId = '';
+      const off = a.grids.onDidRender((r) => r.runId === runId && seen.push(r.counts));
+      try {
+        const first = await a.runs.start(g.uri);
+        runId = first!.view.id;
+        await waitFor(() => a.store.counts(first!.view).active === 3, 'three running');
+        await a.runs.stop(runId);
+        await a.runs.stop(runId);
+        await first!.done;
+        await vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
+        const panel = await waitFor(() => a.grids.get(runId), 'the grid');
+        await waitFor(() => seen.some((c) => c.stopped === 3), 'the page to show the stopped run');
+        g.open();
+        const resumed = await a.runs.start(g.uri, 'resume');
+        assert.equal(resumed!.view.id, runId, 'a resumed run keeps its id');
+        await resumed!.done;
+        assert.equal(a.store.runs.filter((r) => r.id === runId).length, 1, 'one run in the store');
+        const rows = a.tree.getChildren().filter((n) => n.kind === 'run' && n.run.id === runId);
+        assert.equal(rows.length, 1, 'shown once');
+        assert.match(String(a.tree.getTreeItem(rows[0]).description), /^5\/6 · 1 failed/, 'the row follows the resumed run');
+        assert.equal(a.grids.get(runId), panel, 'the same panel');
+        await waitFor(() => seen.some((c) => c.succeeded === 5 && c.failed === 1), 'the open grid to show the resumed run\'s end');
+      } finally {
+        off.dispose();
+        g.open();
+        a.grids.get(runId)?.panel.dispose();
+      }
+    });
+
+    it('the status bar\'s click opens the grid of the run it shows, during a run (a command without arguments)', async () => {
+      const a = await api();
+      const g = gatedConfig('hoststatus');
+      try {
+        const active = await a.runs.start(g.uri);
+        await waitFor(() => a.store.counts(active!.view).active === 3, 'three running');
+        await vscode.commands.executeCommand('pqOrchestrator.openStatusRunGrid');
+        const panel = await waitFor(() => a.grids.get(active!.view.id), 'the grid of the running run');
+        g.open();
+        await active!.done;
+        panel.panel.dispose();
+      } finally {
+        g.open();
+      }
+    });
+
+    it('a grid opened from the palette follows the config\'s latest run; its title names the run by its start time', async () => {
+      const a = await api();
+      const first = await hostrun(a);
+      await open('config.yaml');
+      await vscode.commands.executeCommand('pqOrchestrator.openGrid');
+      const panel = await waitFor(() => a.grids.get(first.id), 'the grid');
+      assert.match(panel.panel.title, /^Grid: hostrun \d\d:\d\d:\d\d \(latest\)$/);
+      const second = await hostrun(a);
+      await waitFor(() => panel.run === second, 'the panel to follow the new run');
+      assert.equal(a.grids.get(second.id), panel);
+      panel.panel.dispose();
     });
 
     it('the Run Grid shows cells running while they run, then stopped ones after a forced stop', async () => {

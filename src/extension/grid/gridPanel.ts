@@ -26,37 +26,66 @@ export interface Rendered {
 /** Messages the page sends. */
 export type FromPage = { type: 'ready' } | { type: 'open'; cell: number } | { type: 'rerun'; cells: number[] } | { type: 'copy'; cells: number[] } | { type: 'rendered'; counts: Record<string, number> };
 
-/** The Run Grid panels, one per run. */
+/**
+ * The Run Grid panels: one per run opened from that run (the tree, the status bar, a notification), and one per
+ * config that follows its latest run (opened from the palette or the editor, like the Test Results view): when a new
+ * run of that config starts, the following panel shows it. A resumed run (same run id) replaces its panel's picture.
+ */
 export class GridPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, GridPanel>();
+  private readonly pinned = new Map<string, GridPanel>();
+  private readonly following = new Map<string, GridPanel>();
   private readonly renderedEmitter = new vscode.EventEmitter<Rendered>();
   readonly onDidRender = this.renderedEmitter.event;
+  private readonly off: () => void;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: RunStore,
     private readonly actions: GridActions,
-  ) {}
+  ) {
+    this.off = store.onDidChange((c) => {
+      if (!c.structure || c.removed || this.store.find(c.run.id) !== c.run) return;
+      const same = this.pinned.get(c.run.id);
+      if (same && same.run !== c.run) same.show(c.run);
+      const follower = this.following.get(c.run.configFile);
+      if (follower && follower.run !== c.run) follower.show(c.run);
+    });
+  }
 
-  open(run: RunView): GridPanel {
-    const existing = this.panels.get(run.id);
+  /** `follow`: the panel shows the latest run of the run's config from now on. */
+  open(run: RunView, options: { follow?: boolean } = {}): GridPanel {
+    const map = options.follow ? this.following : this.pinned;
+    const key = options.follow ? run.configFile : run.id;
+    const existing = map.get(key);
     if (existing) {
+      if (existing.run !== run) existing.show(run);
       existing.panel.reveal(undefined, true);
       return existing;
     }
-    const p = new GridPanel(this.extensionUri, this.store, run, this.actions, (r) => this.renderedEmitter.fire(r), () => this.panels.delete(run.id));
-    this.panels.set(run.id, p);
+    const p = new GridPanel(this.extensionUri, this.store, run, Boolean(options.follow), this.actions, (r) => this.renderedEmitter.fire(r), () => map.delete(key));
+    map.set(key, p);
     return p;
   }
 
+  /** The panel showing this run (pinned to it, or following its config). */
   get(runId: string): GridPanel | undefined {
-    return this.panels.get(runId);
+    return this.pinned.get(runId) ?? [...this.following.values()].find((p) => p.run.id === runId);
   }
 
   dispose(): void {
-    for (const p of [...this.panels.values()]) p.panel.dispose();
+    this.off();
+    for (const p of [...this.pinned.values(), ...this.following.values()]) p.panel.dispose();
     this.renderedEmitter.dispose();
   }
+}
+
+/** A panel's title names the run by its start time, so two panels of one config can be told apart. */
+export function gridTitle(run: Pick<RunView, 'name' | 'startedAt'>, follow: boolean): string {
+  const d = new Date(run.startedAt);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const today = new Date().toDateString() === d.toDateString();
+  const when = `${today ? '' : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `}${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return `Grid: ${run.name} ${when}${follow ? ' (latest)' : ''}`;
 }
 
 export class GridPanel {
@@ -67,19 +96,23 @@ export class GridPanel {
   private ready = false;
   private readonly off: () => void;
 
+  private current: RunView;
+
   constructor(
     extensionUri: vscode.Uri,
     store: RunStore,
-    readonly run: RunView,
+    run: RunView,
+    private readonly follow: boolean,
     private readonly actions: GridActions,
     private readonly rendered: (r: Rendered) => void,
     onDispose: () => void,
   ) {
+    this.current = run;
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
-    this.panel = vscode.window.createWebviewPanel('pqOrchestrator.grid', `Grid: ${run.name}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [dist] });
+    this.panel = vscode.window.createWebviewPanel('pqOrchestrator.grid', gridTitle(run, follow), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [dist] });
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'pq.svg');
     const w = this.panel.webview;
-    w.html = gridPage({ title: `Grid: ${run.name}`, nonce: randomBytes(16).toString('base64'), script: { src: w.asWebviewUri(vscode.Uri.joinPath(dist, 'grid.js')).toString() }, cspSource: w.cspSource });
+    w.html = gridPage({ title: gridTitle(run, follow), nonce: randomBytes(16).toString('base64'), script: { src: w.asWebviewUri(vscode.Uri.joinPath(dist, 'grid.js')).toString() }, cspSource: w.cspSource });
     const offMessages = w.onDidReceiveMessage((m: FromPage) => void this.receive(m));
     const offStore = store.onDidChange((c) => this.onChange(c));
     this.off = () => {
@@ -91,6 +124,19 @@ export class GridPanel {
       this.patches.dispose();
       onDispose();
     });
+  }
+
+  /** The run this panel shows. */
+  get run(): RunView {
+    return this.current;
+  }
+
+  /** Shows another run (the resumed run that replaced this one, or a following panel's config's newest run). */
+  show(run: RunView): void {
+    this.current = run;
+    this.panel.title = gridTitle(run, this.follow);
+    this.patches.clear();
+    if (this.ready) void this.receive({ type: 'ready' });
   }
 
   private summary(): string {

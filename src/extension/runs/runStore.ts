@@ -68,6 +68,9 @@ export class RunStore {
 
   addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells): RunView {
     const run = this.build(plan, id, createRunState(cells));
+    // A resumed run keeps its run id: it replaces the interrupted run's row instead of showing twice.
+    const old = this.find(id);
+    if (old) this.remove(old);
     this.runs.unshift(run);
     this.emit(run, new Set(), true);
     return run;

@@ -1,7 +1,15 @@
 import * as vscode from 'vscode';
 import { RefreshScheduler } from '../refresh';
-import type { RunStore } from './runStore';
+import type { RunStore, RunView } from './runStore';
 import { statusText } from './statusText';
+
+/** The command a click runs: without arguments, so it is registered once (see commands.ts). */
+export const STATUS_COMMAND = 'pqOrchestrator.openStatusRunGrid';
+
+/** The run the status bar shows: a running one first, else the newest. */
+export function statusRun(store: RunStore): RunView | undefined {
+  return store.runs.find((r) => r.phase !== 'finished') ?? store.runs[0];
+}
 
 /** The status bar item: the newest run (a running one first), redrawn from the store at most every 100 ms. */
 export class StatusBar implements vscode.Disposable {
@@ -11,6 +19,7 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(private readonly store: RunStore) {
     this.item.name = 'PQ Orchestrator';
+    this.item.command = STATUS_COMMAND;
     this.off = store.onDidChange(() => this.scheduler.mark('status'));
     this.render();
   }
@@ -21,7 +30,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   render(): void {
-    const run = this.store.runs.find((r) => r.phase !== 'finished') ?? this.store.runs[0];
+    const run = statusRun(this.store);
     const s = run ? statusText(run, this.store.counts(run)) : undefined;
     if (!s) {
       this.item.text = '';
@@ -30,7 +39,6 @@ export class StatusBar implements vscode.Disposable {
     }
     this.item.text = s.text;
     this.item.tooltip = `${s.tooltip}\nClick to open the Run Grid.`;
-    this.item.command = { command: 'pqOrchestrator.openGrid', title: 'Open Run Grid', arguments: [{ runId: run.id }] };
     this.item.show();
   }
 
