@@ -1,5 +1,5 @@
 import type { RunEvent } from '../orchestrator/events';
-import { finishedCount, type RunState } from '../orchestrator/runState';
+import { progressOf, type RunState } from '../orchestrator/runState';
 
 /** A one-line live view for terminals, drawn from the run state (at most every 100 ms). */
 export class ProgressLine {
@@ -11,13 +11,13 @@ export class ProgressLine {
   update(e: RunEvent): void {
     if (e.type !== 'cell-created' && e.type !== 'cell-finished' && e.type !== 'cell-requeued') return;
     const now = Date.now();
-    if (now - this.lastDraw > 100 || finishedCount(this.state.counts) === this.state.counts.total) this.draw(now);
+    if (now - this.lastDraw > 100 || progressOf(this.state.counts).done === this.state.counts.total) this.draw(now);
   }
 
   private draw(now: number): void {
     this.lastDraw = now;
     const c = this.state.counts;
-    const done = finishedCount(c);
+    const done = progressOf(c).done;
     const width = 24;
     const filled = c.total ? Math.round((done / c.total) * width) : width;
     this.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${c.total} done, ${c.active} running, ${c.failed} failed`);

@@ -1,3 +1,4 @@
+import { progressOf } from '../orchestrator/runState';
 import * as vscode from 'vscode';
 import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';
@@ -20,7 +21,7 @@ export function runContext(store: RunStore, activeRuns: number, failuresOnly: bo
     runActive: activeRuns > 0,
     runFinished: Boolean(newest),
     hasFailures: store.runs.some((r) => r.state.counts.failed > 0),
-    canResume: Boolean(c && c.notStarted + c.cancelled > 0),
+    canResume: Boolean(c && progressOf(c).resumable),
     failuresOnly,
   };
 }

@@ -193,9 +193,25 @@ export function settleInterrupted<C extends CellKey>(state: RunState<C>): void {
   state.phase = 'finished';
 }
 
-/** Cells that reached a final state. */
-export function finishedCount(c: StateCounts): number {
-  return c.succeeded + c.failed + c.cancelled + c.notStarted;
+/** A run's progress in the words every view uses: one function, so "done" means the same everywhere. */
+export interface Progress {
+  total: number;
+  /** Cells in a final state: succeeded, failed, stopped or never started. */
+  done: number;
+  succeeded: number;
+  failed: number;
+  /** Being created or running. */
+  running: number;
+  /** Queued, or waiting to retry. */
+  waiting: number;
+  /** Stopped by a cancel, or never started: what Resume would run. */
+  stopped: number;
+  resumable: boolean;
+}
+
+export function progressOf(c: StateCounts): Progress {
+  const stopped = c.cancelled + c.notStarted;
+  return { total: c.total, done: c.succeeded + c.failed + stopped, succeeded: c.succeeded, failed: c.failed, running: c.creating + c.active, waiting: c.pending + c.waiting, stopped, resumable: stopped > 0 };
 }
 
 /** The run's summary: its counts and failures from the state, the rest from the engine. */

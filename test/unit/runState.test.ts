@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { Engine } from '../../src/orchestrator/engine';
 import type { CellOutcome, RunEvent, RunSummary } from '../../src/orchestrator/events';
-import { applyEvent, createRunState, zeroCounts, type RunState, type StateCounts } from '../../src/orchestrator/runState';
+import { applyEvent, createRunState, progressOf, zeroCounts, type RunState, type StateCounts } from '../../src/orchestrator/runState';
 import { buildPlan, type Cell, type Plan } from '../../src/plan/plan';
 import { readRecord, recordHeader } from '../../src/record/record';
 import { RecordWriter } from '../../src/record/writer';
@@ -145,5 +145,17 @@ describe('run state reducer', () => {
       assert.equal(live.counts.succeeded, summary.succeeded);
       assert.equal(live.counts.failed, summary.failedCreation + summary.failedExecution);
     }
+  });
+});
+
+describe('progressOf: one meaning of "done"', () => {
+  it('a stopped run is done when every cell is final: stopped and never-started cells count, and make it resumable', () => {
+    const c = { ...zeroCounts(), total: 6, succeeded: 2, failed: 1, failedExecution: 1, cancelled: 1, notStarted: 2 };
+    const p = progressOf(c);
+    assert.equal(p.done, 6, 'the notification reaches 100 %');
+    assert.equal(p.stopped, 3);
+    assert.ok(p.resumable);
+    const live = progressOf({ ...zeroCounts(), total: 6, succeeded: 1, creating: 1, active: 2, pending: 1, waiting: 1 });
+    assert.deepEqual([live.done, live.running, live.waiting, live.resumable], [1, 3, 2, false]);
   });
 });

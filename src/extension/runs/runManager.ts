@@ -1,3 +1,4 @@
+import { progressOf } from '../../orchestrator/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPlan } from '../../plan/load';
@@ -185,10 +186,10 @@ export class RunManager implements vscode.Disposable {
             if (line) say(line.level === 'INFO' && 'cell' in e ? 'debug' : line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as LogLevel), line.text);
             if (e.type !== 'cell-finished' || e.at - reportedAt < 250) return;
             reportedAt = e.at;
-            const c = this.store.counts(view);
-            const finished = c.succeeded + c.failed;
-            progress.report({ message: `${finished}/${c.total} done, ${c.failed} failed`, increment: ((finished - last) / Math.max(1, c.total)) * 100 });
-            last = finished;
+            // Stopped and never-started cells are done too: a stopped run's notification reaches its end.
+            const p = progressOf(view.state.counts);
+            progress.report({ message: `${p.done}/${p.total} done, ${p.failed} failed${p.stopped ? `, ${p.stopped} stopped` : ''}`, increment: ((p.done - last) / Math.max(1, p.total)) * 100 });
+            last = p.done;
           }),
         );
         const active: ActiveRun = { view, session, done };

@@ -1,3 +1,4 @@
+import { progressOf } from '../../orchestrator/runState';
 import type { DateCounts, RunView } from './runStore';
 
 /**
@@ -7,7 +8,7 @@ import type { DateCounts, RunView } from './runStore';
 export function statusText(run: RunView | undefined, c: DateCounts): { text: string; tooltip: string } | undefined {
   if (!run) return undefined;
   const finished = run.phase === 'finished';
-  const stopped = run.state.cancel !== false || (finished && c.succeeded + c.failed < c.total);
+  const stopped = run.state.cancel !== false || (finished && progressOf(run.state.counts).stopped > 0);
   const glyph = !finished ? '$(sync~spin)' : c.failed ? '$(testing-failed-icon)' : stopped ? '$(debug-stop)' : '$(testing-passed-icon)';
   const parts = [`${run.name} ${c.succeeded}/${c.total}`];
   if (c.failed) parts.push(`${c.failed} failed`);

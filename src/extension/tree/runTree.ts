@@ -1,3 +1,4 @@
+import { progressOf } from '../../orchestrator/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CellView, RunStore, RunView } from '../runs/runStore';
@@ -194,7 +195,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
       const c = this.store.counts(n.run);
       const item = new vscode.TreeItem(n.run.name, n.run === this.store.runs[0] ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       // Derived from the cells, so a run read back from its record reads the same as one watched live.
-      const stopped = n.run.state.cancel !== false || c.succeeded + c.failed < c.total;
+      const stopped = n.run.state.cancel !== false || progressOf(n.run.state.counts).stopped > 0;
       const finished = n.run.phase === 'finished';
       const phase = finished ? (stopped ? 'stopped' : c.failed ? undefined : 'done') : n.run.phase;
       // Counts first: the description is cut at the right edge.
