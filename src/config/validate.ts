@@ -49,9 +49,21 @@ export function analyzeConfig(text: string, options: AnalyzeOptions): ConfigAnal
   }
   problems.sort((a, b) => a.start - b.start || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   dedupe(problems);
+  foldTypos(problems);
   // Only data the schema accepted becomes a Config, whatever else was reported.
   const config = schemaOk && !hasErrors(problems) ? buildConfig(raw, backend, options) : undefined;
   return { problems, config, parsed, data, backend };
+}
+
+/**
+ * A misspelt key (`executon:`) also makes the key it meant missing: the typo is the problem to show, with its
+ * suggestion, so the "missing" one it explains is folded into it (fixing the typo fixes both).
+ */
+function foldTypos(problems: Problem[]): void {
+  const meant = new Set(problems.filter((p) => p.code === 'unknown-key' && p.data?.suggestion).map((p) => [...p.path.slice(0, -1), p.data!.suggestion].join('\u0000')));
+  if (meant.size === 0) return;
+  const kept = problems.filter((p) => !(p.code === 'missing-key' && meant.has(p.path.join('\u0000'))));
+  problems.splice(0, problems.length, ...kept);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { progressOf } from '../orchestrator/runState';
 import * as vscode from 'vscode';
+import { progressOf } from '../orchestrator/runState';
+import type { ConfigFiles } from './language/configFiles';
 import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';
 import { RefreshScheduler } from './refresh';
@@ -12,9 +13,11 @@ export interface RunContext {
   hasFailures: boolean;
   canResume: boolean;
   failuresOnly: boolean;
+  /** The active editor holds an orchestration config (the editor title's Run button shows only then). */
+  editorIsConfig: boolean;
 }
 
-export function runContext(store: RunStore, activeRuns: number, failuresOnly: boolean): RunContext {
+export function runContext(store: RunStore, activeRuns: number, failuresOnly: boolean, editorIsConfig = false): RunContext {
   const newest = store.runs.find((r) => r.phase === 'finished');
   const c = newest?.state.counts;
   return {
@@ -23,6 +26,7 @@ export function runContext(store: RunStore, activeRuns: number, failuresOnly: bo
     hasFailures: store.runs.some((r) => r.state.counts.failed > 0),
     canResume: Boolean(c && progressOf(c).resumable),
     failuresOnly,
+    editorIsConfig,
   };
 }
 
@@ -32,9 +36,12 @@ export class ContextKeys implements vscode.Disposable {
   private readonly scheduler = new RefreshScheduler<'keys'>(() => this.update());
   private readonly offs: (() => void)[];
 
-  constructor(private readonly store: RunStore, private readonly runs: RunManager, private readonly tree: RunTreeProvider) {
+  constructor(private readonly store: RunStore, private readonly runs: RunManager, private readonly tree: RunTreeProvider, private readonly files: ConfigFiles) {
     const active = runs.onDidChangeActive(() => this.update());
-    this.offs = [store.onDidChange(() => this.scheduler.mark('keys')), () => active.dispose()];
+    const editor = vscode.window.onDidChangeActiveTextEditor(() => this.update());
+    // Typing can make a file a config, or stop it being one: checked at most every 100 ms.
+    const typed = vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && this.scheduler.mark('keys'));
+    this.offs = [store.onDidChange(() => this.scheduler.mark('keys')), () => active.dispose(), () => editor.dispose(), () => typed.dispose()];
     this.update();
   }
 
@@ -44,7 +51,8 @@ export class ContextKeys implements vscode.Disposable {
   }
 
   update(): void {
-    const ctx = runContext(this.store, this.runs.active.size, this.tree.failuresOnly);
+    const doc = vscode.window.activeTextEditor?.document;
+    const ctx = runContext(this.store, this.runs.active.size, this.tree.failuresOnly, Boolean(doc && this.files.isConfig(doc)));
     for (const [k, v] of Object.entries(ctx)) {
       if (this.last.get(k) === v) continue;
       this.last.set(k, v);

@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   own(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('pqOrchestrator.backend')) diagnostics.refreshAll();
   }));
-  const keys = own(new ContextKeys(store, runs, tree));
+  const keys = own(new ContextKeys(store, runs, tree, files));
   own(revealFailures(store, tree, view));
   const grids = own(new GridPanels(context.extensionUri, store, gridActions(runs)));
   for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, credentials, tree, keys, grids })) own(d);

@@ -124,6 +124,20 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(ours(doc.uri).length, 0);
     });
 
+    it('a typo in a section name is underlined with its fix; the Run button shows for configs only', async () => {
+      const a = await api();
+      const target = file('typo/config.yaml');
+      fs.mkdirSync(path.dirname(target.fsPath), { recursive: true });
+      fs.writeFileSync(target.fsPath, fs.readFileSync(file('config.yaml').fsPath, 'utf8').replace('execution:', 'executon:').replace('worker_script: "worker.py"', 'worker_script: "../worker.py"'));
+      const doc = await open('typo/config.yaml');
+      const diags = await waitFor(() => ours(doc.uri).length > 0 && ours(doc.uri), 'the typo\'s problem');
+      assert.equal(doc.getText(diags[0].range), 'executon');
+      assert.match(diags[0].message, /did you mean execution\?/);
+      await waitFor(() => a.keys.values.get('editorIsConfig') === true, 'Run offered on a config');
+      await open('other/config.yaml');
+      await waitFor(() => a.keys.values.get('editorIsConfig') === false, 'no Run on another tool\'s config.yaml');
+    });
+
     it('updates problems as you type', async () => {
       const doc = await open('config.yaml');
       await waitFor(() => ours(doc.uri).length === 0 || undefined, 'clean start');

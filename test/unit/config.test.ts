@@ -447,3 +447,22 @@ describe('config validation', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'worker.py')));
   });
 });
+
+describe('which files are configs, and a misspelt section', () => {
+  it('a config whose section name has a typo is still a config, and the typo is its first problem, with the fix', async () => {
+    const { looksLikeConfig } = await import('../../src/config/recognize');
+    const typo = BATCH_CONFIG.replace('execution:', 'executon:');
+    assert.ok(looksLikeConfig(typo), 'validated, not silently skipped');
+    const r = analyze(typo);
+    assert.match(r.problems[0].message, /unknown key `executon`; did you mean `execution`\?/);
+    assert.equal(r.problems[0].data?.suggestion, 'execution');
+    assert.ok(!r.problems.some((p) => /missing required key `execution`/.test(p.message)), 'the typo explains the missing section');
+    assert.ok(looksLikeConfig(BATCH_CONFIG));
+    assert.ok(looksLikeConfig(REPLAY_CONFIG));
+    assert.ok(looksLikeConfig('name: "x"\ndeephaven:\n  connection_url: "https://h"\n'), 'a name and one of our sections');
+    assert.ok(!looksLikeConfig('server:\n  port: 8080\n'), 'another tool\'s config.yaml');
+    assert.ok(!looksLikeConfig('name: build\nenv:\n  A: 1\njobs:\n  x: {}\n'), 'a name with only env is not enough (a CI workflow)');
+    assert.ok(!looksLikeConfig('name: x\npages: 3\n'), 'no section nor a near miss');
+    assert.ok(looksLikeConfig('name: x\ndate:\n  start: "2024-01-01"\n'), 'one letter off a short section name');
+  });
+});

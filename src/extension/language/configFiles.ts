@@ -1,12 +1,7 @@
 import * as vscode from 'vscode';
 
-/** Looks like an orchestration config: the sections every config has. */
-const CONTENT = /^execution\s*:/m;
-const MODE = /^(replay|batch|dates)\s*:/m;
+import { looksLikeConfig } from '../../config/recognize';
 
-export function looksLikeConfig(text: string): boolean {
-  return CONTENT.test(text) && MODE.test(text);
-}
 
 /**
  * Which documents are orchestration configs: YAML files matching the `pqOrchestrator.configGlobs` setting whose
