@@ -1,4 +1,5 @@
 import type { BackendName } from '../config/types';
+import { nearest } from '../util/levenshtein';
 
 export interface CliArgs {
   config?: string;
@@ -22,6 +23,9 @@ export interface CliArgs {
 }
 
 export class UsageError extends Error {}
+
+/** Every option, for "did you mean" (kept beside the parser's switch below). */
+const FLAGS = ['--config', '--dry-run', '--verbose', '--quiet', '--json', '--help', '--version', '--resume', '--rerun-failed', '--rerun-remaining', '--run-dir', '--check-server', '--report', '--last-run', '--no-probe-query', '--backend'];
 
 export const USAGE = `Usage: pq-orchestrator [--config] <path> [options]
 
@@ -89,7 +93,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
           args.config = a; // the config given alone: pq-orchestrator config.yaml
           break;
         }
-        throw new UsageError(a.startsWith('-') ? `unknown option: ${a}` : `unexpected argument: ${a} (one config at a time)`);
+        if (!a.startsWith('-')) throw new UsageError(`unexpected argument: ${a} (one config at a time)`);
+        {
+          const guess = nearest(flag, FLAGS);
+          throw new UsageError(`unknown option: ${a}${guess ? `; did you mean ${guess}?` : ''}`);
+        }
     }
   }
   if (args.lastRun && !args.report) throw new UsageError('--last-run goes with --report <file.html>');

@@ -37,3 +37,15 @@ function rank(field: string): number {
 export function expandRefs(value: unknown, lookup: (name: string) => string | undefined): string {
   return typeof value === 'string' ? value.replace(/\$\{(\w+)\}/g, (_, n: string) => lookup(n) ?? '') : '';
 }
+
+/** A URL is not a secret: shown as typed, with an example, and checked before it is kept. */
+export function urlProblem(v: string): string | undefined {
+  if (!v) return 'a value is required';
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'the connection URL starts with https:// (or http://)';
+    return undefined;
+  } catch {
+    return 'not a URL: for example https://dh.example.com:8000/iris/connection.json';
+  }
+}

@@ -95,11 +95,25 @@ export function fixesFor(problem: Problem, parsed: ParsedYaml): Fix[] {
         const lineEnd = text.indexOf('\n', keyEnd);
         return [{ title: 'Make `env` an empty map: `env: {}`', edits: [{ start: keyEnd, end: lineEnd === -1 ? text.length : lineEnd, newText: ': {}' }], preferred: true }];
       }
-      return [];
+      return typeFix(problem, value);
     }
     default:
       return [];
   }
+}
+
+/** A value of the wrong type that says what it means: `"3"` for a number, `"true"` for a flag, `2024` for text. */
+function typeFix(problem: Problem, value: string): Fix[] {
+  const s = schemaAt(problem.path);
+  const bare = value.replace(/^(["'])(.*)\1$/s, '$2').trim();
+  const change = (to: string): Fix[] => [{ title: `Change to ${to}`, edits: [{ start: problem.start, end: problem.end, newText: to }], preferred: true }];
+  if ((s?.type === 'integer' || s?.type === 'number') && bare !== '') {
+    const n = Number(bare);
+    if (Number.isFinite(n) && (s.type === 'number' || Number.isInteger(n))) return change(String(n));
+  }
+  if (s?.type === 'boolean' && /^(true|false)$/i.test(bare)) return change(bare.toLowerCase());
+  if (s?.type === 'string' && bare !== '' && !/[\n:#]/.test(bare)) return change(JSON.stringify(bare));
+  return [];
 }
 
 function insertAtEnd(text: string, lines: string): TextEdit {

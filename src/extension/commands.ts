@@ -96,6 +96,17 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
   command('pqOrchestrator.revealConfig', async (n?: Node) => {
     if (n) await vscode.window.showTextDocument(vscode.Uri.file(n.run.configFile));
   });
+  command('pqOrchestrator.manageCredentials', async () => {
+    const stored = credentials.stored();
+    if (!stored.length) return void vscode.window.showInformationMessage('PQ Orchestrator: no stored credentials.');
+    const pick = await vscode.window.showQuickPick(stored.map((c) => ({ label: c.variable, description: `${c.server}${c.username ? ` · user ${c.username}` : ''}`, c })), { title: 'Stored credentials', placeHolder: 'Pick one to change or forget' });
+    if (!pick) return;
+    const action = await vscode.window.showQuickPick(['Change...', 'Forget'], { title: `${pick.c.variable} for ${pick.c.server}` });
+    if (action === 'Forget') {
+      await credentials.forgetOne(pick.c.key);
+      void vscode.window.showInformationMessage(`Forgot ${pick.c.variable} for ${pick.c.server}; it is asked for again at the next run.`);
+    } else if (action === 'Change...' && (await credentials.change(pick.c))) void vscode.window.showInformationMessage(`${pick.c.variable} for ${pick.c.server} changed.`);
+  });
   command('pqOrchestrator.forgetCredentials', async () => {
     const n = await credentials.forget();
     void vscode.window.showInformationMessage(n ? `Forgot ${n} stored credential${n === 1 ? '' : 's'}.` : 'No stored credentials.');

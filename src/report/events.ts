@@ -9,9 +9,12 @@ export function timestamp(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** The log line of an event, in the spec's console format, or undefined for events that print nothing. */
-/** `created`: how many sessions this run has created so far, this one included. */
-export function eventLine(e: RunEvent, total: number, created = 0): { level: Level; text: string } | undefined {
+/**
+ * The log line of an event, in the spec's console format, or undefined for events that print nothing. `created`: how
+ * many sessions this run has created so far, this one included. `face`: the editor has no signals or Ctrl+C; a stop
+ * there is the user's Stop.
+ */
+export function eventLine(e: RunEvent, total: number, created = 0, face: Face = 'cli'): { level: Level; text: string } | undefined {
   switch (e.type) {
     case 'run-started':
       return { level: 'INFO', text: `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.cells} sessions, up to ${e.concurrency} at once` };
@@ -45,6 +48,11 @@ export function eventLine(e: RunEvent, total: number, created = 0): { level: Lev
     case 'log':
       return { level: e.level.toUpperCase() as Level, text: e.message };
     case 'cancel-requested':
+      if (face === 'editor') {
+        return e.stage === 'graceful'
+          ? { level: 'WARNING', text: 'Stopping: no new cells start; running ones finish. Stop again to stop and delete them now.' }
+          : { level: 'WARNING', text: 'Stopping now: the cells still running are stopped and their queries deleted.' };
+      }
       return e.stage === 'graceful'
         ? { level: 'WARNING', text: 'Shutdown signal received: creating no more sessions, letting running ones finish. Press Ctrl+C again to stop and delete them.' }
         : { level: 'WARNING', text: 'Second shutdown signal: stopping and deleting the sessions this run created that are still running.' };
@@ -81,7 +89,9 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, fa
   if (s.cancelled) out.push(`  cancelled     ${s.cancelled} (stopped and deleted)`);
   if (s.notStarted) out.push(`  not started   ${s.notStarted}`);
   out.push(`  duration      ${formatDuration(s.endedAt - s.startedAt)}`);
-  if (s.interrupted) out.push(`  interrupted   ${s.interrupted === 'graceful' ? 'by a shutdown signal (running sessions finished)' : 'by a second shutdown signal (running sessions deleted)'}`);
+  const cli = face === 'cli';
+  if (s.interrupted && cli) out.push(`  interrupted   ${s.interrupted === 'graceful' ? 'by a shutdown signal (running sessions finished)' : 'by a second shutdown signal (running sessions deleted)'}`);
+  if (s.interrupted && !cli) out.push(`  stopped       by you (${s.interrupted === 'graceful' ? 'running cells finished' : 'running cells stopped and deleted'})`);
   if (s.budgetExhausted) out.push(`  stopped early more than max_failures (${plan.config.execution.max_failures}) sessions failed`);
   if (s.failures.length) {
     out.push('', 'Failed sessions:');
@@ -100,10 +110,18 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, fa
     for (const u of s.undeleted) out.push(`  ${u.name}  serial ${u.serial}: ${u.error}`);
   }
   if (recordFile) out.push('', `Run record: ${recordFile}`);
-  const cli = face === 'cli';
   if (s.notStarted + s.cancelled > 0) out.push(cli ? 'Continue this run with --resume.' : 'Continue this run with "Resume Interrupted Run".');
   if (failed > 0) out.push(cli ? 'Run only the failed sessions again with --rerun-failed.' : 'Run only the failed sessions again with "Rerun Failed Cells".');
   const words = `${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ' (not every session ran)' : ''}`;
-  out.push(cli ? `Exit code ${s.exitCode}: ${words}` : `Result: ${words}`);
+  out.push(cli ? `Exit code ${s.exitCode}: ${words}` : `Result: ${s.interrupted ? stoppedWords(s) : words}`);
   return out.join('\n');
+}
+
+/** A stopped run in the editor's words: "Stopped by you: 4 done, 8 not started". */
+export function stoppedWords(s: RunSummary): string {
+  const done = s.succeeded + s.failedCreation + s.failedExecution;
+  const rest = [`${done} done`];
+  if (s.cancelled) rest.push(`${s.cancelled} stopped`);
+  if (s.notStarted) rest.push(`${s.notStarted} not started`);
+  return `Stopped by you: ${rest.join(', ')}`;
 }

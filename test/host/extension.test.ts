@@ -180,8 +180,8 @@ describe('PQ Orchestrator in VS Code', function () {
       const kinds: [string, RegExp][] = [
         ['0', /nearest allowed value/],
         ['"python"', /Change to "Python"/],
-        ['max_retrys', /Rename to `max_retries`/],
-        ['execution', /Add `heap_size_gb`/],
+        ['max_retrys', /^Rename to max_retries$/],
+        ['execution', /^Add heap_size_gb/],
         ['env', /empty map/],
       ];
       for (const [text, title] of kinds) {
@@ -259,11 +259,12 @@ describe('PQ Orchestrator in VS Code', function () {
       // Failures first inside a date; people's words, a duration, no serial for local runs.
       const failed = a.tree.getTreeItem(cells[0]);
       assert.equal(failed.label, 'partition 2');
-      assert.match(String(failed.contextValue), /pqoCell failed hasSerial hasLog/);
+      assert.match(String(failed.contextValue), /^pqoCell failed hasLog$/, 'no Copy Serial for a local run (its serial is internal)');
       assert.equal((failed.iconPath as vscode.ThemeIcon).id, 'error');
       const ok = a.tree.getTreeItem(cells[1]);
       assert.equal((ok.iconPath as vscode.ThemeIcon).id, 'pass');
       assert.match(String(ok.description), /^succeeded · \d+(\.\d)?s$/);
+      assert.match(String(ok.contextValue), /hasLog/, 'a succeeded cell\'s log opens too');
       assert.ok(!String(ok.description).includes('serial'), 'no serial column for local runs');
       assert.match(String(a.tree.getTreeItem(run).description), /started \d/);
       // The first failed cell is revealed and selected when the run ends.
@@ -324,7 +325,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
     });
 
-    it('the Run Grid of a recorded run: the page draws its counts; a click opens a failed log or the worker script', async () => {
+    it('the Run Grid of a recorded run: the page draws its counts; a click opens a cell\'s log', async () => {
       const a = await api();
       await hostrun(a);
       await vscode.commands.executeCommand('pqOrchestrator.clearFinishedRuns');
@@ -339,8 +340,11 @@ describe('PQ Orchestrator in VS Code', function () {
       await panel.receive({ type: 'open', cell: failed.cell.index });
       const log = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document, 'the failed log');
       assert.match(log.getText(), /pq_batch_hostrun_20240202_2/);
+      // A succeeded cell opens its own log (the worker's output), not the script.
       await panel.receive({ type: 'open', cell: 0 });
-      await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('worker.py'), 'the worker script');
+      const okLog = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document.getText().includes('pq_batch_hostrun_20240201_0') && vscode.window.activeTextEditor.document, 'the succeeded cell\'s log');
+      assert.match(okLog.getText(), /done 2024-02-01\/0/);
+      assert.doesNotMatch(okLog.getText(), /failure detail/);
       panel.panel.dispose();
       assert.equal(a.grids.get(run.id), undefined, 'a closed panel is forgotten');
     });
@@ -438,7 +442,8 @@ describe('PQ Orchestrator in VS Code', function () {
         assert.equal(a.store.runs.filter((r) => r.id === runId).length, 1, 'one run in the store');
         const rows = a.tree.getChildren().filter((n) => n.kind === 'run' && n.run.id === runId);
         assert.equal(rows.length, 1, 'shown once');
-        assert.match(String(a.tree.getTreeItem(rows[0]).description), /^5\/6 · 1 failed/, 'the row follows the resumed run');
+        const desc = String(a.tree.getTreeItem(rows[0]).description);
+        assert.match(desc, /^5\/6 · 1 failed/, `the row follows the resumed run: ${desc}`);
         assert.equal(a.grids.get(runId), panel, 'the same panel');
         await waitFor(() => seen.some((c) => c.succeeded === 5 && c.failed === 1), 'the open grid to show the resumed run\'s end');
       } finally {
@@ -537,6 +542,10 @@ describe('PQ Orchestrator in VS Code', function () {
         const second = await a.runs.start(file('dhe/config.yaml'));
         await second!.done;
         assert.deepEqual(asked, ['PQO_SIM_PASSWORD'], 'not asked again');
+        // One credential at a time: Manage Stored Credentials lists it and can forget just it.
+        const mine = a.credentials.stored().filter((c) => c.variable === 'PQO_SIM_PASSWORD');
+        assert.equal(mine.length, 1);
+        assert.equal(mine[0].server, new URL(sim.connectionUrl).origin);
         assert.equal(sim.received.length, 4);
         const logs = fs.readdirSync(path.dirname(first.session.recordFile));
         assert.ok(logs.includes('record.jsonl'));

@@ -140,7 +140,11 @@ describe('dhe backend against the simulator', function () {
     const p = project(simConfig(sim).replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1'));
     const r = await runAgainst(p);
     assert.equal(r.code, 4);
-    assert.match(r.stderr, /cannot reach the Deephaven server at http:\/\/127\.0\.0\.1:1/);
+    assert.match(r.stderr, /cannot reach the Deephaven server at http:\/\/127\.0\.0\.1:1: connection refused: nothing answers on 127\.0\.0\.1:1; is the server running/);
+    const check = await runAgainst(p, ['--check-server']);
+    assert.equal(check.code, 4);
+    assert.match(check.stdout, /Result: could not connect or log in, so nothing was checked/);
+    assert.doesNotMatch(check.stdout, /mismatch/, 'an unreachable server is not a mismatch');
   });
 
   describe('faults', () => {

@@ -412,6 +412,10 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(wrong.stderr.trim(), 'pq-orchestrator: unknown option: --frobnicate; see --help');
       const two = await runCli([p.config, p.config]);
       assert.match(two.stderr.trim(), /^pq-orchestrator: unexpected argument: .*; see --help$/);
+      const typo = await runCli(['--confg', p.config]);
+      assert.equal(typo.stderr.trim(), 'pq-orchestrator: unknown option: --confg; did you mean --config?; see --help');
+      const typo2 = await runCli([p.config, '--rerun-faild']);
+      assert.match(typo2.stderr, /did you mean --rerun-failed\?/);
     });
 
     it('--quiet prints only errors and the summary; colour only on a terminal, NO_COLOR and FORCE_COLOR obeyed', async () => {

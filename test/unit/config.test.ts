@@ -466,3 +466,18 @@ describe('which files are configs, and a misspelt section', () => {
     assert.ok(looksLikeConfig('name: x\ndate:\n  start: "2024-01-01"\n'), 'one letter off a short section name');
   });
 });
+
+describe('the schema explains every allowed value', () => {
+  it('each enum has a description per value (completion shows them)', () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'schemas', 'config.schema.json'), 'utf8')) as unknown;
+    const missing: string[] = [];
+    const walk = (node: unknown, where: string) => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if (Array.isArray(n.enum) && (!Array.isArray(n.enumDescriptions) || n.enumDescriptions.length !== n.enum.length)) missing.push(where);
+      for (const [k, v] of Object.entries(n)) walk(v, `${where}/${k}`);
+    };
+    walk(schema, '');
+    assert.deepEqual(missing, []);
+  });
+});

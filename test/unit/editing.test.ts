@@ -65,6 +65,22 @@ describe('quick fixes', () => {
     const replay = applyEdits(text, fixes.find((f) => f.title.includes('replay'))!.edits);
     assert.deepEqual(analyze(replay).problems, []);
   });
+  it('a value of the wrong type that says what it means is changed to the right type, and the config becomes valid', () => {
+    for (const [from, to, expect] of [
+      ['num_partitions: 2', 'num_partitions: "2"', 'Change to 2'],
+      ['max_concurrent_sessions: 4', 'max_concurrent_sessions: "4"', 'Change to 4'],
+    ] as const) {
+      const text = edit(BATCH_CONFIG, from, to);
+      const { fixes } = fixOf(text, (p) => p.code === 'invalid-type');
+      assert.equal(fixes[0]?.title, expect);
+      assert.deepEqual(analyze(applyEdits(text, fixes[0].edits)).problems, [], to);
+    }
+    const flag = edit(BATCH_CONFIG, '  heap_size_gb: 2\n', '  heap_size_gb: 2\n  delete_failed_queries: "true"\n');
+    const f = fixOf(flag, (p) => p.code === 'invalid-type');
+    assert.equal(f.fixes[0]?.title, 'Change to true');
+    assert.deepEqual(analyze(applyEdits(flag, f.fixes[0].edits)).problems, []);
+  });
+
   it('replaces an invalid value with the nearest allowed one', () => {
     const text = edit(BATCH_CONFIG, 'script_language: "Python"', 'script_language: "pyton"');
     const { fixes } = fixOf(text, (p) => p.code === 'invalid-enum');

@@ -175,3 +175,19 @@ describe('refresh coalescing (the one scheduler of the tree, status bar, context
     s.dispose();
   });
 });
+
+describe('words for an editor (no signals, no Ctrl+C, no "error" for a Stop)', () => {
+  it('a stop is the user\'s, said as such, with what was done and what never started', async () => {
+    const { eventLine, formatSummary } = await import('../../src/report/events');
+    for (const stage of ['graceful', 'forceful'] as const) {
+      const line = eventLine({ type: 'cancel-requested', stage, at: 0 }, 6, 0, 'editor')!;
+      assert.doesNotMatch(line.text, /signal|Ctrl\+C/);
+      assert.match(eventLine({ type: 'cancel-requested', stage, at: 0 }, 6, 0, 'cli')!.text, /signal/, 'the CLI keeps its words');
+    }
+    const summary = { runId: 'r', cells: 12, succeeded: 4, failedCreation: 0, failedExecution: 0, cancelled: 0, notStarted: 8, failures: [], undeleted: [], interrupted: 'graceful', budgetExhausted: false, startedAt: 0, endedAt: 1000, exitCode: 4 } as const;
+    const text = formatSummary(plan(), { ...summary, failures: [], undeleted: [] }, undefined, 'editor');
+    assert.match(text, /Result: Stopped by you: 4 done, 8 not started/);
+    assert.match(text, /stopped\s+by you \(running cells finished\)/);
+    assert.doesNotMatch(text, /signal|error|Ctrl\+C|--resume/);
+  });
+});

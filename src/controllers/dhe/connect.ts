@@ -36,6 +36,23 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string, signal?:
   });
 }
 
+/**
+ * Why a connection failed, named by its class with what to do about it: refused, unknown host, a certificate for
+ * another name, an untrusted certificate authority, no answer. The system's code stays at the end for searching.
+ */
+export function connectionFailure(e: NodeJS.ErrnoException, url: URL): string {
+  const code = String(e.code ?? '');
+  const host = url.hostname;
+  const port = url.port || (url.protocol === 'http:' ? '80' : '443');
+  if (code === 'ECONNREFUSED') return `connection refused: nothing answers on ${host}:${port}; is the server running, and is the port in connection_url right? (${code})`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `unknown host ${host}: check the host name in connection_url (and the VPN or DNS that resolves it) (${code})`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `TLS name mismatch: the server's certificate is not for ${host}; use the host name its certificate names in connection_url (${code})`;
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED|CERT_CHAIN/i.test(code)) return `untrusted certificate authority: the server's certificate comes from a CA this machine does not trust; point NODE_EXTRA_CA_CERTS at that CA's PEM file (${code})`;
+  if (code === 'CERT_HAS_EXPIRED') return `the server's certificate has expired (${code})`;
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no answer from ${host}:${port}: a firewall, a proxy or the network is in the way (${code}: ${e.message})`;
+  return e.message;
+}
+
 /** Fetches the API script once ourselves: a clear error fast, instead of the loader's silent retries. */
 function probe(url: URL, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -43,14 +60,10 @@ function probe(url: URL, timeoutMs: number): Promise<void> {
     const req = get(url, { timeout: timeoutMs }, (res) => {
       res.resume();
       if (res.statusCode === 200) resolve();
-      else reject(new Error(`${url.origin} answered ${res.statusCode} for ${url.pathname}: is connection_url the Deephaven Enterprise server?`));
+      else reject(new Error(`not a Deephaven server: ${url.origin} answered ${res.statusCode} for ${url.pathname}; is connection_url the Deephaven Enterprise server's (…/iris/connection.json)?`));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      const tls = /certificate|self[- ]signed|UNABLE_TO_VERIFY|CERT_/i.test(`${e.code} ${e.message}`);
-      const hint = tls ? ' (a certificate from an internal CA: point NODE_EXTRA_CA_CERTS at its PEM file)' : '';
-      reject(new Error(`cannot reach the Deephaven server at ${url.origin}: ${e.message}${hint}`));
-    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) => reject(new Error(`cannot reach the Deephaven server at ${url.origin}: ${connectionFailure(e, url)}`)));
   });
 }
 

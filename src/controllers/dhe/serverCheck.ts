@@ -16,6 +16,8 @@ import { isFinal } from '../controller';
 export interface ServerCheckReport {
   text: string;
   mismatches: string[];
+  /** False when it never got to compare anything (no connection or no login). */
+  connected?: boolean;
 }
 
 export interface ServerCheckOptions extends OpenOptions {
@@ -127,7 +129,9 @@ export async function checkServer(plan: Plan, options: ServerCheckOptions): Prom
     const m = (e as Error).message;
     out(`Connection  FAILED: ${m}`);
     mismatches.push(m);
-    return finish(plan, lines, mismatches);
+    out();
+    out('Result: could not connect or log in, so nothing was checked (see above).');
+    return { text: redact(lines.join('\n'), plan.config.secrets), mismatches: mismatches.map((x) => redact(x, plan.config.secrets)), connected: false };
   }
   try {
     const { client, serverUrl, owner, t } = session;

@@ -11,7 +11,8 @@ export function gridActions(runs: RunManager): GridActions {
     async open(run, cell) {
       const v = run.byIndex.get(cell);
       if (!v) return;
-      if (v.state === 'failed') {
+      // A failed cell's detail and log; any other cell's own log where the backend wrote one (a local worker's).
+      if (v.state === 'failed' || v.logFile) {
         const doc = await vscode.workspace.openTextDocument(logUri(run.id, v));
         await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.One });
       } else await vscode.window.showTextDocument(vscode.Uri.file(run.workerScript), { preview: true, viewColumn: vscode.ViewColumn.One });

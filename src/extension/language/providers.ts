@@ -113,7 +113,7 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
       const problem = analysis.problems.find((p) => p.start === start && p.end === end && p.code === diag.code && plain(p.message) === diag.message);
       if (!problem) continue;
       for (const fix of fixesFor(problem, analysis.parsed)) {
-        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        const action = new vscode.CodeAction(plain(fix.title), vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diag];
         action.isPreferred = fix.preferred;
         action.edit = new vscode.WorkspaceEdit();

@@ -8,7 +8,7 @@ export function logUri(runId: string, v: CellView): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${v.cell.queryName}.log`, query: `run=${encodeURIComponent(runId)}&cell=${v.cell.index}` });
 }
 
-/** A failed cell's log as a read-only document: the failure detail, then the worker's own log. */
+/** A cell's log as a read-only document: a failure's detail (for a failed cell), then the worker's own log. */
 export class FailedLogProvider implements vscode.TextDocumentContentProvider {
   constructor(private readonly store: RunStore) {}
 
@@ -19,13 +19,12 @@ export class FailedLogProvider implements vscode.TextDocumentContentProvider {
     if (!run || !v) return 'This run is no longer known.';
     const lines = [
       `${v.cell.queryName}`,
-      `date ${v.cell.date}, partition ${v.cell.partition}, attempt ${v.attempt}${v.serial ? `, serial ${v.serial}` : ''}`,
+      // A local run's serials are its own bookkeeping (the tree hides them too); a Deephaven serial is looked up.
+      `date ${v.cell.date}, partition ${v.cell.partition}, attempt ${v.attempt}${v.serial && run.backend !== 'local' ? `, serial ${v.serial}` : ''}`,
       `state ${v.state}${v.status ? ` (last status ${v.status})` : ''}`,
       `worker script ${run.workerScript}`,
-      '',
-      '--- failure detail ---',
-      v.detail ?? '(none)',
     ];
+    if (v.state === 'failed' || v.detail) lines.push('', '--- failure detail ---', v.detail ?? '(none)');
     if (v.logFile) {
       lines.push('', `--- worker log: ${v.logFile} ---`);
       try {

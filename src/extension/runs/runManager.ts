@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPlan } from '../../plan/load';
 import type { BackendName } from '../../config/types';
-import { eventLine, formatSummary } from '../../report/events';
+import { eventLine, formatSummary, stoppedWords } from '../../report/events';
 import { formatPlanText } from '../../report/plan';
 import type { RunSummary } from '../../orchestrator/events';
 import { cellOrder } from '../../orchestrator/cellOrder';
@@ -181,7 +181,8 @@ export class RunManager implements vscode.Disposable {
         offs.push(
           session.engine.on((e) => {
             this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
-            const line = eventLine(e, total, session.engine.state.created);
+            const line = eventLine(e, total, session.engine.state.created, 'editor');
+            if (e.type === 'cancel-requested') progress.report({ message: e.stage === 'graceful' ? 'stopping: running cells finish (Stop Run again deletes them)' : 'stopping and deleting the running cells' });
             // One line per cell is detail in the editor (the tree shows it): debug. Problems stay at their level.
             if (line) say(line.level === 'INFO' && 'cell' in e ? 'debug' : line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as LogLevel), line.text);
             if (e.type !== 'cell-finished' || e.at - reportedAt < 250) return;
@@ -239,6 +240,15 @@ export class RunManager implements vscode.Disposable {
 
   private notifyFinished(uri: vscode.Uri, name: string, summary: RunSummary, runId: string): void {
     const failed = summary.failedCreation + summary.failedExecution;
+    if (summary.interrupted) {
+      // The user's own Stop: said in their words, with the way to go on.
+      const b = summary.notStarted + summary.cancelled > 0 ? ['Resume', 'Open Grid'] : ['Open Grid'];
+      void vscode.window.showInformationMessage(`${name}: ${stoppedWords(summary)}.`, ...b).then((c) => {
+        if (c === 'Resume') void this.start(uri, 'resume');
+        if (c === 'Open Grid') void vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
+      });
+      return;
+    }
     const text = `${name}: ${summary.succeeded}/${summary.cells} succeeded${failed ? `, ${failed} failed` : ''}${summary.interrupted ? ' (stopped)' : ''}.`;
     const grid = () => void vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
     if (!failed) {
@@ -252,17 +262,14 @@ export class RunManager implements vscode.Disposable {
     });
   }
 
-  /** First call: graceful. Second: forceful (stop and delete what is running). */
+  /**
+   * First call: graceful (no new cells; running ones finish). Second: forceful (stop and delete what is running). The
+   * run's own progress notification says which, and goes away with the run.
+   */
   async stop(runId?: string): Promise<void> {
     const run = runId ? this.active.get(runId) : [...this.active.values()][0];
     if (!run) return;
-    const stage = run.session.engine.cancelState;
     run.session.engine.cancel();
-    if (stage === false) {
-      void vscode.window.showInformationMessage(`Stopping ${run.view.name}: no new queries; running ones finish. Stop again to stop and delete them now.`, 'Stop and Delete Running Now').then((b) => {
-        if (b && this.active.has(run.view.id) && run.session.engine.cancelState === 'graceful') run.session.engine.cancel();
-      });
-    }
   }
 
   dispose(): void {

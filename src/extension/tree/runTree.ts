@@ -94,7 +94,8 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
 
   private node<T extends Node>(n: T): T {
     const had = this.nodes.get(n.id) as T | undefined;
-    if (had) return had;
+    // A resumed run keeps its id but is a new run view: a node cached for the old view must not be handed out.
+    if (had && had.run === n.run) return had;
     this.nodes.set(n.id, n);
     return n;
   }
@@ -252,10 +253,11 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
     if (v.createdAt) bits.push(duration((v.endedAt ?? Date.now()) - v.createdAt));
     item.description = bits.join(' · ');
     item.iconPath = icon(v.state);
-    const md = new vscode.MarkdownString(`**${v.cell.queryName}**\n\n${words}${v.status ? ` (${v.status})` : ''} · attempt ${v.attempt || '-'}${v.serial ? ` · serial ${v.serial}` : ''}\n\ncreated ${time(v.createdAt)} · ended ${time(v.endedAt)}`);
+    const serial = n.run.backend === 'dhe' ? v.serial : undefined;
+    const md = new vscode.MarkdownString(`**${v.cell.queryName}**\n\n${words}${v.status ? ` (${v.status})` : ''} · attempt ${v.attempt || '-'}${serial ? ` · serial ${serial}` : ''}\n\ncreated ${time(v.createdAt)} · ended ${time(v.endedAt)}`);
     if (v.detail && v.state === 'failed') md.appendCodeblock(v.detail.split('\n').slice(-8).join('\n'), 'text');
     item.tooltip = md;
-    item.contextValue = `pqoCell ${v.state}${v.serial ? ' hasSerial' : ''}${v.state === 'failed' ? ' hasLog' : ''}`;
+    item.contextValue = `pqoCell ${v.state}${serial ? ' hasSerial' : ''}${v.state === 'failed' || v.logFile ? ' hasLog' : ''}`;
     item.id = n.id;
     if (v.state === 'failed') item.command = { command: 'pqOrchestrator.openFailedLog', title: 'Open failed log', arguments: [n] };
     return item;
