@@ -30,11 +30,14 @@ export function seedPlan(cell: Cell, prior: PriorCell | undefined, controller: C
       ...(leftover ? { deleteSerial: leftover.serial } : {}),
     };
   }
+  // Stopped by the user's forced stop: run it again (a query of it still alive is adopted when the cell is created).
+  if (prior.outcome === 'cancelled') return { kind: 'queue', attempts, gone: false };
   if (prior.serial || attempts > 0) {
     // The interrupted run created (or was creating) this cell's query: whatever state it is in now, it is ours if it
     // carries the interrupted run's mark (anything else of that name is dealt with when the cell is created).
     const known = mine(prior.serial ? controller.get(prior.serial) : undefined) ?? mine(controller.findByName(cell.queryName));
-    if (known) return { kind: 'adopt', attempts, serial: known.serial, attempt: Math.max(1, attempts) };
+    // A query that ended because it was asked to stop has no result to take: the cell runs again.
+    if (known && known.phase !== 'stopped') return { kind: 'adopt', attempts, serial: known.serial, attempt: Math.max(1, attempts) };
     return { kind: 'queue', attempts, gone: Boolean(prior.serial) };
   }
   return { kind: 'queue', attempts, gone: false };

@@ -329,6 +329,20 @@ describe('engine', () => {
     finishedOnce(events, 8);
   });
 
+  it('resume after a forced stop: the stopped cells run again, not counted failed', async () => {
+    const p = batch();
+    const controller = new FakeController(() => ({ runMs: 2 }));
+    const names = p.cells.map((c) => c.queryName);
+    // Cells 0-2 were stopped and deleted (their queries may still show as Stopped); 3-7 never started.
+    const prior = new Map<number, { outcome?: 'cancelled'; serial?: string; attempts: number }>();
+    for (let i = 0; i < 3; i++) prior.set(i, { outcome: 'cancelled', serial: controller.seed(names[i], 'Stopped', markOf(p, 't')), attempts: 1 });
+    const summary = await new Engine({ plan: p, controller, runId: 't', prior, timing: FAST }).run();
+    await controller.close();
+    assert.equal(summary.succeeded, 8, JSON.stringify(summary));
+    assert.equal(summary.failedExecution, 0);
+    assert.deepEqual(controller.created.sort(), [...names].sort(), 'every cell ran (again)');
+  });
+
   it('resume: a success recorded before its deletion was deletes the query left on the server', async () => {
     const p = batch();
     const controller = new FakeController(() => ({ runMs: 2 }));
