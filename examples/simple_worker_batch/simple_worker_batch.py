@@ -5,6 +5,7 @@ its (date, partition) cell, writes it as one partition of a user table, and ends
 query by itself. Uses only documented Core+ APIs (deephaven_enterprise.database.Database, the worker's `db`).
 """
 import os
+import time
 
 from deephaven import empty_table
 
@@ -30,6 +31,18 @@ result = empty_table(rows).update([
 summary = result.view(["Simulation", "SimDate", "PartitionId", "Value"]).sum_by(["Simulation", "SimDate", "PartitionId"])
 
 
+def add_schema(ns, name, table):
+    """The table's schema, added once for every cell. Cells of a first run start together and race to add it: a
+    loser's call can fail though the schema the winner added is the same. Asked again, an identical schema answers
+    False; a different one raises again, and that error is real and stops the cell."""
+    try:
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    except Exception as first:  # noqa: BLE001
+        print(f"[INFO] adding the schema of {ns}.{name} failed ({first}); asking again, as a concurrent cell may have added it", flush=True)
+        time.sleep(1)
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+
+
 def write_partition(ns, name, key, table):
     """One cell's partition of a partitioned user table; a rerun of the cell replaces its own partition.
 
@@ -37,7 +50,7 @@ def write_partition(ns, name, key, table):
     one exists: that error is real and must stop the cell. Overwriting a partition is not documented, so an earlier
     run's partition is deleted first.
     """
-    db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    add_schema(ns, name, table)
     if db.historical_table(ns, name).where(f"Partition == `{key}`").size > 0:  # noqa: F821
         db.delete_table_partition(ns, name, key)  # noqa: F821
     db.add_table_partition(ns, name, key, table)  # noqa: F821

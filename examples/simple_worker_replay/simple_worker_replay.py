@@ -7,6 +7,7 @@ A listener on a one-second time table, which ticks on the replay clock, stops th
 simulated time have passed: a ReplayScript query that stops itself is a success for the orchestrator.
 """
 import os
+import time
 import threading
 import traceback
 
@@ -37,9 +38,21 @@ status = new_table([
 ])
 
 
+def add_schema(ns, name, table):
+    """The table's schema, added once for every cell. Cells of a first run start together and race to add it: a
+    loser's call can fail though the schema the winner added is the same. Asked again, an identical schema answers
+    False; a different one raises again, and that error is real and stops the cell."""
+    try:
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    except Exception as first:  # noqa: BLE001
+        print(f"[INFO] adding the schema of {ns}.{name} failed ({first}); asking again, as a concurrent cell may have added it", flush=True)
+        time.sleep(1)
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+
+
 def write_partition(ns, name, key, table):
     """One cell's partition; a rerun replaces its own partition (see simple_worker_batch.py for why)."""
-    db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    add_schema(ns, name, table)
     if db.historical_table(ns, name).where(f"Partition == `{key}`").size > 0:  # noqa: F821
         db.delete_table_partition(ns, name, key)  # noqa: F821
     db.add_table_partition(ns, name, key, table)  # noqa: F821

@@ -8,6 +8,7 @@ the window is full, exactly as the replay example computes it). It writes end-of
 `{simulation}_{date}_{partition}` of MeanReversionBatch.DailyPnL. RunAndDone completes the query when the script ends.
 """
 import os
+import time
 
 import numpy as np
 from numba import njit
@@ -121,10 +122,22 @@ pnl = new_table([
 ])
 
 
+def add_schema(ns, name, table):
+    """The table's schema, added once for every cell. Cells of a first run start together and race to add it: a
+    loser's call can fail though the schema the winner added is the same. Asked again, an identical schema answers
+    False; a different one raises again, and that error is real and stops the cell."""
+    try:
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    except Exception as first:  # noqa: BLE001
+        print(f"[INFO] adding the schema of {ns}.{name} failed ({first}); asking again, as a concurrent cell may have added it", flush=True)
+        time.sleep(1)
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+
+
 def write_partition(ns, name, key, table):
     """One cell's partition; a rerun replaces its own partition. add_partitioned_table_schema is idempotent (False
     when an identical schema exists) and raises when a different one exists: that error must stop the cell."""
-    db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+    add_schema(ns, name, table)
     if db.historical_table(ns, name).where(f"Partition == `{key}`").size > 0:  # noqa: F821
         db.delete_table_partition(ns, name, key)  # noqa: F821
     db.add_table_partition(ns, name, key, table)  # noqa: F821

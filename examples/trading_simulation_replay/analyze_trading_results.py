@@ -23,14 +23,15 @@ pnl_by_date = daily.view(["SimDate", "PnL", "Cost"]).sum_by(["SimDate"]).sort(["
 pnl_by_symbol = daily.view(["Sym", "PnL", "Cost"]).sum_by(["Sym"]).sort_descending(["PnL"])
 coverage = daily.agg_by([agg.count_distinct("Partitions = PartitionId"), agg.count_("Rows")], by=["SimDate"]).sort(["SimDate"])
 
-summary = pnl_by_date.agg_by(
+# agg.count_where needs deephaven-core 0.38; DHE Grizzly ships 0.33: winning days are a 0/1 column, summed.
+summary = pnl_by_date.update(["Win = PnL > 0 ? 1 : 0"]).agg_by(
     [
         agg.sum_("TotalPnL = PnL"),
         agg.sum_("TotalCost = Cost"),
         agg.count_("TradingDays"),
         agg.avg("MeanDaily = PnL"),
         agg.std("StdDaily = PnL"),
-        agg.count_where("WinningDays", "PnL > 0"),
+        agg.sum_("WinningDays = Win"),
     ]
 ).update([
     "WinRate = TradingDays > 0 ? WinningDays / (double) TradingDays : NULL_DOUBLE",

@@ -12,10 +12,12 @@ replay clock, notices the simulated close; a separate thread then snapshots the 
 `{simulation}_{date}_{partition}` of MeanReversionReplay.Trades and .DailyPnL, and stops this query.
 """
 import os
+import time
 import threading
 import traceback
 
 from deephaven import time_table
+from deephaven.execution_context import get_exec_ctx
 from deephaven.table_listener import listen
 from deephaven.time import dh_now, dh_today, to_j_instant
 from deephaven.updateby import DeltaControl, delta, rolling_avg_tick, rolling_count_tick, rolling_std_tick
@@ -102,10 +104,22 @@ else:
     print(f"[WARNING] {query_name}: no symbols for partition {partition_id} of {num_partitions}; nothing to trade")
 
 
+def add_schema(ns, name, table):
+    """The table's schema, added once for every cell. Cells of a first run start together and race to add it: a
+    loser's call can fail though the schema the winner added is the same. Asked again, an identical schema answers
+    False; a different one raises again, and that error is real and stops the cell."""
+    try:
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821  (db is the worker's Database)
+    except Exception as first:  # noqa: BLE001
+        print(f"[INFO] adding the schema of {ns}.{name} failed ({first}); asking again, as a concurrent cell may have added it", flush=True)
+        time.sleep(1)
+        db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+
+
 def write_partition(ns, name, key, table):
     """One cell's partition; a rerun replaces its own partition. add_partitioned_table_schema is idempotent (False
     when an identical schema exists) and raises when a different one exists: that error must stop the cell."""
-    db.add_partitioned_table_schema(ns, name, "Partition", table)  # noqa: F821
+    add_schema(ns, name, table)
     if db.historical_table(ns, name).where(f"Partition == `{key}`").size > 0:  # noqa: F821
         db.delete_table_partition(ns, name, key)  # noqa: F821
     db.add_table_partition(ns, name, key, table)  # noqa: F821
@@ -123,21 +137,31 @@ def stop_this_query():
         print(f"[ERROR] {query_name}: could not stop its own query:\n{traceback.format_exc()}", flush=True)
 
 
+# A thread this script starts has no ExecutionContext of its own (the default one refuses every table operation):
+# capture the query's context here, at the top level, and enter it in the thread.
+exec_ctx = get_exec_ctx()
+
+
 def finish_day():
     """At the simulated close: snapshot (so nothing ticks while writing), write, stop.
 
     A query that stops itself counts as a success, so a cell whose results could not be written must not: its
     worker process exits with an error instead, which the server reports as a failed query."""
     try:
-        key = f"{simulation}_{today}_{partition_id}"
-        if trades_out is not None:
-            for name, table in (("Trades", trades_out.snapshot()), ("DailyPnL", pnl.snapshot())):
-                write_partition(result_ns, name, key, table)
-            print(f"[INFO] {query_name}: wrote {trades_out.size} trades, P&L for {pnl.size} symbols", flush=True)
+        with exec_ctx:
+            write_results()
     except Exception:  # noqa: BLE001
         print(f"[ERROR] {query_name}: writing results failed; ending the worker so the cell counts as failed:\n{traceback.format_exc()}", flush=True)
         os._exit(1)
     stop_this_query()
+
+
+def write_results():
+    key = f"{simulation}_{today}_{partition_id}"
+    if trades_out is not None:
+        for name, table in (("Trades", trades_out.snapshot()), ("DailyPnL", pnl.snapshot())):
+            write_partition(result_ns, name, key, table)
+        print(f"[INFO] {query_name}: wrote {trades_out.size} trades, P&L for {pnl.size} symbols", flush=True)
 
 
 close_time = to_j_instant(f"{today}T{market_close} {tz}")

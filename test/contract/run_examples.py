@@ -50,7 +50,9 @@ def run(example, script, env, db, replay_close=None, now=None):
 
     def body():
         try:
-            exec(compile(code_text, "<string>", "exec"), scope)  # noqa: S102 (the point of the test)
+            # A persistent query's script runs inside the query's ExecutionContext.
+            with pqo_contract.ExecutionContextScope():
+                exec(compile(code_text, "<string>", "exec"), scope)  # noqa: S102 (the point of the test)
             result["returned"] = True
         except BaseException:  # noqa: BLE001
             result["error"] = traceback.format_exc(limit=4)
@@ -66,7 +68,9 @@ def run(example, script, env, db, replay_close=None, now=None):
         for h in list(table_listener.LISTENERS):
             if not h.stopped:
                 try:
-                    h.listener(None, False)
+                    # On the update graph's thread, in the context listen() captured.
+                    with pqo_contract.ExecutionContextScope():
+                        h.listener(None, False)
                 except BaseException:  # noqa: BLE001
                     result["error"] = traceback.format_exc(limit=4)
         deadline = time.time() + 5
@@ -106,6 +110,14 @@ def main(out_file):
         if "SYMBOLS" in extra:
             # More partitions than symbols: some partitions have none, and must not fail.
             runs.append({**run(example, script, cell_env("sweep_c", date, 19, 20, extra), db, close), "noSymbols": True})
+    # A first run of a fresh table, many cells at once: each worker's first schema addition loses the race.
+    for example, script, mode, extra in [
+        ("simple_worker_batch", "simple_worker_batch.py", "batch", {"ROWS": "10"}),
+        ("trading_simulation_batch", "trading_simulation_batch.py", "batch", {"SYMBOLS": SYMBOLS, "TIME_ZONE": "America/New_York"}),
+    ]:
+        fresh = Database()
+        fresh.race_next = 2
+        runs.append({**run(example, script, cell_env("race", date, 0, 3, extra), fresh), "schemaRace": True})
     for example in ("trading_simulation_batch", "trading_simulation_replay"):
         sim = "sweep_a"
         runs.append(run(example, "analyze_trading_results.py", {"SIMULATION": sim}, db))

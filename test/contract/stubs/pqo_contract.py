@@ -6,6 +6,7 @@ raises AttributeError and is also recorded in UNDOCUMENTED, so a script that swa
 """
 import functools
 import os
+import threading
 
 CALLS = []
 UNDOCUMENTED = []
@@ -24,12 +25,49 @@ def _plain(v):
     return type(v).__name__
 
 
+# The real engine's rule: a table or database operation needs an ExecutionContext on the calling thread. The query's
+# script runs in one (and so do listeners, which capture the context of the thread that called listen()); a thread
+# the script starts has the poisoned default context until it enters one (`with get_exec_ctx():` captured earlier),
+# and its first table operation raises. Docs: https://deephaven.io/core/docs/conceptual/execution-context/
+_CONTEXT = threading.local()
+
+
+class ExecutionContextScope:
+    """Entering it gives the current thread an ExecutionContext (nested entries stack)."""
+
+    def __enter__(self):
+        _CONTEXT.depth = getattr(_CONTEXT, "depth", 0) + 1
+        return self
+
+    def __exit__(self, *exc):
+        _CONTEXT.depth -= 1
+        return False
+
+
+def in_context():
+    return getattr(_CONTEXT, "depth", 0) > 0
+
+
+def require_context(api):
+    if not in_context():
+        raise RuntimeError(
+            f"{api}: no ExecutionContext on this thread (the default one is poisoned: its query scope and update graph "
+            "refuse every operation). Capture ctx = get_exec_ctx() at the script's top level and enter it (`with ctx:`) "
+            "in the thread."
+        )
+
+
 def documented(name):
-    """Marks a stub as the documented function `name`; records each call with its arguments."""
+    """Marks a stub as the documented function `name`; records each call with its arguments. Table and Database
+    operations need an ExecutionContext on the calling thread, as on the real engine."""
+    needs_context = name.startswith(("Table.", "Database."))
+
     def wrap(fn):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
             record(name, *args[1:] if args and hasattr(args[0], "_stub_self") else args, **kwargs)
+            if needs_context:
+                require_context(name)
             return fn(*args, **kwargs)
         return inner
     return wrap

@@ -26,8 +26,11 @@ class Table:
         return self._size
 
     def _derived(self, size=None, columns="same"):
-        """A result table: the same columns unless told (None: unknown, as after a join or an aggregation)."""
-        return Table(self._size if size is None else size, columns=self._columns if columns == "same" else columns)
+        """A result table: the same columns unless told (None: unknown, as after a join or an aggregation); refreshing
+        when its source is."""
+        t = Table(self._size if size is None else size, columns=self._columns if columns == "same" else columns)
+        t._refreshing = getattr(self, "_refreshing", False) or getattr(self, "_is_time_table", False)
+        return t
 
     def _columns_signature(self):
         return None if self._columns is None else tuple(self._columns)

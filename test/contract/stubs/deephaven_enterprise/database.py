@@ -19,6 +19,9 @@ class Database:
     def __init__(self):
         self.schemas = {}
         self.partitions = {}
+        # The next N additions of a new schema lose a race: another cell adds the same schema first, and this call
+        # fails (the upstream examples tolerate "already exists" for this reason).
+        self.race_next = 0
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -43,7 +46,9 @@ class Database:
 
     @documented("Database.live_table")
     def live_table(self, namespace, table_name, is_refreshing=True):
-        return Table(origin=(namespace, table_name))
+        t = Table(origin=(namespace, table_name))
+        t._refreshing = is_refreshing
+        return t
 
     @documented("Database.add_partitioned_table_schema")
     def add_partitioned_table_schema(self, namespace, table_name, partition_column_name, prototype):
@@ -55,6 +60,9 @@ class Database:
                 raise RuntimeError(f"schema of {namespace}.{table_name} exists and differs")
             return False
         self.schemas[key] = shape
+        if self.race_next > 0:
+            self.race_next -= 1
+            raise RuntimeError(f"schema of {namespace}.{table_name} already exists (another worker added it at the same moment)")
         return True
 
     @documented("Database.add_table_partition")
