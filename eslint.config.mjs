@@ -17,11 +17,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [vscodeOnlyInExtension] }],
     },
   },
-  { files: ['src/{plan,orchestrator,controllers,util,report}/**/*.ts'], rules: fence(faces) },
+  { files: ['src/{plan,util,report,grid}/**/*.ts'], rules: fence(faces) },
+  { files: ['src/{orchestrator,controllers,runModel}/**/*.ts'], rules: fence([...faces, { group: ['**/session/*', '**/record/*'], message: 'The engine, the controllers and the run vocabulary never import the session or the record (the session wires them).' }]) },
+  { files: ['src/session/**/*.ts'], rules: fence(faces) },
   { files: ['src/config/**/*.ts'], rules: fence([...faces, { group: ['**/plan/*', '**/plan'], message: 'config never imports plan (plan is built from config).' }]) },
   {
     files: ['src/record/**/*.ts'],
-    rules: fence([...faces, { group: ['**/orchestrator/*', '!**/orchestrator/events', '!**/orchestrator/runState'], message: 'record reads only the run events and the run-state reducer, never the engine.' }]),
+    rules: fence([...faces, { group: ['**/orchestrator/*', '**/session/*'], message: 'record reads the run vocabulary (src/runModel), never the engine or the session.' }]),
   },
   { files: ['src/cli/**/*.ts'], rules: fence([{ group: ['**/extension/*', '**/extension'], message: 'The CLI never imports the extension.' }]) },
   {

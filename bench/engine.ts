@@ -11,7 +11,7 @@ import { analyze, BATCH_CONFIG, edit } from '../test/helpers/configs';
 import { FakeController } from '../test/helpers/fakeController';
 import { printTable } from './table';
 import { RunStore } from '../src/extension/runs/runStore';
-import type { RunEvent } from '../src/orchestrator/events';
+import type { RunEvent } from '../src/runModel/events';
 
 function planFor(cells: number, concurrency: number) {
   // 1000 partitions per date; enough dates for `cells`.

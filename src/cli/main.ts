@@ -4,14 +4,14 @@ import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { runsRoot } from '../record/record';
 import { latestRunState, priorCells } from '../record/replay';
-import { runSummary, settleInterrupted } from '../orchestrator/runState';
+import { runSummary, settleInterrupted } from '../runModel/runState';
 import { formatSummary } from '../report/events';
 import { reportTargetProblem, writeReport } from './report';
 import { holdSignals } from './signals';
 import { formatProblemLines, locateProblems } from './problems';
-import { EXIT } from '../orchestrator/exitCodes';
+import { EXIT } from '../runModel/exitCodes';
 import { painter } from './colour';
-import { cellOrder } from '../orchestrator/cellOrder';
+import { cellOrder } from '../session/cellOrder';
 import { runOrchestration } from './run';
 import type { Io } from './io';
 

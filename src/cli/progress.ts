@@ -1,5 +1,5 @@
-import type { RunEvent } from '../orchestrator/events';
-import { progressOf, type RunState } from '../orchestrator/runState';
+import type { RunEvent } from '../runModel/events';
+import { progressOf, type RunState } from '../runModel/runState';
 
 /** A one-line live view for terminals, drawn from the run state (at most every 100 ms). */
 export class ProgressLine {

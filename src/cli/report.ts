@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunState } from '../orchestrator/runState';
+import type { RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 import { REPORT_GENERATOR } from '../grid/page';
 import { gridData, htmlReport } from '../report/htmlReport';

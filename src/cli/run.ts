@@ -1,16 +1,16 @@
-import { EXIT } from '../orchestrator/exitCodes';
+import { EXIT } from '../runModel/exitCodes';
 import type { EngineTiming } from '../orchestrator/engine';
 import { eventLine, formatSummary, timestamp } from '../report/events';
 import { ProgressLine } from './progress';
 import { writeReport } from './report';
-import { RunSession } from '../orchestrator/session';
+import { RunSession } from '../session/session';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';
 import type { CliArgs } from './args';
 import type { Io } from './io';
 import { painter, type Painter } from './colour';
 import { holdSignals } from './signals';
-import type { RunEvent } from '../orchestrator/events';
+import type { RunEvent } from '../runModel/events';
 
 /** Engine timing overrides for tests, from PQO_TEST_TIMING (JSON); never documented for users. */
 function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { progressOf } from '../orchestrator/runState';
+import { progressOf } from '../runModel/runState';
 import type { ConfigFiles } from './language/configFiles';
 import type { RunManager } from './runs/runManager';
 import type { RunStore } from './runs/runStore';

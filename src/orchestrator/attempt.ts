@@ -1,6 +1,6 @@
 import { isFinal, type Controller, type QueryState } from '../controllers/controller';
 import type { Cell } from '../plan/plan';
-import type { RunEventInput } from './events';
+import type { RunEventInput } from '../runModel/events';
 
 type Emit = (e: RunEventInput) => void;
 

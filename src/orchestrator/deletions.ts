@@ -1,6 +1,6 @@
 import type { Controller } from '../controllers/controller';
 import type { Cell } from '../plan/plan';
-import type { RunEventInput, RunSummary } from './events';
+import type { RunEventInput, RunSummary } from '../runModel/events';
 import type { Outstanding } from './outstanding';
 
 /** Deletes queries the run is done with, and remembers those it could not delete (the summary lists them). */

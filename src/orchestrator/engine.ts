@@ -4,21 +4,18 @@ import { cellSpec } from '../plan/cellSpec';
 import { configIdentity, type QueryMark } from '../plan/mark';
 import { Attempts, type Attempt, type AttemptEnd } from './attempt';
 import { CellQueue, Waits } from './cellQueue';
-import { RunEventBus, type CellFinish, type RunEvent, type RunEventInput, type RunListener, type RunSummary } from './events';
+import { RunEventBus } from './eventBus';
+import { maskFreeText, type CellFinish, type RunEvent, type RunEventInput, type RunListener, type RunSummary } from '../runModel/events';
 import { Outstanding } from './outstanding';
 import { Deletions } from './deletions';
 import { attemptLimit, budgetExhausted, creationFailedDetail, failureDetail, mayRetry, retryDelayMs, wantsDeleted } from './policy';
-import { applyEvent, createRunState, runSummary, type RunState } from './runState';
+import { applyEvent, createRunState, runSummary, type RunState } from '../runModel/runState';
 import { createOrAdopt, seedPlan } from './seed';
 import { watchForStalls } from './stall';
 import { DEFAULT_TIMING, type CellRun, type EngineOptions, type EngineTiming } from './engineOptions';
 import type { LogLevel } from '../util/log';
-import { maskFields } from '../util/redact';
 
-/** The event fields that carry free text. */
-const FREE_TEXT = ['message', 'error', 'reason', 'detail'] as const;
-
-export type { PriorCell } from './events';
+export type { PriorCell } from '../runModel/events';
 export { DEFAULT_TIMING, type EngineOptions, type EngineTiming } from './engineOptions';
 
 /**
@@ -291,7 +288,7 @@ export class Engine {
 
   private emit(event: RunEventInput, at = this.now()): void {
     // Free text enters here (worker output, server and error messages): masked once, before any consumer serialises it.
-    const e = maskFields({ ...event, at } as RunEvent, FREE_TEXT, this.plan.config.secrets);
+    const e = maskFreeText({ ...event, at } as RunEvent, this.plan.config.secrets);
     if (e.type !== 'log' && e.type !== 'cell-status') this.progress++;
     applyEvent(this.state, e);
     this.bus.emit(e);

@@ -1,6 +1,6 @@
 import type { Controller } from '../controllers/controller';
 import type { Cell, Plan } from '../plan/plan';
-import type { PriorCell } from './events';
+import type { PriorCell } from '../runModel/events';
 import type { RetryTiming } from './policy';
 import type { StallTiming } from './stall';
 

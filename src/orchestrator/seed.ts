@@ -2,7 +2,7 @@ import { isFinal, type Controller, type QueryState } from '../controllers/contro
 import type { Cell } from '../plan/plan';
 import type { CellSpec } from '../plan/cellSpec';
 import { makerOf, ownership, type QueryMark } from '../plan/mark';
-import type { CellOutcome, FailureKind, PriorCell } from './events';
+import type { CellOutcome, FailureKind, PriorCell } from '../runModel/events';
 
 /** What to do first with a cell, given what an interrupted run of the same plan recorded and what the server has. */
 export type SeedStep =

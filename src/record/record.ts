@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CellOutcome, FailureKind, RunSummary } from '../orchestrator/events';
+import type { CellOutcome, FailureKind, RunSummary } from '../runModel/events';
 import type { Mode } from '../config/types';
 import { queryName, type Plan } from '../plan/plan';
 

@@ -1,5 +1,5 @@
-import type { PriorCell, RunEvent, RunSummary } from '../orchestrator/events';
-import { applyEvent, createRunState, type RunState } from '../orchestrator/runState';
+import type { PriorCell, RunEvent, RunSummary } from '../runModel/events';
+import { applyEvent, createRunState, type RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 import { latestRun, type RecordedRun, type RecordLine } from './record';
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunEvent } from '../orchestrator/events';
+import type { RunEvent } from '../runModel/events';
 import { maskFields } from '../util/redact';
 
 const RECORD_FREE_TEXT = ['d', 'e', 'why'] as const;

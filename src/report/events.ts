@@ -1,4 +1,4 @@
-import type { RunEvent, RunSummary } from '../orchestrator/events';
+import type { RunEvent, RunSummary } from '../runModel/events';
 import type { Plan } from '../plan/plan';
 
 export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';

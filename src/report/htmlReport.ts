@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { emptyGrid, setCell, type CellSource, type GridData } from '../grid/model';
 import { gridPage } from '../grid/page';
-import type { CellState } from '../orchestrator/events';
-import type { CellRecord, RunState } from '../orchestrator/runState';
+import type { CellState } from '../runModel/events';
+import type { CellRecord, RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 
 /** A cell's state as the grid's index into STATE_NAMES. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config/types';
-import type { PriorCell } from '../orchestrator/events';
+import type { PriorCell } from '../runModel/events';
 import * as path from 'node:path';
 import { dheQuerySpec, encodeEnvVars, type DheQuerySpec } from '../controllers/dhe/querySpec';
 import { cellSpec } from '../plan/cellSpec';

@@ -4,7 +4,7 @@ import * as util from 'node:util';
 import * as vscode from 'vscode';
 import { printTable, percentile } from '../../bench/table';
 import type { PqoApi } from '../../src/extension/extension';
-import type { RunEvent } from '../../src/orchestrator/events';
+import type { RunEvent } from '../../src/runModel/events';
 import { buildPlan } from '../../src/plan/plan';
 import { analyzeConfig } from '../../src/config/validate';
 import * as fs from 'node:fs';

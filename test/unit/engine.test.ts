@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Engine, type EngineTiming } from '../../src/orchestrator/engine';
-import type { RunEvent, RunSummary } from '../../src/orchestrator/events';
+import type { RunEvent, RunSummary } from '../../src/runModel/events';
 import { buildPlan, type Plan } from '../../src/plan/plan';
 import type { CellSpec } from '../../src/plan/cellSpec';
 import { configIdentity, type QueryMark } from '../../src/plan/mark';

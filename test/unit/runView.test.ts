@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { statusText } from '../../src/extension/runs/statusText';
 import { RefreshScheduler } from '../../src/extension/refresh';
-import type { RunEvent } from '../../src/orchestrator/events';
+import type { RunEvent } from '../../src/runModel/events';
 import { buildPlan } from '../../src/plan/plan';
 import { analyze, BATCH_CONFIG } from '../helpers/configs';
 

@@ -1,13 +1,14 @@
-import { progressOf } from '../../orchestrator/runState';
+import { progressOf } from '../../runModel/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPlan } from '../../plan/load';
 import type { BackendName } from '../../config/types';
 import { eventLine, formatSummary, stoppedWords } from '../../report/events';
 import { formatPlanText } from '../../report/plan';
-import type { RunSummary } from '../../orchestrator/events';
-import { cellOrder } from '../../orchestrator/cellOrder';
-import { RunSession, type RunMode } from '../../orchestrator/session';
+import type { RunSummary } from '../../runModel/events';
+import { cellOrder } from '../../session/cellOrder';
+import type { RunMode } from '../../session/prepare';
+import { RunSession } from '../../session/session';
 import { runsRoot } from '../../record/record';
 import type { Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import type { RunEvent, RunSummary } from '../../orchestrator/events';
-import { applyEvent, createRunState, settleInterrupted, type CellRecord, type RunState, type RunStatePhase } from '../../orchestrator/runState';
+import type { RunEvent, RunSummary } from '../../runModel/events';
+import { applyEvent, createRunState, settleInterrupted, type CellRecord, type RunState, type RunStatePhase } from '../../runModel/runState';
 import type { Cell, Plan } from '../../plan/plan';
 import { RECORD_FILE, type RecordedRun } from '../../record/record';
 import { recordedState } from '../../record/replay';

@@ -1,4 +1,4 @@
-import { progressOf } from '../../orchestrator/runState';
+import { progressOf } from '../../runModel/runState';
 import type { DateCounts, RunView } from './runStore';
 
 /**

@@ -1,4 +1,4 @@
-import { progressOf } from '../../orchestrator/runState';
+import { progressOf } from '../../runModel/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CellView, RunStore, RunView } from '../runs/runStore';

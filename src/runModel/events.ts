@@ -1,3 +1,4 @@
+import { maskFields } from '../util/redact';
 import type { Cell } from '../plan/plan';
 import type { LogLevel } from '../util/log';
 
@@ -63,28 +64,6 @@ export type RunEventInput = DistributiveOmit<RunEvent, 'at'>;
 /** How a cell ended, as its `cell-finished` event says. */
 export type CellFinish = Omit<Extract<RunEvent, { type: 'cell-finished' }>, 'type' | 'cell' | 'at'>;
 
-/** Hands each event to every listener in turn; a listener's exception never reaches the run. */
-export class RunEventBus {
-  private readonly listeners: RunListener[] = [];
-
-  on(listener: RunListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
-  }
-
-  emit(e: RunEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch {
-        /* a consumer's bug must not break the run */
-      }
-    }
-  }
-}
 export type RunListener = (event: RunEvent) => void;
 
 /** What an earlier, interrupted run of the same plan knew about a cell (from its record). */
@@ -96,4 +75,12 @@ export interface PriorCell {
   detail?: string;
   /** The query was deleted on the server. */
   deleted?: boolean;
+}
+
+/** The event fields that carry free text (worker output, server and error messages). */
+const FREE_TEXT = ['message', 'error', 'reason', 'detail'] as const;
+
+/** An event with the secrets masked in its free text, and only there: structured fields are never masked as text. */
+export function maskFreeText(e: RunEvent, secrets: readonly string[]): RunEvent {
+  return maskFields(e, FREE_TEXT, secrets);
 }

@@ -1,0 +1,146 @@
+import type { Controller } from '../controllers/controller';
+import { openController } from './openController';
+import type { Plan } from '../plan/plan';
+import * as fs from 'node:fs';
+import { acquireRunLock, configLockDir, type RunLock } from '../record/lock';
+import { fsReason, nearestExisting } from '../util/fsErrors';
+import { recordHeader, runsRoot } from '../record/record';
+import { RecordWriter, type RecordWriteError } from '../record/writer';
+import { Engine, type EngineTiming } from '../orchestrator/engine';
+import { prepareRun, type Preparation, type RunMode } from './prepare';
+import { cellOrder } from './cellOrder';
+import { EXIT } from '../runModel/exitCodes';
+import type { RunSummary } from '../runModel/events';
+import type { LogFn } from '../util/log';
+
+export interface SessionOptions {
+  mode: RunMode;
+  /** With mode 'new': only the cells with these query names. */
+  only?: readonly string[];
+  runDir?: string;
+  log: LogFn;
+  timing?: Partial<EngineTiming>;
+  /** Aborts connecting (before the engine exists). */
+  signal?: AbortSignal;
+}
+
+/**
+ * One run from start to end, for the CLI and the extension alike: prepares it from the record, connects the
+ * backend, writes the record (only once the backend is ready, so a refused login leaves nothing to resume), and
+ * drives the engine. Consumers subscribe to `engine` events before calling `run()`.
+ */
+export class RunSession {
+  private constructor(
+    readonly plan: Plan,
+    readonly engine: Engine,
+    readonly controller: Controller,
+    readonly record: RecordWriter,
+    readonly runId: string,
+    readonly runDir: string,
+    private readonly lock: RunLock,
+  ) {}
+
+  static async open(plan: Plan, options: SessionOptions): Promise<RunSession | Extract<Preparation, { kind: 'stop' }>> {
+    const root = runsRoot(plan.config.file, plan.name, options.runDir);
+    const unwritable = folderProblem(root);
+    if (unwritable) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `not started: the run folder ${unwritable}` };
+    let locked;
+    try {
+      locked = acquireRunLock(configLockDir(plan.config.file, plan.name));
+    } catch (e) {
+      // The config's folder may be read-only (a shared checkout) while runs go elsewhere: lock the run folder then.
+      options.log('warning', `cannot lock in the config's folder (${fsReason(e)}); locking the run folder instead: runs of this config that write to another --run-dir are not kept apart`);
+      try {
+        locked = acquireRunLock(root);
+      } catch (e2) {
+        return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot take the run lock in ${root}: it ${fsReason(e2)}` };
+      }
+    }
+    if (!locked.ok) return { kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `not started: ${locked.message}`, busy: true };
+    const lock = locked.lock;
+    if (locked.tookOverFrom) options.log('warning', `took over the lock of an earlier run that no longer runs (pid ${locked.tookOverFrom.pid}, started ${new Date(locked.tookOverFrom.startedAt).toISOString()})`);
+    const stop = (result: Extract<Preparation, { kind: 'stop' }>) => {
+      lock.release();
+      return result;
+    };
+    const prep = prepareRun(plan, options.mode, options.runDir, options.only);
+    if (prep.kind === 'stop') return stop(prep);
+    // Learnt from the runs before this one: computed before this run's record exists.
+    const order = cellOrder(plan, runsRoot(plan.config.file, plan.name, options.runDir), prep.cells ?? plan.cells);
+    if (plan.config.execution.order !== 'dates') options.log('info', `order: ${order.note}`);
+    for (const w of prep.warnings ?? []) options.log('warning', w);
+    if (prep.note) options.log('info', prep.note);
+    let controller: Controller;
+    try {
+      controller = await openController(plan, { runDir: prep.runDir, signal: options.signal, log: options.log });
+    } catch (e) {
+      return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: (e as Error).message });
+    }
+    let record: RecordWriter;
+    try {
+      record = new RecordWriter(prep.runDir, plan.config.secrets);
+      record.append(prep.prior ? { t: 'resume', at: Date.now() } : (prep.header ?? recordHeader(plan, prep.runId)));
+    } catch (e) {
+      await controller.close();
+      return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` });
+    }
+    if (record.repairedTornLine) options.log('warning', `the record ${record.file} ended in a torn line (the run was killed while writing it); it is skipped, and this run continues on a fresh line`);
+    const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, order: order.cells, prior: prep.prior, timing: options.timing });
+    const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir, lock);
+    // A record that cannot be written (disk full, a file-size limit) stops the run as a first Ctrl+C does: nothing new
+    // starts, what runs finishes; the record keeps whole lines only, so --resume continues from what it says.
+    const failed = (err: unknown) => {
+      if (session.recordError) return;
+      session.recordError = err as Error;
+      options.log('error', `${(err as Error).message}; stopping the run: no new cells start, running ones finish (--resume continues once there is room)`);
+      engine.cancel();
+    };
+    record.onError = failed;
+    engine.on((e) => {
+      try {
+        record.onEvent(e);
+      } catch (err) {
+        failed(err);
+      }
+    });
+    return session;
+  }
+
+  recordError: Error | undefined;
+
+  get recordFile(): string {
+    return this.record.file;
+  }
+
+  /** Runs to the end; closes the record and the backend whatever happens. */
+  async run(): Promise<RunSummary> {
+    try {
+      return await this.engine.run();
+    } finally {
+      try {
+        this.record.close();
+      } catch (e) {
+        this.record.onError?.(e as RecordWriteError);
+      }
+      await this.controller.close();
+      this.lock.release();
+    }
+  }
+
+  /** The exit code, counting a record that could not be written as an error. */
+  exitCode(summary: RunSummary): number {
+    return this.recordError ? EXIT.ERROR : summary.exitCode;
+  }
+}
+
+/** Why runs cannot be written under `root` (checked before anything starts), or undefined. */
+function folderProblem(root: string): string | undefined {
+  const near = nearestExisting(root, fs.existsSync);
+  try {
+    if (!fs.statSync(near).isDirectory()) return `${root} cannot be made: ${near} is not a folder`;
+    fs.accessSync(near, fs.constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return `${near === root ? root : `${root} cannot be made: ${near}`} ${fsReason(e)}`;
+  }
+}
