@@ -3,7 +3,7 @@ import type { Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { runsRoot } from '../record/record';
-import { latestRunState, priorCells } from '../record/replay';
+import { latestOutcomes, latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../runModel/runState';
 import { formatSummary } from '../report/events';
 import { reportTargetProblem, writeReport } from './report';
@@ -104,28 +104,33 @@ function lastRecordedStates(plan: Plan, runDir?: string) {
 }
 
 
-/** `--report <file> --last-run`: the last recorded run of this plan as an HTML grid, nothing run. */
+/**
+ * `--report <file> --last-run`: the config's latest outcome of every cell as an HTML grid, nothing run: the last run,
+ * with the cells it did not cover taken from the run it reran (a rerun after a fix shows with the whole backtest).
+ */
 function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
-  let replayed;
+  let composed;
   try {
-    replayed = latestRunState(runsRoot(plan.config.file, plan.name, args.runDir), plan);
+    composed = latestOutcomes(runsRoot(plan.config.file, plan.name, args.runDir), plan);
   } catch (e) {
     io.err(`pq-orchestrator: ${(e as Error).message}\n`);
     return EXIT.ERROR;
   }
-  if (!replayed || replayed.rec.header.planHash !== plan.hash) {
+  if (!composed || composed.runs[0].header.planHash !== plan.hash) {
     io.err(`pq-orchestrator: no recorded run of ${plan.name} with this config and script; nothing to report\n`);
     return EXIT.ERROR;
   }
-  const { rec: last, state } = replayed;
+  const { state, runs } = composed;
+  const last = runs[0];
   settleInterrupted(state);
-  const summary = runSummary(state, { runId: last.header.runId, undeleted: [], interrupted: last.ended?.summary.interrupted ?? false, budgetExhausted: last.ended?.summary.budgetExhausted ?? false, startedAt: last.header.at, endedAt: last.ended?.at ?? last.header.at });
-  const failed = writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}`);
+  const summary = runSummary(state, { runId: last.header.runId, undeleted: [], interrupted: last.ended?.summary.interrupted ?? false, budgetExhausted: last.ended?.summary.budgetExhausted ?? false, startedAt: runs[runs.length - 1].header.at, endedAt: last.ended?.at ?? last.header.at });
+  const from = runs.length > 1 ? `\nlatest outcome of each cell across runs ${runs.map((r) => r.header.runId).join(' ← ')}` : '';
+  const failed = writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}${from}`);
   if (failed) {
     io.err(`pq-orchestrator: cannot write the report ${args.report}: ${failed}\n`);
     return EXIT.ERROR;
   }
-  io.err(`pq-orchestrator: wrote ${args.report} (run ${last.header.runId})\n`);
+  io.err(`pq-orchestrator: wrote ${args.report} (run ${last.header.runId}${runs.length > 1 ? `, with ${runs.length - 1} earlier run${runs.length === 2 ? '' : 's'} it reran` : ''})\n`);
   return EXIT.SUCCESS;
 }
 

@@ -1,7 +1,8 @@
 import type { PriorCell, RunEvent, RunSummary } from '../runModel/events';
 import { applyEvent, createRunState, type RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
-import { latestRun, type RecordedRun, type RecordLine } from './record';
+import * as path from 'node:path';
+import { latestRun, listRuns, readRecord, recordedName, type RecordedRun, type RecordLine } from './record';
 
 /** The cells a recorded run covered: a rerun's subset, or the whole plan. */
 export function recordedCells(rec: Pick<RecordedRun, 'header'>, plan: Plan): Cell[] {
@@ -81,4 +82,43 @@ export function latestRunState(root: string, plan: Plan): { rec: RecordedRun; st
     if (e) applyEvent(state, e);
   });
   return rec && state ? { rec, state } : undefined;
+}
+
+/**
+ * A config's latest outcome of every cell across its runs: the newest run's, and for the cells it did not cover, the
+ * run it reran (`rerunOf`), and so on back to a full run. Cells are matched by query name through each record's
+ * layout, so after "fix the worker, rerun the failed cells" the picture is the whole backtest, not the rerun alone.
+ * `runs`: the records drawn from, newest first. Undefined when there is no run.
+ */
+export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell>; runs: RecordedRun[] } | undefined {
+  const dirs = listRuns(root);
+  const byId = new Map(dirs.map((d) => [path.basename(d), d] as const));
+  const chain: RecordedRun[] = [];
+  let next = latestRun(root);
+  while (next && chain.length < 1000) {
+    chain.push(next);
+    const parent = next.header.rerunOf ? byId.get(next.header.rerunOf) : undefined;
+    next = parent ? readRecord(parent) : undefined;
+  }
+  if (chain.length === 0) return undefined;
+  const names = new Map(plan.cells.map((c) => [c.queryName, c] as const));
+  const state = createRunState(plan.cells);
+  for (const rec of [...chain].reverse()) {
+    const same = rec.header.planHash === plan.hash;
+    const cell = (i: number) => {
+      const name = recordedName(rec.header, i) ?? (same ? plan.cells[i]?.queryName : undefined);
+      return name ? names.get(name) : undefined;
+    };
+    const serialOf = (i: number) => {
+      const c = cell(i);
+      return c ? state.cells.get(c.index)?.serial : undefined;
+    };
+    // Cell lines only: each run moves its own cells; the composed state is not any one run.
+    for (const line of rec.lines) {
+      if (!('i' in line)) continue;
+      const e = lineEvent(line, cell, rec.header.runId, serialOf);
+      if (e) applyEvent(state, e);
+    }
+  }
+  return { state, runs: chain };
 }

@@ -498,6 +498,22 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(latestRun(runsRoot(p.config, 'clitest')), undefined, 'no run was started');
     });
 
+    it('--report --last-run after fixing and rerunning the failed cells draws the whole backtest, not the rerun alone', async () => {
+      const broken = TEST_WORKER.replace('if cell in os.environ.get("FAIL_CELLS", "")', 'if cell in "2024-01-01/0,2024-01-03/1"');
+      const p = project(localConfig(), broken);
+      assert.equal((await runCli(['--config', p.config])).code, 2);
+      fs.writeFileSync(path.join(p.dir, 'worker.py'), TEST_WORKER);
+      assert.equal((await runCli(['--config', p.config, '--rerun-failed'])).code, 0);
+      const out = path.join(p.dir, 'whole.html');
+      const r = await runCli([p.config, '--report', out, '--last-run']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /with 1 earlier run it reran/);
+      const data = JSON.parse(/<script type="application\/json" id="pqo-data">(.*?)<\/script>/s.exec(fs.readFileSync(out, 'utf8'))![1]) as GridData;
+      assert.equal(data.states.length, 6);
+      assert.deepEqual(countStates(data.states), [0, 0, 0, 0, 6, 0, 0, 0], 'six succeeded: four from the first run, two from the rerun; no blank cell');
+      assert.match(data.summary, /succeeded\s+6/);
+    });
+
     it('--report never overwrites the config, the worker script or a file that is not an earlier report', async () => {
       const p = project(localConfig({ end: '2024-01-01' }));
       assert.equal((await runCli([p.config])).code, 0);
