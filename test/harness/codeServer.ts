@@ -40,6 +40,9 @@ const USER_SETTINGS = {
   'chat.disableAIFeatures': true,
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
+  // Tests decide when a document is saved: an auto-save under load once wrote a test's unsaved edit to disk.
+  'files.autoSave': 'off',
+  'files.hotExit': 'off',
 };
 
 /** A code-server on a free loopback port with its own user data, extensions, XDG and temp folders. */

@@ -54,6 +54,7 @@ async function revert(doc: vscode.TextDocument): Promise<void> {
   await vscode.window.showTextDocument(doc);
   await vscode.commands.executeCommand('workbench.action.files.revert', doc.uri);
   await waitFor(() => !doc.isDirty, `${path.basename(doc.uri.fsPath)} to be reverted`);
+  assert.equal(doc.getText(), fs.readFileSync(doc.uri.fsPath, 'utf8'), 'the document shows the file as it is on disk');
 }
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pq-orchestrator');
