@@ -16,7 +16,8 @@ date = os.environ["SIMULATION_DATE"]
 partition = int(os.environ["PARTITION_ID"])
 partitions = int(os.environ["NUM_PARTITIONS"])
 query = os.environ["QUERY_NAME"]
-symbols = [s for s in os.environ.get("SYMBOLS", "").split(",") if s]
+# Space-separated (commas work too): a value without commas or quotes needs no care in any environment string.
+symbols = [s for s in os.environ.get("SYMBOLS", "").replace(",", " ").split() if s]
 lookback = int(os.environ.get("LOOKBACK", "20"))
 entry_z = float(os.environ.get("ENTRY_Z", "1.5"))
 out_dir = os.environ.get("OUTPUT_DIR", "results")

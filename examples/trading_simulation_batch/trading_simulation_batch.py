@@ -28,7 +28,8 @@ tz = env.get("TIME_ZONE", "America/New_York")
 market_open = env.get("MARKET_OPEN", "09:30:00")
 market_close = env.get("MARKET_CLOSE", "16:00:00")
 
-symbols = [s for s in env.get("SYMBOLS", "").split(",") if s][partition_id::num_partitions]
+# Space-separated (commas work too): a value without commas or quotes needs no care in any environment string.
+symbols = [s for s in env.get("SYMBOLS", "").replace(",", " ").split() if s][partition_id::num_partitions]
 print(f"[INFO] {query_name}: {sim_date}, partition {partition_id}/{num_partitions}, symbols {symbols}")
 
 

@@ -37,7 +37,8 @@ market_open = env.get("MARKET_OPEN", "09:30:00")
 market_close = env.get("MARKET_CLOSE", "16:00:00")
 
 today = dh_today()  # the simulated date under replay
-symbols = [s for s in env.get("SYMBOLS", "").split(",") if s][partition_id::num_partitions]
+# Space-separated (commas work too): a value without commas or quotes needs no care in any environment string.
+symbols = [s for s in env.get("SYMBOLS", "").replace(",", " ").split() if s][partition_id::num_partitions]
 print(f"[INFO] {query_name}: {today}, partition {partition_id}/{num_partitions}, symbols {symbols}")
 
 trades_out = None

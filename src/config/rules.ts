@@ -84,7 +84,7 @@ function envRules(ctx: Context, { raw, backend }: RuleInput): void {
       ctx.add('error', 'invalid-format', ['env', name], 'value', `\`env.${name}\` holds a line break; worker environment values must be one line`);
     } else if (typeof v === 'string' && backend === 'dhe' && (/["',]/.test(v) || /^\s|\s$/.test(v))) {
       // The server receives every variable in one string; how it treats these characters is not verified.
-      ctx.add('warning', 'invalid-format', ['env', name], 'value', `\`env.${name}\` holds a quote, a comma or a leading or trailing space; how Deephaven splits its environment string around these is unverified: check what the worker sees with pq-orchestrator --check-server`);
+      ctx.add('warning', 'invalid-format', ['env', name], 'value', `\`env.${name}\` holds a quote, a comma or a leading or trailing space; how Deephaven splits its environment string around these is unverified: check what the worker sees with Check Server (the CLI's --check-server)`);
     }
     if ((AUTO_ENV_VARS as readonly string[]).includes(name)) {
       ctx.add('error', 'env-collision', ['env', name], 'key', `\`env.${name}\` would replace a variable the orchestrator sets for every cell (${AUTO_ENV_VARS.join(', ')})`);

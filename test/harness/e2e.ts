@@ -17,7 +17,7 @@ const OUT = path.join(ROOT, '.test-output', 'e2e');
 async function main(): Promise<number> {
   fs.mkdirSync(OUT, { recursive: true });
   const vsix = path.join(OUT, 'pq-orchestrator.vsix');
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--readme-path', 'media/marketplace/README.md', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-e2e-ws-'));
   for (const f of ['config.yaml', 'worker.py', 'slow/config.yaml']) {
     fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });

@@ -32,7 +32,9 @@ describe('examples and documentation', function () {
     it(`${path.relative(ROOT, config)} passes --dry-run with the documented scale`, async () => {
       const r = await runCli(['--config', config, '--dry-run', '--json'], { env: DH_ENV });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      const plan = JSON.parse(r.stdout).plan;
+      const out = JSON.parse(r.stdout);
+      const plan = out.plan;
+      assert.deepEqual(out.warnings, [], 'examples ship clean: no warning about their own config');
       const expected: Record<string, number> = { local_quickstart: 20, simple_worker_batch: 10, simple_worker_replay: 10, trading_simulation_batch: 500, trading_simulation_replay: 500 };
       assert.equal(plan.cells, expected[path.basename(path.dirname(config))]);
     });

@@ -167,7 +167,7 @@ export class RunManager implements vscode.Disposable {
         progress.report({ message: plan.config.backend === 'dhe' ? 'connecting to the server' : 'starting' });
         const opened = await RunSession.open(plan, { mode, only, log: say, signal: abort.signal }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
         if (!(opened instanceof RunSession)) {
-          this.notifyNotStarted(opened, say, secrets, abort.signal.aborted, uri);
+          this.notifyNotStarted(opened, say, secrets, abort.signal.aborted, uri, plan.config.backend === 'dhe');
           started(undefined);
           return;
         }
@@ -217,7 +217,7 @@ export class RunManager implements vscode.Disposable {
     return result;
   }
 
-  private notifyNotStarted(opened: { level: 'info' | 'error'; message: string; busy?: boolean; offer?: RunMode }, say: (level: 'info' | 'error', m: string) => void, secrets: readonly string[], cancelled: boolean, uri: vscode.Uri): void {
+  private notifyNotStarted(opened: { level: 'info' | 'error'; message: string; busy?: boolean; offer?: RunMode }, say: (level: 'info' | 'error', m: string) => void, secrets: readonly string[], cancelled: boolean, uri: vscode.Uri, dhe = false): void {
     if (cancelled) {
       say('info', 'the run was cancelled while connecting; nothing was created');
       void vscode.window.showInformationMessage('PQ Orchestrator: cancelled while connecting; nothing was created.');
@@ -235,7 +235,14 @@ export class RunManager implements vscode.Disposable {
       void vscode.window.showWarningMessage(message, 'Run Remaining Cells (Current Script)').then((b) => {
         if (b) void this.start(uri, 'rerun-remaining');
       });
-    } else if (opened.level === 'error') void vscode.window.showErrorMessage(message);
+    } else if (opened.level === 'error') {
+      // Never a dead end: the whole story is in the output; a server problem is what Check Server diagnoses.
+      const actions = dhe ? ['Show Output', 'Check Server'] : ['Show Output'];
+      void vscode.window.showErrorMessage(message, ...actions).then((b) => {
+        if (b === 'Show Output') this.log.show(true);
+        if (b === 'Check Server') void this.checkServer(uri);
+      });
+    }
     else void vscode.window.showInformationMessage(message);
   }
 

@@ -136,9 +136,12 @@ export class Chrome {
 
   private describe(): void {
     const c = this.counts;
-    const done = c[4] + c[5] + c[6] + c[7];
-    const parts = [`${this.data.dates.length} dates × ${this.data.partitions} partitions`, `${done.toLocaleString('en-US')} of ${this.total.toLocaleString('en-US')} finished`];
+    // Done means ran to an end (succeeded or failed); stopped and never-started cells are said as such.
+    const done = c[4] + c[5];
+    const parts = [`${this.data.dates.length} dates × ${this.data.partitions} partitions`, `${done.toLocaleString('en-US')} of ${this.total.toLocaleString('en-US')} done`];
     if (c[5]) parts.push(`${c[5]} failed`);
+    if (c[6]) parts.push(`${c[6]} stopped`);
+    if (c[7]) parts.push(`${c[7]} not started`);
     if (c[2] + c[3]) parts.push(`${c[2] + c[3]} running`);
     if (c[0] + c[1]) parts.push(`${c[0] + c[1]} waiting`);
     this.status.textContent = `${parts.join(', ')}${this.data.live ? '' : ' (run ended)'}.`;

@@ -1,0 +1,21 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from '../helpers/cli';
+
+describe('the package as a user meets it', () => {
+  it('the README shown in the Extensions view is the user one, and every image it shows is packaged', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.package, /--readme-path media\/marketplace\/README\.md/);
+    const readme = fs.readFileSync(path.join(ROOT, 'media', 'marketplace', 'README.md'), 'utf8');
+    assert.doesNotMatch(readme, /npm (run|test)|src\/|test\//, 'nothing for this repository\'s developers');
+    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
+    const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+    assert.ok(images.length >= 3);
+    for (const img of images) {
+      assert.ok(!/^https?:/.test(img), `${img}: nothing is fetched from the internet`);
+      assert.ok(fs.existsSync(path.join(ROOT, img)), `${img} exists (links are relative to the package root)`);
+      assert.ok(ignore.includes(`!${img}`), `${img} is packaged (.vscodeignore)`);
+    }
+  });
+});
