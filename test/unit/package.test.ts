@@ -10,6 +10,9 @@ describe('the package as a user meets it', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'media', 'marketplace', 'README.md'), 'utf8');
     assert.doesNotMatch(readme, /npm (run|test)|src\/|test\//, 'nothing for this repository\'s developers');
     const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
+    // vsce adds the --readme-path file as readme.md: the repository's README.md beside it would be the same path
+    // in a case-insensitive VSIX, and packaging fails.
+    assert.ok(!ignore.includes('!README.md'), 'the repository README is not packaged');
     const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
     assert.ok(images.length >= 3);
     for (const img of images) {
