@@ -5,8 +5,8 @@ import { formatPlanText, lastStates, planCells, planSummary } from '../report/pl
 import { runsRoot } from '../record/record';
 import { latestOutcomes, latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../runModel/runState';
-import { formatSummary } from '../report/events';
-import { reportTargetProblem, writeReport } from './report';
+import { formatSummary } from '../report/lines';
+import { reportTargetProblem, writeReport } from './htmlFile';
 import { holdSignals } from './signals';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../runModel/exitCodes';

@@ -1,8 +1,8 @@
 import { EXIT } from '../runModel/exitCodes';
 import type { EngineTiming } from '../orchestrator/engine';
-import { eventLine, formatSummary, timestamp } from '../report/events';
+import { eventLine, formatSummary, timestamp } from '../report/lines';
 import { ProgressLine } from './progress';
-import { writeReport } from './report';
+import { writeReport } from './htmlFile';
 import { RunSession } from '../session/session';
 import type { Plan } from '../plan/plan';
 import { redact } from '../util/redact';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { isObject } from './context';
+import { isObject } from './problemCollector';
 import { schemaDefault } from './schema';
 import { isSecretName, type BackendName, type Config, type ConfigBase, type ReplaySettings } from './types';
 import type { AnalyzeOptions } from './analyzeOptions';

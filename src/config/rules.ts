@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { countDates, toDayNumber } from '../util/dates';
 import { findBlockingLoop, minutesToClose } from './blockingWorker';
-import { isObject, show, type Context } from './context';
+import { isObject, show, type Context } from './problemCollector';
 import { formatPath, type Severity } from './problem';
 import { schemaAt, schemaDefault } from './schema';
 import { fillMessage } from './schemaProblems';

@@ -1,5 +1,5 @@
 import { nearest } from '../util/levenshtein';
-import { isObject, show, type Context } from './context';
+import { isObject, show, type Context } from './problemCollector';
 import { formatPath, type KeyPath } from './problem';
 import { schemaAt, schemaValidator, type SchemaError } from './schema';
 

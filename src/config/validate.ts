@@ -1,6 +1,6 @@
 import { isMap } from 'yaml';
 import { buildConfig } from './build';
-import { Context, isObject } from './context';
+import { Context, isObject } from './problemCollector';
 import { MAX_EXPANDED_VALUES } from './limits';
 import { hasErrors, type Problem } from './problem';
 import { semanticProblems } from './rules';

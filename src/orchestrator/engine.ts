@@ -10,7 +10,7 @@ import { Outstanding } from './outstanding';
 import { Deletions } from './deletions';
 import { attemptLimit, budgetExhausted, creationFailedDetail, failureDetail, mayRetry, retryDelayMs, wantsDeleted } from './policy';
 import { applyEvent, createRunState, runSummary, type RunState } from '../runModel/runState';
-import { createOrAdopt, seedPlan } from './seed';
+import { createOrAdopt, seedPlan } from './adoption';
 import { watchForStalls } from './stall';
 import { DEFAULT_TIMING, type CellRun, type EngineOptions, type EngineTiming } from './engineOptions';
 import type { LogLevel } from '../util/log';

@@ -178,7 +178,7 @@ describe('refresh coalescing (the one scheduler of the tree, status bar, context
 
 describe('words for an editor (no signals, no Ctrl+C, no "error" for a Stop)', () => {
   it('a stop is the user\'s, said as such, with what was done and what never started', async () => {
-    const { eventLine, formatSummary } = await import('../../src/report/events');
+    const { eventLine, formatSummary } = await import('../../src/report/lines');
     for (const stage of ['graceful', 'forceful'] as const) {
       const line = eventLine({ type: 'cancel-requested', stage, at: 0 }, 6, 0, 'editor')!;
       assert.doesNotMatch(line.text, /signal|Ctrl\+C/);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { patchFrom, type GridPatch } from '../../grid/model';
 import { gridPage } from '../../grid/page';
-import { formatSummary } from '../../report/events';
+import { formatSummary } from '../../report/lines';
 import { cellSource, gridData, showsSerials } from '../../report/htmlReport';
 import { RefreshScheduler } from '../refresh';
 import type { RunStore, RunView, StoreChange } from '../runs/runStore';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPlan } from '../../plan/load';
 import type { BackendName } from '../../config/types';
-import { eventLine, formatSummary, stoppedWords } from '../../report/events';
+import { eventLine, formatSummary, stoppedWords } from '../../report/lines';
 import { formatPlanText } from '../../report/plan';
 import type { RunSummary } from '../../runModel/events';
 import { cellOrder } from '../../session/cellOrder';
