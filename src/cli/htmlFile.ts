@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 import { REPORT_GENERATOR } from '../grid/page';
-import { gridData, htmlReport } from '../report/htmlReport';
+import { gridData } from '../grid/adapter';
+import { htmlReport } from '../report/htmlReport';
 
 /** The grid page's script: next to the CLI bundle (dist/grid.js), or in dist/ when run from compiled sources. */
 export function gridScript(): string {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { patchFrom, type GridPatch } from '../../grid/model';
+import type { FromPage, ToPage } from '../../grid/protocol';
 import { gridPage } from '../../grid/page';
 import { formatSummary } from '../../report/lines';
-import { cellSource, gridData, showsSerials } from '../../report/htmlReport';
+import { cellSource, gridData, showsSerials } from '../../grid/adapter';
 import { RefreshScheduler } from '../refresh';
 import type { RunStore, RunView, StoreChange } from '../runs/runStore';
 
@@ -23,8 +24,6 @@ export interface Rendered {
   counts: Record<string, number>;
 }
 
-/** Messages the page sends. */
-export type FromPage = { type: 'ready' } | { type: 'open'; cell: number } | { type: 'rerun'; cells: number[] } | { type: 'copy'; cells: number[] } | { type: 'rendered'; counts: Record<string, number> };
 
 /**
  * The Run Grid panels: one per run opened from that run (the tree, the status bar, a notification), and one per
@@ -195,7 +194,7 @@ export class GridPanel {
     this.post({ type: 'patch', patch });
   }
 
-  private post(message: { type: 'init'; data: unknown } | { type: 'patch'; patch: GridPatch }): void {
+  private post(message: ToPage): void {
     void this.panel.webview.postMessage(message);
   }
 }

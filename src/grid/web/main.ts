@@ -2,12 +2,13 @@
  * The grid page's entry (bundled by esbuild into dist/grid.js): in the `--report` file the data is embedded in the
  * page; in the editor's Run Grid panel it arrives as messages (`init`, then `patch`es of changed cells only).
  */
-import type { GridData, GridPatch } from '../model';
+import type { GridData } from '../model';
+import type { FromPage, ToPage } from '../protocol';
 import { GridView } from './gridView';
 import type { Mode } from './paint';
 
 interface VsCodeApi {
-  postMessage(m: unknown): void;
+  postMessage(m: FromPage): void;
   getState(): unknown;
   setState(s: unknown): void;
 }
@@ -31,7 +32,7 @@ if (embedded) {
   const vscode = acquireVsCodeApi();
   const saved = (vscode.getState() ?? {}) as { mode?: Mode; cellPx?: number; transposed?: boolean };
   window.addEventListener('message', (ev: MessageEvent) => {
-    const m = ev.data as { type: 'init'; data: GridData } | { type: 'patch'; patch: GridPatch };
+    const m = ev.data as ToPage;
     if (m.type === 'init') {
       root.textContent = '';
       window.pqoGrid = new GridView(root, m.data, {
