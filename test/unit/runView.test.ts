@@ -191,3 +191,28 @@ describe('words for an editor (no signals, no Ctrl+C, no "error" for a Stop)', (
     assert.doesNotMatch(text, /signal|error|Ctrl\+C|--resume/);
   });
 });
+
+describe('one run state per live run', () => {
+  it('a live run\'s view reads the engine\'s own state: each event is reduced once, and the view shows it', async () => {
+    const { applyEvent, createRunState } = await import('../../src/runModel/runState');
+    const store = new RunStore();
+    const p = plan();
+    const engineState = createRunState(p.cells);
+    const run = store.addRun(p, 'live', p.cells, engineState);
+    assert.equal(run.state, engineState, 'no second copy');
+    const dates: string[][] = [];
+    store.onDidChange((c) => dates.push([...c.dates]));
+    const cell = p.cells[3];
+    for (const e of [
+      { type: 'cell-creating', cell, attempt: 1, at: 1 },
+      { type: 'cell-created', cell, attempt: 1, serial: '7', adopted: false, at: 2 },
+      { type: 'cell-finished', cell, attempt: 1, outcome: 'succeeded', serial: '7', at: 3 },
+    ] as RunEvent[]) {
+      applyEvent(engineState, e); // the engine, before its listeners
+      store.apply(run, e); // the store, as a listener
+    }
+    assert.equal(engineState.created, 1, 'created counted once');
+    assert.deepEqual(store.counts(run), { total: p.cells.length, succeeded: 1, failed: 0, active: 0, pending: p.cells.length - 1 });
+    assert.deepEqual(dates, [[cell.date], [cell.date], [cell.date]], 'every change still reaches the views');
+  });
+});

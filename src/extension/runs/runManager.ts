@@ -172,7 +172,7 @@ export class RunManager implements vscode.Disposable {
           return;
         }
         const session = opened;
-        const view = this.store.addRun(plan, session.runId, session.engine.cells);
+        const view = this.store.addRun(plan, session.runId, session.engine.cells, session.engine.state);
         runId = view.id;
         view.recordFile = session.recordFile;
         const total = session.engine.cellCount;

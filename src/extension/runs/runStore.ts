@@ -31,6 +31,8 @@ export interface RunView {
   recordFile?: string;
   /** The run's state, from the run-state reducer: every count the views show is read from it. */
   state: RunState<Cell>;
+  /** The state is the engine's own (a live run in this window): the engine applies each event, the store does not. */
+  shared?: boolean;
   /** The plan the run ran (the grid draws the whole plan; a rerun covers some of its cells). */
   plan: Plan;
   dates: string[];
@@ -66,8 +68,14 @@ export class RunStore {
     for (const l of this.listeners) l(change);
   }
 
-  addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells): RunView {
-    const run = this.build(plan, id, createRunState(cells));
+  /**
+   * A run this window starts: `engineState` is the engine's own run state, which the engine has already brought up
+   * to date when its listeners see an event; the view reads it instead of keeping a second copy (one reducer pass and
+   * one state per event and cell, not two).
+   */
+  addRun(plan: Plan, id: string, cells: readonly Cell[] = plan.cells, engineState?: RunState<Cell>): RunView {
+    const run = this.build(plan, id, engineState ?? createRunState(cells));
+    if (engineState) run.shared = true;
     // A resumed run keeps its run id: it replaces the interrupted run's row instead of showing twice.
     const old = this.find(id);
     if (old) this.remove(old);
@@ -113,7 +121,7 @@ export class RunStore {
 
   /** Applies one engine event. `logFileOf` finds a local attempt's log file. */
   apply(run: RunView, e: RunEvent, logFileOf?: (serial: string) => string | undefined): void {
-    const date = applyEvent(run.state, e);
+    const date = run.shared ? changedDate(run.state, e) : applyEvent(run.state, e);
     run.phase = run.state.phase;
     if (e.type === 'run-finished') run.summary = e.summary;
     if (e.type === 'cell-status' || e.type === 'cell-created' || e.type === 'cell-finished') {
@@ -159,4 +167,10 @@ export class RunStore {
     if (i >= 0) this.runs.splice(i, 1);
     this.emit(run, new Set(), true, true);
   }
+}
+
+/** The date an event changed in a state the engine already applied it to (what applyEvent would have returned). */
+function changedDate(state: RunState<Cell>, e: RunEvent): string | undefined {
+  if (!('cell' in e) || e.type === 'cell-status') return undefined;
+  return state.cells.has(e.cell.index) ? e.cell.date : undefined;
 }
