@@ -17,7 +17,7 @@ export function timestamp(ms: number): string {
 export function eventLine(e: RunEvent, total: number, created = 0, face: Face = 'cli'): { level: Level; text: string } | undefined {
   switch (e.type) {
     case 'run-started':
-      return { level: 'INFO', text: `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.cells} sessions, up to ${e.concurrency} at once` };
+      return { level: 'INFO', text: `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.cells} session${e.cells === 1 ? '' : 's'}, up to ${e.concurrency} at once` };
     case 'cell-creating':
       return { level: 'DEBUG', text: `Creating session: date=${e.cell.date}, partition=${e.cell.partition}, attempt=${e.attempt}, name=${e.cell.queryName}` };
     case 'cell-created':

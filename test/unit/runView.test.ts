@@ -184,6 +184,7 @@ describe('words for an editor (no signals, no Ctrl+C, no "error" for a Stop)', (
       assert.doesNotMatch(line.text, /signal|Ctrl\+C/);
       assert.match(eventLine({ type: 'cancel-requested', stage, at: 0 }, 6, 0, 'cli')!.text, /signal/, 'the CLI keeps its words');
     }
+    assert.match(eventLine({ type: 'run-started', runId: 'r', planHash: '', cells: 1, concurrency: 1, resumed: false, at: 0 }, 1)!.text, /: 1 session, up to 1 at once/, 'one session, not "1 sessions"');
     const summary = { runId: 'r', cells: 12, succeeded: 4, failedCreation: 0, failedExecution: 0, cancelled: 0, notStarted: 8, failures: [], undeleted: [], interrupted: 'graceful', budgetExhausted: false, startedAt: 0, endedAt: 1000, exitCode: 4 } as const;
     const text = formatSummary(plan(), { ...summary, failures: [], undeleted: [] }, undefined, 'editor');
     assert.match(text, /Result: Stopped by you: 4 done, 8 not started/);
