@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+
 /** What a file-system error means, in words: "is not writable (EACCES)" rather than the system's message. */
 export function fsReason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -17,11 +19,7 @@ export function fsReason(e: unknown): string {
 
 /** The nearest folder of `p` that exists (the one whose permissions decide whether `p` can be made). */
 export function nearestExisting(p: string, exists: (p: string) => boolean): string {
-  let d = p;
-  while (!exists(d)) {
-    const up = d.slice(0, Math.max(1, d.lastIndexOf('/')));
-    if (up === d) break;
-    d = up;
-  }
+  let d = path.resolve(p);
+  while (!exists(d) && path.dirname(d) !== d) d = path.dirname(d);
   return d;
 }

@@ -87,11 +87,11 @@ describe('creations whose outcome is unknown (dhe)', function () {
   this.timeout(90_000);
 
   it('a creation given up on that lands later is deleted and reported, and the run does not end before it lands', async () => {
-    const sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { workerMs: [20, 60], stepMs: 3, createDelayMs: 1500 } });
+    const sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { workerMs: [20, 60], stepMs: 3, createDelayMs: 3000 } });
     await sim.start();
     try {
-      // Client timeout 0.7 s, then 0.3 s more of waiting for the query to show: each creation is given up before the
-      // server makes it (1.5 s), so every attempt's query lands late.
+      // Client timeout 0.7 s, then 0.3 s more of waiting for the query to show: each creation is given up two seconds
+      // before the server makes it (3 s; a margin a loaded machine keeps), so every attempt's query lands late.
       const p = project(simConfig(sim, { partitions: 1, end: '2024-01-01', concurrency: 1 }));
       const r = await runAgainst(p, [], { PQO_DHE_CREATE_SETTLE_MS: '300' });
       assert.equal(r.code, 1, 'the cell failed creation: ' + r.stderr);

@@ -5,7 +5,7 @@ import { redact } from '../../util/redact';
 import { CreateError, isFinal, type Controller, type QueryState } from '../controller';
 import type { OpenOptions } from '../options';
 import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
-import { withTimeout } from './connect';
+import { TimeoutError, withTimeout } from './connect';
 import { loginDhe, type DheTiming } from './login';
 import { planMismatches, readServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';
@@ -218,12 +218,12 @@ class DheController implements Controller {
       return await withTimeout(Promise.race([reply, appeared]), this.t.createMs, `createQuery ${spec.name}`);
     } catch (e) {
       const message = redact(e instanceof Error ? e.message : String(e), this.secrets);
-      if (!/no answer within/.test(message)) throw new CreateError(message, isNoCapacity(message));
+      if (!(e instanceof TimeoutError)) throw new CreateError(message, isNoCapacity(message));
       // No reply yet: the server may still be making it. The cell keeps its slot and no second creation is sent until
       // the query shows up or the settle time has passed (the Kubernetes job controller's "expectations").
       this.say('warning', `${spec.name}: no answer to its creation within ${Math.round(this.t.createMs / 1000)} s; waiting up to ${Math.round(this.t.createSettleMs / 1000)} s more for the server to show it before creating it again`);
       const serial = await withTimeout(Promise.race([reply, appeared]), this.t.createSettleMs, `createQuery ${spec.name}`).catch((late: Error) => {
-        if (!/no answer within/.test(late.message)) throw new CreateError(redact(late.message, this.secrets), isNoCapacity(late.message));
+        if (!(late instanceof TimeoutError)) throw new CreateError(redact(late.message, this.secrets), isNoCapacity(late.message));
         return undefined;
       });
       if (serial !== undefined) return serial;
