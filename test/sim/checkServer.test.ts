@@ -106,7 +106,7 @@ describe('pq-orchestrator --check-server stopped by a signal', function () {
       try {
         const p = project(simConfig(sim));
         const cli = startAgainst(p, ['--check-server']);
-        await waitFor(() => sim.live().length === 1, 20_000, 'the probe to run');
+        await waitFor(() => sim.live().length === 1, 45_000, 'the probe to run');
         cli.child.kill(signal);
         const r = await cli.done;
         assert.equal(r.code, 4, r.stdout + r.stderr);

@@ -24,7 +24,7 @@ describe('identity: a query is ours because it carries our mark, not because its
     sim.setKnobs({ workerMs: [4000, 4000], expectMaxLive: 3 });
     const p = project(simConfig(sim), { 'worker.py': 'print("old script")\n' });
     const cli = startAgainst(p);
-    await waitFor(() => sim.live().length === 3, 15_000, 'three live');
+    await waitFor(() => sim.live().length === 3, 45_000, 'three live');
     cli.child.kill('SIGKILL');
     await cli.done;
     const stale = sim.live().map((q) => ({ serial: q.serial, name: String(q.config.name) }));
@@ -49,7 +49,7 @@ describe('identity: a query is ours because it carries our mark, not because its
     sim.setKnobs({ workerMs: [30_000, 30_000] });
     const other = project(simConfig(sim, { partitions: 1, end: '2024-01-01', concurrency: 1 }));
     const cli = startAgainst(other);
-    await waitFor(() => sim.live().length === 1, 15_000, 'the other config\'s query live');
+    await waitFor(() => sim.live().length === 1, 45_000, 'the other config\'s query live');
     const theirs = sim.live()[0];
     cli.child.kill('SIGKILL');
     await cli.done;
