@@ -225,12 +225,12 @@ async function replaceLastChar(page: Page, line: number, text: string): Promise<
 async function palette(page: Page, command: string, search?: string, pickText = search): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.waitFor({ state: 'visible', timeout: 60_000 });
   const text = command.startsWith('>') ? command : `>${command}`;
   await input.fill(text);
   await pick(page, text.slice(1).split(': ').pop()!);
   if (search) {
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.waitFor({ state: 'visible', timeout: 60_000 });
     await input.fill(search);
     await pick(page, pickText!);
   }
@@ -259,7 +259,7 @@ function setTheme(userData: string, theme: string): void {
 /** Clicks the quick-pick row showing `label` once the list has filtered down to it. */
 async function pick(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor({ timeout: 60_000 });
   await row.click();
 }
 
