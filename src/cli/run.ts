@@ -11,6 +11,7 @@ import type { Io } from './io';
 import { painter, type Painter } from './colour';
 import { holdSignals } from './signals';
 import type { RunEvent } from '../runModel/events';
+import type { LogLevel } from '../util/log';
 
 /** Engine timing overrides for tests, from PQO_TEST_TIMING (JSON); never documented for users. */
 function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {
@@ -26,9 +27,12 @@ function testTiming(env: Io['env']): Partial<EngineTiming> | undefined {
 export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promise<number> {
   const secrets = plan.config.secrets;
   const paint = painter(io);
-  const say = (level: string, text: string) => io.err(paint.level(level, `[${timestamp(Date.now())}] ${level}: ${text}`) + '\n');
+  const say = (level: LogLevel, text: string) => {
+    const word = level.toUpperCase();
+    io.err(paint.level(word, `[${timestamp(Date.now())}] ${word}: ${text}`) + '\n');
+  };
   // --quiet: only errors (and, at the end, the summary).
-  const shown = (level: string) => (level === 'DEBUG' ? args.verbose : !args.quiet || level === 'ERROR');
+  const shown = (level: LogLevel) => (level === 'debug' ? args.verbose : !args.quiet || level === 'error');
   const abort = new AbortController();
   let session: RunSession | undefined;
   let signals = 0;
@@ -37,7 +41,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     if (!session) abort.abort(new Error(`${name} received while connecting`));
     else if (signals <= 2) session.engine.cancel();
     else {
-      say('ERROR', 'Third shutdown signal: exiting now. The run record can be resumed with --resume.');
+      say('error', 'Third shutdown signal: exiting now. The run record can be resumed with --resume.');
       process.exit(EXIT.ERROR);
     }
   };
@@ -50,11 +54,11 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       timing: testTiming(io.env),
       log: (level, message) => {
         // Messages of the session and the backend (not run events, masked by the engine): free text, masked here.
-        if (shown(level.toUpperCase())) say(level.toUpperCase(), redact(message, secrets));
+        if (shown(level)) say(level, redact(message, secrets));
       },
     });
     if (!(opened instanceof RunSession)) {
-      say(opened.level.toUpperCase(), redact(opened.message, secrets) + (opened.offer === 'rerun-remaining' ? ': pq-orchestrator --rerun-remaining' : ''));
+      say(opened.level, redact(opened.message, secrets) + (opened.offer === 'rerun-remaining' ? ': pq-orchestrator --rerun-remaining' : ''));
       return opened.exitCode;
     }
     session = opened;

@@ -206,11 +206,5 @@ export function orientation(dates: number, partitions: number, width: number, he
   return fit(partitions, dates) > fit(dates, partitions) * 1.5;
 }
 
-export function formatMs(ms: number): string {
-  if (ms < 0) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return m < 60 ? `${m} min ${s} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
+/** The page writes durations as the CLI and the tree do. */
+export { formatDuration as formatMs } from '../util/duration';

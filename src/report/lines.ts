@@ -1,7 +1,8 @@
 import type { RunEvent, RunSummary } from '../runModel/events';
 import type { Plan } from '../plan/plan';
+import type { LogLevel } from '../util/log';
+import { formatDuration } from '../util/duration';
 
-export type Level = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 
 export function timestamp(ms: number): string {
   const d = new Date(ms);
@@ -14,59 +15,53 @@ export function timestamp(ms: number): string {
  * many sessions this run has created so far, this one included. `face`: the editor has no signals or Ctrl+C; a stop
  * there is the user's Stop.
  */
-export function eventLine(e: RunEvent, total: number, created = 0, face: Face = 'cli'): { level: Level; text: string } | undefined {
+export function eventLine(e: RunEvent, total: number, created = 0, face: Face = 'cli'): { level: LogLevel; text: string } | undefined {
   switch (e.type) {
     case 'run-started':
-      return { level: 'INFO', text: `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.cells} session${e.cells === 1 ? '' : 's'}, up to ${e.concurrency} at once` };
+      return { level: 'info', text: `${e.resumed ? 'Resuming' : 'Starting'} run ${e.runId}: ${e.cells} session${e.cells === 1 ? '' : 's'}, up to ${e.concurrency} at once` };
     case 'cell-creating':
-      return { level: 'DEBUG', text: `Creating session: date=${e.cell.date}, partition=${e.cell.partition}, attempt=${e.attempt}, name=${e.cell.queryName}` };
+      return { level: 'debug', text: `Creating session: date=${e.cell.date}, partition=${e.cell.partition}, attempt=${e.attempt}, name=${e.cell.queryName}` };
     case 'cell-created':
       return e.adopted
-        ? { level: 'INFO', text: `Adopted existing session ${created}/${total}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` }
-        : { level: 'INFO', text: `Created session ${created}/${total}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` };
+        ? { level: 'info', text: `Adopted existing session ${created}/${total}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` }
+        : { level: 'info', text: `Created session ${created}/${total}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` };
     case 'cell-status':
-      return { level: 'DEBUG', text: `Status ${e.status}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` };
+      return { level: 'debug', text: `Status ${e.status}: date=${e.cell.date}, partition=${e.cell.partition}, serial=${e.serial}` };
     case 'cell-create-failed':
       return e.retryInMs !== undefined
-        ? { level: 'WARNING', text: `Creation failed (attempt ${e.attempt}): date=${e.cell.date}, partition=${e.cell.partition}: ${e.error}; retrying in ${(e.retryInMs / 1000).toFixed(1)}s` }
-        : { level: 'ERROR', text: `Creation failed: date=${e.cell.date}, partition=${e.cell.partition}: ${e.error}` };
+        ? { level: 'warning', text: `Creation failed (attempt ${e.attempt}): date=${e.cell.date}, partition=${e.cell.partition}: ${e.error}; retrying in ${(e.retryInMs / 1000).toFixed(1)}s` }
+        : { level: 'error', text: `Creation failed: date=${e.cell.date}, partition=${e.cell.partition}: ${e.error}` };
     case 'cell-requeued':
-      return { level: 'WARNING', text: `Queued again: date=${e.cell.date}, partition=${e.cell.partition}${e.serial ? `, serial=${e.serial}` : ''}: ${e.reason}` };
+      return { level: 'warning', text: `Queued again: date=${e.cell.date}, partition=${e.cell.partition}${e.serial ? `, serial=${e.serial}` : ''}: ${e.reason}` };
     case 'cell-finished':
       switch (e.outcome) {
         case 'succeeded':
-          return { level: 'INFO', text: `Session completed successfully: date=${e.cell.date}, partition=${e.cell.partition}` };
+          return { level: 'info', text: `Session completed successfully: date=${e.cell.date}, partition=${e.cell.partition}` };
         case 'failed':
-          return { level: 'ERROR', text: `Session failed (${e.kind}): date=${e.cell.date}, partition=${e.cell.partition}${e.serial ? `, serial=${e.serial}` : ''}: ${(e.detail ?? '').split('\n')[0]}` };
+          return { level: 'error', text: `Session failed (${e.kind}): date=${e.cell.date}, partition=${e.cell.partition}${e.serial ? `, serial=${e.serial}` : ''}: ${(e.detail ?? '').split('\n')[0]}` };
         case 'cancelled':
-          return { level: 'WARNING', text: `Session stopped and deleted: date=${e.cell.date}, partition=${e.cell.partition}` };
+          return { level: 'warning', text: `Session stopped and deleted: date=${e.cell.date}, partition=${e.cell.partition}` };
         default:
-          return { level: 'DEBUG', text: `Not started: date=${e.cell.date}, partition=${e.cell.partition}` };
+          return { level: 'debug', text: `Not started: date=${e.cell.date}, partition=${e.cell.partition}` };
       }
     case 'query-deleted':
-      return { level: 'DEBUG', text: `Deleted query ${e.cell.queryName} (serial ${e.serial})` };
+      return { level: 'debug', text: `Deleted query ${e.cell.queryName} (serial ${e.serial})` };
     case 'log':
-      return { level: e.level.toUpperCase() as Level, text: e.message };
+      return { level: e.level, text: e.message };
     case 'cancel-requested':
       if (face === 'editor') {
         return e.stage === 'graceful'
-          ? { level: 'WARNING', text: 'Stopping: no new cells start; running ones finish. Stop again to stop and delete them now.' }
-          : { level: 'WARNING', text: 'Stopping now: the cells still running are stopped and their queries deleted.' };
+          ? { level: 'warning', text: 'Stopping: no new cells start; running ones finish. Stop again to stop and delete them now.' }
+          : { level: 'warning', text: 'Stopping now: the cells still running are stopped and their queries deleted.' };
       }
       return e.stage === 'graceful'
-        ? { level: 'WARNING', text: 'Shutdown signal received: creating no more sessions, letting running ones finish. Press Ctrl+C again to stop and delete them.' }
-        : { level: 'WARNING', text: 'Second shutdown signal: stopping and deleting the sessions this run created that are still running.' };
+        ? { level: 'warning', text: 'Shutdown signal received: creating no more sessions, letting running ones finish. Press Ctrl+C again to stop and delete them.' }
+        : { level: 'warning', text: 'Second shutdown signal: stopping and deleting the sessions this run created that are still running.' };
     case 'run-finished':
       return undefined;
   }
 }
 
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m ${s % 60}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
-}
 
 const EXIT_WORDS: Record<number, string> = {
   0: 'success',

@@ -217,3 +217,15 @@ describe('one run state per live run', () => {
     assert.deepEqual(dates, [[cell.date], [cell.date], [cell.date]], 'every change still reaches the views');
   });
 });
+
+describe('one way to write a duration', () => {
+  it('the CLI summary, the tree tooltip and the grid page write the same duration the same way', async () => {
+    const { formatDuration } = await import('../../src/util/duration');
+    const { formatMs } = await import('../../src/grid/model');
+    const { formatSummary } = await import('../../src/report/lines');
+    assert.equal(formatMs, formatDuration, 'the page uses the same function');
+    assert.deepEqual([350, 4_240, 59_960, 185_000, 3_725_000, -1].map(formatDuration), ['350 ms', '4.2 s', '1 min 00 s', '3 min 05 s', '1 h 02 min', '–']);
+    const summary = { runId: 'r', cells: 1, succeeded: 1, failedCreation: 0, failedExecution: 0, cancelled: 0, notStarted: 0, failures: [], undeleted: [], interrupted: false, budgetExhausted: false, startedAt: 0, endedAt: 185_000, exitCode: 0 } as const;
+    assert.match(formatSummary(plan(), { ...summary, failures: [], undeleted: [] }), /duration\s+3 min 05 s/);
+  });
+});

@@ -185,7 +185,7 @@ export class RunManager implements vscode.Disposable {
             const line = eventLine(e, total, session.engine.state.created, 'editor');
             if (e.type === 'cancel-requested') progress.report({ message: e.stage === 'graceful' ? 'stopping: running cells finish (Stop Run again deletes them)' : 'stopping and deleting the running cells' });
             // One line per cell is detail in the editor (the tree shows it): debug. Problems stay at their level.
-            if (line) say(line.level === 'INFO' && 'cell' in e ? 'debug' : line.level === 'WARNING' ? 'warning' : (line.level.toLowerCase() as LogLevel), line.text);
+            if (line) say(line.level === 'info' && 'cell' in e ? 'debug' : line.level, line.text);
             if (e.type !== 'cell-finished' || e.at - reportedAt < 250) return;
             reportedAt = e.at;
             // Stopped and never-started cells are done too: a stopped run's notification reaches its end.

@@ -1,6 +1,7 @@
 import { progressOf } from '../../runModel/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatDuration } from '../../util/duration';
 import type { CellView, RunStore, RunView } from '../runs/runStore';
 import { RefreshScheduler } from '../refresh';
 
@@ -47,15 +48,6 @@ export const STATE_WORDS: Record<string, string> = {
   'not-started': 'not started',
 };
 
-/** 1.2s, 45s, 3m 05s, 1h 02m. */
-export function duration(ms: number): string {
-  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 const FAILED_FIRST = (a: CellView, b: CellView) => Number(b.state === 'failed') - Number(a.state === 'failed') || a.cell.index - b.cell.index;
 
@@ -250,7 +242,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
     // A local serial is an internal number: only Deephaven's means something to people.
     if (v.serial && n.run.backend === 'dhe') bits.push(`serial ${v.serial}`);
     if (v.attempt > 1) bits.push(`attempt ${v.attempt}`);
-    if (v.createdAt) bits.push(duration((v.endedAt ?? Date.now()) - v.createdAt));
+    if (v.createdAt) bits.push(formatDuration((v.endedAt ?? Date.now()) - v.createdAt));
     item.description = bits.join(' · ');
     item.iconPath = icon(v.state);
     const serial = n.run.backend === 'dhe' ? v.serial : undefined;
