@@ -2,7 +2,7 @@ import { loadPlan } from '../plan/load';
 import type { Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
-import { runsRoot } from '../record/record';
+import { runsRoot } from '../record/runs';
 import { latestOutcomes, latestRunState, priorCells } from '../record/replay';
 import { runSummary, settleInterrupted } from '../runModel/runState';
 import { formatSummary } from '../report/lines';

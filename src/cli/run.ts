@@ -1,5 +1,5 @@
 import { EXIT } from '../runModel/exitCodes';
-import type { EngineTiming } from '../orchestrator/engine';
+import type { EngineTiming } from '../orchestrator/engineOptions';
 import { eventLine, formatSummary, timestamp } from '../report/lines';
 import { ProgressLine } from './progress';
 import { writeReport } from './htmlFile';
@@ -63,7 +63,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     }
     session = opened;
     const recordFile = session.recordFile;
-    const total = session.engine.cellCount;
+    const total = session.engine.cells.length;
     const state = session.engine.state;
     const progress = !args.json && !args.quiet && io.isTTY ? new ProgressLine(state, io.err) : undefined;
     session.engine.on((e) => {

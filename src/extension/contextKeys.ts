@@ -30,13 +30,18 @@ export function runContext(store: RunStore, activeRuns: number, failuresOnly: bo
   };
 }
 
-/** Keeps the `pqOrchestrator.*` context keys in step with the store (at most every 100 ms). */
+/** Sets one context key (`pqOrchestrator.<key>`). */
+export type SetContext = (key: keyof RunContext, value: boolean) => void;
+
+export const setContextKey: SetContext = (key, value) => void vscode.commands.executeCommand('setContext', `pqOrchestrator.${key}`, value);
+
+/** Keeps the `pqOrchestrator.*` context keys in step with the store (at most every 100 ms), setting only changes. */
 export class ContextKeys implements vscode.Disposable {
   private last = new Map<string, boolean>();
   private readonly scheduler = new RefreshScheduler<'keys'>(() => this.update());
   private readonly offs: (() => void)[];
 
-  constructor(private readonly store: RunStore, private readonly runs: RunManager, private readonly tree: RunTreeProvider, private readonly files: ConfigFiles) {
+  constructor(private readonly store: RunStore, private readonly runs: RunManager, private readonly tree: RunTreeProvider, private readonly files: ConfigFiles, private readonly set: SetContext = setContextKey) {
     const active = runs.onDidChangeActive(() => this.update());
     const editor = vscode.window.onDidChangeActiveTextEditor(() => this.update());
     // Typing can make a file a config, or stop it being one: checked at most every 100 ms.
@@ -45,18 +50,13 @@ export class ContextKeys implements vscode.Disposable {
     this.update();
   }
 
-  /** The values last set (for tests). */
-  get values(): ReadonlyMap<string, boolean> {
-    return this.last;
-  }
-
   update(): void {
     const doc = vscode.window.activeTextEditor?.document;
     const ctx = runContext(this.store, this.runs.active.size, this.tree.failuresOnly, Boolean(doc && this.files.isConfig(doc)));
-    for (const [k, v] of Object.entries(ctx)) {
+    for (const [k, v] of Object.entries(ctx) as [keyof RunContext, boolean][]) {
       if (this.last.get(k) === v) continue;
       this.last.set(k, v);
-      void vscode.commands.executeCommand('setContext', `pqOrchestrator.${k}`, v);
+      this.set(k, v);
     }
   }
 

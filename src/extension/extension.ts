@@ -8,7 +8,7 @@ import { Credentials } from './runs/credentials';
 import { registerCommands } from './commands';
 import { GridPanels } from './grid/gridPanel';
 import { gridActions } from './grid/openGrid';
-import { ContextKeys } from './contextKeys';
+import { ContextKeys, setContextKey } from './contextKeys';
 import { cliOnTerminalPath } from './terminalPath';
 import { revealFailures } from './tree/revealFailures';
 import { RefreshScheduler } from './refresh';
@@ -30,6 +30,8 @@ export interface PqoApi {
   credentials: Credentials;
   status: StatusBar;
   keys: ContextKeys;
+  /** The context keys as last set (VS Code cannot be asked for them): the `when` clauses' inputs, for tests to read. */
+  contextKeys: ReadonlyMap<string, boolean>;
   grids: GridPanels;
   /** The folder put on the integrated terminal's PATH, holding `pq-orchestrator`. */
   cliDir: string;
@@ -89,7 +91,8 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   own(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('pqOrchestrator.backend')) diagnostics.refreshAll();
   }));
-  const keys = own(new ContextKeys(store, runs, tree, files));
+  const contextKeys = new Map<string, boolean>();
+  const keys = own(new ContextKeys(store, runs, tree, files, (k, v) => (contextKeys.set(k, v), setContextKey(k, v))));
   own(revealFailures(store, tree, view));
   const grids = own(new GridPanels(context.extensionUri, store, gridActions(runs)));
   for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, credentials, tree, keys, grids })) own(d);
@@ -97,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
 
   const cliDir = cliOnTerminalPath(context);
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, grids, cliDir, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, contextKeys, grids, cliDir, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

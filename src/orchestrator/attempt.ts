@@ -22,25 +22,31 @@ export class Attempt<R extends { cell: Cell }> {
   }
 }
 
-/** How an attempt ended, for the engine to act on. */
+/** How an attempt ended, for the engine to act on: returned by the call that learnt it. */
 export type AttemptEnd =
   | { kind: 'succeeded' }
   | { kind: 'no-capacity'; state: QueryState }
   | { kind: 'failed'; headline: string; state: QueryState }
   | { kind: 'cancelled'; error?: string };
 
+export interface AttemptEnded<R extends { cell: Cell }> {
+  attempt: Attempt<R>;
+  how: AttemptEnd;
+}
+
 export interface AttemptHost<R extends { cell: Cell }> {
   controller: Controller;
   timing: { stopGraceMs: number; forceTimeoutMs: number };
   limit: { ms: number; what: string; untilRunning: boolean };
-  emit: Emit;
-  log(level: 'warning' | 'error' | 'info', message: string): void;
-  ended(a: Attempt<R>, how: AttemptEnd): void;
+  /** Where the attempt's events and warnings go. */
+  out: { emit: Emit; log(level: 'warning' | 'error' | 'info', message: string): void };
+  /** The one ending no call returns: a stopped query that never reported stopping, freed when its grace ran out. */
+  graceExpired(ended: AttemptEnded<R>): void;
 }
 
 /**
  * The life of every attempt: the status events that move it, the watchdog (and the grace period after a stop), and
- * the forceful stop. What an ending means for the cell is the engine's business (`host.ended`).
+ * the forceful stop. Each call returns the ending it learnt of; what an ending means for the cell is the engine's.
  */
 export class Attempts<R extends { cell: Cell }> {
   readonly live = new Set<Attempt<R>>();
@@ -48,39 +54,44 @@ export class Attempts<R extends { cell: Cell }> {
 
   constructor(private readonly host: AttemptHost<R>) {}
 
-  attach(run: R, serial: string, number: number, adopted: boolean): Attempt<R> {
+  /** `ended`: the query had ended already (an adopted query that finished while nobody watched). */
+  attach(run: R, serial: string, number: number, adopted: boolean): { attempt: Attempt<R>; ended?: AttemptEnded<R> } {
     const a = new Attempt(run, serial, number);
     this.bySerial.set(serial, a);
     this.live.add(a);
-    this.host.emit({ type: 'cell-created', cell: run.cell, attempt: number, serial, adopted });
+    this.host.out.emit({ type: 'cell-created', cell: run.cell, attempt: number, serial, adopted });
     a.watchdog = setTimeout(() => this.onWatchdog(a), this.host.limit.ms);
     const state = this.host.controller.get(serial);
-    if (state) this.onState(state);
-    return a;
+    return { attempt: a, ended: state && this.onState(state) };
   }
 
   get(serial: string): Attempt<R> | undefined {
     return this.bySerial.get(serial);
   }
 
-  onState(state: QueryState): void {
+  onState(state: QueryState): AttemptEnded<R> | undefined {
     const a = this.bySerial.get(state.serial);
-    if (!a || a.done) return;
+    if (!a || a.done) return undefined;
     if (state.status && state.status !== a.lastStatus) {
       a.lastStatus = state.status;
-      this.host.emit({ type: 'cell-status', cell: a.run.cell, attempt: a.number, serial: a.serial, status: state.status });
+      this.host.out.emit({ type: 'cell-status', cell: a.run.cell, attempt: a.number, serial: a.serial, status: state.status });
     }
     if (state.phase === 'running' && this.host.limit.untilRunning && a.watchdog) {
       clearTimeout(a.watchdog);
       a.watchdog = undefined;
     }
-    if (!isFinal(state.phase)) return;
+    if (!isFinal(state.phase)) return undefined;
     this.end(a);
-    if (a.stoppedBy === 'cancel') return; // forceStop reports it
-    if (a.stoppedBy === 'timeout') this.host.ended(a, { kind: 'failed', headline: a.timeoutDetail ?? 'timed out', state });
-    else if (state.phase === 'succeeded') this.host.ended(a, { kind: 'succeeded' });
-    else if (state.phase === 'no-capacity') this.host.ended(a, { kind: 'no-capacity', state });
-    else this.host.ended(a, { kind: 'failed', headline: `query ended ${state.status}`, state });
+    if (a.stoppedBy === 'cancel') return undefined; // forceStop reports it
+    const how: AttemptEnd =
+      a.stoppedBy === 'timeout'
+        ? { kind: 'failed', headline: a.timeoutDetail ?? 'timed out', state }
+        : state.phase === 'succeeded'
+          ? { kind: 'succeeded' }
+          : state.phase === 'no-capacity'
+            ? { kind: 'no-capacity', state }
+            : { kind: 'failed', headline: `query ended ${state.status}`, state };
+    return { attempt: a, how };
   }
 
   private end(a: Attempt<R>): void {
@@ -97,17 +108,18 @@ export class Attempts<R extends { cell: Cell }> {
     a.stoppedBy = 'timeout';
     a.timeoutDetail = this.host.limit.what;
     const name = a.run.cell.queryName;
-    this.host.log('warning', `${name} (serial ${a.serial}) ${a.timeoutDetail}: stopping it`);
-    this.host.controller.stop([a.serial]).catch((e) => this.host.log('warning', `could not stop ${name} (serial ${a.serial}): ${(e as Error).message}`));
+    this.host.out.log('warning', `${name} (serial ${a.serial}) ${a.timeoutDetail}: stopping it`);
+    this.host.controller.stop([a.serial]).catch((e) => this.host.out.log('warning', `could not stop ${name} (serial ${a.serial}): ${(e as Error).message}`));
     a.graceTimer = setTimeout(() => {
       if (a.done) return;
-      this.host.log('warning', `${name} (serial ${a.serial}) did not report stopping within ${Math.round(this.host.timing.stopGraceMs / 1000)} s; freeing its slot`);
-      this.onState({ serial: a.serial, name, phase: 'stopped', status: 'Stopped' });
+      this.host.out.log('warning', `${name} (serial ${a.serial}) did not report stopping within ${Math.round(this.host.timing.stopGraceMs / 1000)} s; freeing its slot`);
+      const ended = this.onState({ serial: a.serial, name, phase: 'stopped', status: 'Stopped' });
+      if (ended) this.host.graceExpired(ended);
     }, this.host.timing.stopGraceMs);
   }
 
-  /** Stops and deletes the attempt's query; resolves once it is gone or the server did not answer in time. */
-  forceStop(a: Attempt<R>): Promise<void> | undefined {
+  /** Stops and deletes the attempt's query; resolves with its ending once it is gone or the server did not answer. */
+  forceStop(a: Attempt<R>): Promise<AttemptEnd> | undefined {
     if (a.done || a.stoppedBy === 'cancel') return undefined;
     a.stoppedBy = 'cancel';
     a.clearTimers();
@@ -126,7 +138,7 @@ export class Attempts<R extends { cell: Cell }> {
     return Promise.race([work, timeout])
       .then(
         () => {
-          this.host.emit({ type: 'query-deleted', cell: a.run.cell, serial });
+          this.host.out.emit({ type: 'query-deleted', cell: a.run.cell, serial });
           return undefined;
         },
         (e: Error) => e.message,
@@ -134,7 +146,7 @@ export class Attempts<R extends { cell: Cell }> {
       .then((error) => {
         clearTimeout(timer);
         this.end(a);
-        this.host.ended(a, { kind: 'cancelled', ...(error ? { error } : {}) });
+        return { kind: 'cancelled' as const, ...(error ? { error } : {}) };
       });
   }
 

@@ -9,22 +9,21 @@ export class Deletions {
 
   constructor(
     private readonly controller: Controller,
+    private readonly out: { emit(e: RunEventInput): void; log(level: 'warning' | 'error', message: string): void },
     private readonly work: Outstanding,
-    private readonly emit: (e: RunEventInput) => void,
-    private readonly log: (level: 'warning' | 'error', message: string) => void,
-    private readonly settled: () => void,
   ) {}
 
+  /** The run waits for the deletion (its outstanding work) until the query is deleted or noted as not deleted. */
   delete(cell: Cell, serial: string): void {
     const p = this.controller.delete([serial]).then(
-      () => this.emit({ type: 'query-deleted', cell, serial }),
+      () => this.out.emit({ type: 'query-deleted', cell, serial }),
       (e) => this.failed(cell, serial, (e as Error).message, 'delete', 'warning'),
     );
-    void this.work.track('deleting', p).finally(this.settled);
+    void this.work.track('deleting', p);
   }
 
   failed(cell: Cell, serial: string, error: string, what: string, level: 'warning' | 'error'): void {
     this.undeleted.push({ name: cell.queryName, serial, error });
-    this.log(level, `could not ${what} ${cell.queryName} (serial ${serial}): ${error}`);
+    this.out.log(level, `could not ${what} ${cell.queryName} (serial ${serial}): ${error}`);
   }
 }

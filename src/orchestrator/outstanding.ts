@@ -1,13 +1,32 @@
 export type WorkKind = 'creating' | 'finishing' | 'deleting' | 'stopping';
 
 /**
- * Everything the run is still waiting for besides live queries, the queue and waiting retries: creations in flight,
- * failures whose log is being fetched, deletions and forced stops. The run ends when all of these are idle.
+ * When a run ends, answered here: when nothing is outstanding (creations in flight, failures whose log is being
+ * fetched, deletions, forced stops) and `busy()` says no cell is live, queued or waiting to retry. `check()` after
+ * anything that may end the run; every settled piece of work checks by itself.
  */
 export class Outstanding {
   private readonly counts: Record<WorkKind, number> = { creating: 0, finishing: 0, deleting: 0, stopping: 0 };
   private readonly promises = new Set<Promise<unknown>>();
   private total = 0;
+  private finished?: () => void;
+
+  constructor(private readonly busy: () => boolean = () => false) {}
+
+  /** Resolves the first time a check finds the run over. */
+  whenOver(): Promise<void> {
+    return new Promise((resolve) => {
+      this.finished = resolve;
+      this.check();
+    });
+  }
+
+  check(): void {
+    if (!this.finished || this.total > 0 || this.busy()) return;
+    const resolve = this.finished;
+    this.finished = undefined;
+    resolve();
+  }
 
   begin(kind: WorkKind): void {
     this.counts[kind]++;
@@ -26,6 +45,7 @@ export class Outstanding {
     const done = p.finally(() => {
       this.promises.delete(done);
       this.end(kind);
+      this.check();
     });
     this.promises.add(done);
     return done;

@@ -51,3 +51,31 @@ export function wantsDeleted(plan: Plan, f: { outcome: string; kind?: string }):
   const ex = plan.config.execution;
   return f.outcome === 'succeeded' ? ex.delete_successful_queries : f.outcome === 'failed' && f.kind === 'execution' && ex.delete_failed_queries;
 }
+
+/** What follows a failed creation: wait and try again, or the cell's end (a stopping run starts nothing new). */
+export type CreateErrorStep = { retryInMs: number } | { finish: { outcome: 'not-started' } | { outcome: 'failed'; kind: 'creation'; detail: string } };
+
+export function afterCreateError(failuresInARow: number, error: string, plan: Plan, t: RetryTiming, stopping: boolean, random: () => number): CreateErrorStep {
+  const retry = mayRetry(failuresInARow, plan.config.execution.max_retries);
+  if (retry && !stopping) return { retryInMs: retryDelayMs(failuresInARow, t, random) };
+  if (retry) return { finish: { outcome: 'not-started' } };
+  return { finish: { outcome: 'failed', kind: 'creation', detail: creationFailedDetail(failuresInARow, error) } };
+}
+
+/**
+ * max_failures, counted from when a failure is known (`pending`: failures whose detail is still being fetched), so
+ * the budget stops creation before the detail arrives. `check` gives the message the first time it is exceeded.
+ */
+export class FailureBudget {
+  pending = 0;
+  exhausted = false;
+
+  constructor(private readonly max: number) {}
+
+  check(failed: number): string | undefined {
+    const n = failed + this.pending;
+    if (this.exhausted || !budgetExhausted(n, this.max)) return undefined;
+    this.exhausted = true;
+    return `${n} cells failed, more than max_failures (${this.max}): creating no more queries; those running finish`;
+  }
+}

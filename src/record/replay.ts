@@ -1,33 +1,14 @@
-import type { PriorCell, RunEvent, RunSummary } from '../runModel/events';
+import type { PriorCell } from '../runModel/events';
 import { applyEvent, createRunState, type RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 import * as path from 'node:path';
-import { latestRun, listRuns, readRecord, recordedName, type RecordedRun, type RecordLine } from './record';
+import { decodeLine, recordedName, type RecordLine } from './format';
+import { readRecord, type RecordedRun } from './reader';
+import { latestRun, listRuns } from './runs';
 
 /** The cells a recorded run covered: a rerun's subset, or the whole plan. */
 export function recordedCells(rec: Pick<RecordedRun, 'header'>, plan: Plan): Cell[] {
   return rec.header.cellIndexes ? rec.header.cellIndexes.flatMap((i) => (plan.cells[i] ? [plan.cells[i]] : [])) : plan.cells;
-}
-
-/** The run event a record line stands for (the engine's event, less what the record does not keep). */
-export function lineEvent(line: RecordLine, cell: (i: number) => Cell | undefined, runId: string, serialOf: (i: number) => string | undefined = () => undefined): RunEvent | undefined {
-  if (line.t === 'run') return { type: 'run-started', runId: line.runId, planHash: line.planHash, cells: line.cells, concurrency: 0, resumed: false, at: line.at };
-  if (line.t === 'resume') return { type: 'run-started', runId, planHash: '', cells: 0, concurrency: 0, resumed: true, at: line.at };
-  if (line.t === 'end') return { type: 'run-finished', summary: { ...line.summary, failures: [], undeleted: [] } as RunSummary, at: line.at };
-  const c = cell(line.i);
-  if (!c) return undefined;
-  switch (line.t) {
-    case 'creating': return { type: 'cell-creating', cell: c, attempt: line.a, at: line.at };
-    case 'created': return { type: 'cell-created', cell: c, attempt: line.a, serial: line.s, adopted: Boolean(line.adopted), at: line.at };
-    case 'create-failed': return { type: 'cell-create-failed', cell: c, attempt: line.a, error: line.e, ...(line.r !== undefined ? { retryInMs: line.r } : {}), at: line.at };
-    case 'requeued': return { type: 'cell-requeued', cell: c, attempt: line.a, ...(line.s ? { serial: line.s } : {}), reason: line.why ?? 'queued again', at: line.at };
-    case 'finished': return { type: 'cell-finished', cell: c, attempt: line.a, outcome: line.o, ...(line.k ? { kind: line.k } : {}), ...(line.s ? { serial: line.s } : {}), ...(typeof line.d === 'string' ? { detail: line.d } : {}), at: line.at };
-    case 'deleted': {
-      // Without `s`: the cell's current query (the writer leaves out a serial the reader knows).
-      const serial = line.s ?? serialOf(line.i);
-      return serial === undefined ? undefined : { type: 'query-deleted', cell: c, serial, at: line.at };
-    }
-  }
 }
 
 /** A recorded run's state: its lines replayed through the same reducer a live run feeds. */
@@ -36,7 +17,7 @@ export function recordedState(rec: RecordedRun, plan: Plan): RunState<Cell> {
   const cell = (i: number) => plan.cells[i];
   const serialOf = (i: number) => state.cells.get(i)?.serial;
   const apply = (line: RecordLine) => {
-    const e = lineEvent(line, cell, rec.header.runId, serialOf);
+    const e = decodeLine(line, cell, rec.header.runId, serialOf);
     if (e) applyEvent(state, e);
   };
   apply(rec.header);
@@ -78,7 +59,7 @@ export function latestRunState(root: string, plan: Plan): { rec: RecordedRun; st
       state = createRunState(recordedCells({ header: line }, plan));
     }
     if (!state) return;
-    const e = lineEvent(line, cell, runId, serialOf);
+    const e = decodeLine(line, cell, runId, serialOf);
     if (e) applyEvent(state, e);
   });
   return rec && state ? { rec, state } : undefined;
@@ -116,7 +97,7 @@ export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell
     // Cell lines only: each run moves its own cells; the composed state is not any one run.
     for (const line of rec.lines) {
       if (!('i' in line)) continue;
-      const e = lineEvent(line, cell, rec.header.runId, serialOf);
+      const e = decodeLine(line, cell, rec.header.runId, serialOf);
       if (e) applyEvent(state, e);
     }
   }

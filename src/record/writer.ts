@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../runModel/events';
 import { maskFields } from '../util/redact';
+import { encodeEvent, LeanEncoder, RECORD_FILE, type RecordLine } from './format';
 
 const RECORD_FREE_TEXT = ['d', 'e', 'why'] as const;
-import { RECORD_FILE, type RecordLine } from './record';
 
 /**
  * Appends record lines. A line that precedes an action on the server (`creating`) and the run's first and last lines
@@ -17,10 +17,7 @@ export class RecordWriter {
   private buffer: string[] = [];
   private scheduled = false;
   readonly file: string;
-  /** Cell lines count their time from this (the last `run` or `resume` line written). */
-  private base: number | undefined;
-  /** The serial each recent cell's `created` line gave (bounded: an evicted cell's lines just carry `s` again). */
-  private readonly serials = new Map<number, string>();
+  private readonly lean = new LeanEncoder();
   /** Bytes of whole lines in the file: a write that fails part-way is cut back to this, so the record reads back whole. */
   private size: number;
   /** The record ended in a torn line (a crash mid-write) and was continued on a fresh line. */
@@ -41,11 +38,11 @@ export class RecordWriter {
 
   append(line: RecordLine): void {
     if (this.fd === undefined) throw new Error('run record is closed');
-    if (line.t === 'run' || line.t === 'resume') this.base = line.at;
+    if (line.t === 'run' || line.t === 'resume') this.lean.base = line.at;
     // The engine masks free text as it enters; the record masks its own free-text fields again (lines can come from
     // elsewhere), field by field, never the serialised line.
     const masked = 'i' in line ? maskFields(line, RECORD_FREE_TEXT, this.secrets) : line;
-    this.buffer.push(JSON.stringify('i' in masked ? this.lean(masked) : masked));
+    this.buffer.push(JSON.stringify('i' in masked ? this.lean.encode(masked) : masked));
     if (line.t === 'creating' || line.t === 'run' || line.t === 'resume' || line.t === 'end') this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -59,28 +56,6 @@ export class RecordWriter {
         }
       });
     }
-  }
-
-  /** A cell line as written: relative time, attempt 1 implied, a serial the reader already knows left out. */
-  private lean(line: Extract<RecordLine, { i: number }>): Record<string, unknown> {
-    const known = this.serials.get(line.i);
-    if (line.t === 'created') {
-      this.serials.delete(line.i);
-      this.serials.set(line.i, line.s);
-      if (this.serials.size > 8192) this.serials.delete(this.serials.keys().next().value!);
-    }
-    const dropSerial = (line.t === 'finished' && line.o === 'succeeded' && line.s === known) || (line.t === 'deleted' && line.s === known);
-    if (line.t === 'deleted') this.serials.delete(line.i);
-    // Built key by key (deleting keys would make every line a slow dictionary object).
-    const out: Record<string, unknown> = {};
-    for (const k in line) {
-      const v = (line as Record<string, unknown>)[k];
-      if (k === 'at' || (k === 'a' && v === 1) || (k === 's' && dropSerial) || v === undefined) continue;
-      out[k] = v;
-    }
-    if (this.base !== undefined && line.at >= this.base) out.ms = line.at - this.base;
-    else out.at = line.at;
-    return out;
   }
 
   /** Writes what is buffered, whole lines in one write. Throws a RecordWriteError naming the file and the cause. */
@@ -107,23 +82,10 @@ export class RecordWriter {
     }
   }
 
-  /** Turns engine events into record lines. */
+  /** Records an engine event (those the record keeps). */
   onEvent(e: RunEvent): void {
-    switch (e.type) {
-      case 'cell-creating': return this.append({ t: 'creating', i: e.cell.index, a: e.attempt, at: e.at });
-      case 'cell-created': return this.append({ t: 'created', i: e.cell.index, a: e.attempt, s: e.serial, ...(e.adopted ? { adopted: true } : {}), at: e.at });
-      case 'cell-create-failed': return this.append({ t: 'create-failed', i: e.cell.index, a: e.attempt, e: e.error, ...(e.retryInMs !== undefined ? { r: e.retryInMs } : {}), at: e.at });
-      case 'cell-requeued': return this.append({ t: 'requeued', i: e.cell.index, a: e.attempt, ...(e.serial ? { s: e.serial } : {}), why: e.reason, at: e.at });
-      case 'cell-finished':
-        return this.append({ t: 'finished', i: e.cell.index, a: e.attempt, o: e.outcome, ...(e.kind ? { k: e.kind } : {}), ...(e.serial ? { s: e.serial } : {}), ...(e.detail ? { d: e.detail } : {}), at: e.at });
-      case 'query-deleted': return this.append({ t: 'deleted', i: e.cell.index, s: e.serial, at: e.at });
-      case 'run-finished': {
-        const { failures: _f, undeleted: _u, ...summary } = e.summary;
-        return this.append({ t: 'end', exitCode: e.summary.exitCode, summary, at: e.at });
-      }
-      default:
-        return;
-    }
+    const line = encodeEvent(e);
+    if (line) this.append(line);
   }
 
   close(): void {

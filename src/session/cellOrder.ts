@@ -1,6 +1,6 @@
 import type { Cell, Plan } from '../plan/plan';
 import { longestFirst } from '../plan/order';
-import { latestRun } from '../record/record';
+import { latestRun } from '../record/runs';
 import { recordedState } from '../record/replay';
 
 /** The order cells start in, and why (the dry run shows it). */

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type { Cell, Plan } from '../plan/plan';
-import { DamagedRecordError, latestRun, newRunId, recordedName, recordHeader, runsRoot, type RecordedRun, type RecordLine } from '../record/record';
+import { recordedName, recordHeader, type RecordLine } from '../record/format';
+import { DamagedRecordError, type RecordedRun } from '../record/reader';
+import { latestRun, newRunId, runsRoot } from '../record/runs';
 import { priorCells, recordedState } from '../record/replay';
 import type { PriorCell } from '../runModel/events';
 import { EXIT } from '../runModel/exitCodes';

@@ -10,7 +10,8 @@ import { analyzeConfig } from '../../src/config/validate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadPlan } from '../../src/plan/load';
-import { recordHeader, runsRoot } from '../../src/record/record';
+import { recordHeader } from '../../src/record/format';
+import { runsRoot } from '../../src/record/runs';
 import { RecordWriter } from '../../src/record/writer';
 import { gridRunFor } from '../../src/extension/grid/openGrid';
 
@@ -169,7 +170,7 @@ describe('benchmarks in the editor', function () {
     const liveMs = performance.now() - wall;
     await new Promise((r) => setTimeout(r, 500));
     const added = heap() - before;
-    const status = api.status.text;
+    const status = api.status.item.text;
     api.store.remove(run);
 
     // Loaded from its record, the way the palette's Open Run Grid finds it: plan, newest record, replay.

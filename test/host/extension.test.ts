@@ -134,9 +134,9 @@ describe('PQ Orchestrator in VS Code', function () {
       const diags = await waitFor(() => ours(doc.uri).length > 0 && ours(doc.uri), 'the typo\'s problem');
       assert.equal(doc.getText(diags[0].range), 'executon');
       assert.match(diags[0].message, /did you mean execution\?/);
-      await waitFor(() => a.keys.values.get('editorIsConfig') === true, 'Run offered on a config');
+      await waitFor(() => a.contextKeys.get('editorIsConfig') === true, 'Run offered on a config');
       await open('other/config.yaml');
-      await waitFor(() => a.keys.values.get('editorIsConfig') === false, 'no Run on another tool\'s config.yaml');
+      await waitFor(() => a.contextKeys.get('editorIsConfig') === false, 'no Run on another tool\'s config.yaml');
     });
 
     it('updates problems as you type', async () => {
@@ -271,11 +271,11 @@ describe('PQ Orchestrator in VS Code', function () {
       // The first failed cell is revealed and selected when the run ends.
       await waitFor(() => a.view.selection[0]?.kind === 'cell' && a.view.selection[0].view.cell.queryName === 'pq_batch_hostrun_20240202_2', 'the failed cell to be revealed');
       // The command palette follows the run: Rerun Failed and the filter are offered, Stop is not.
-      await waitFor(() => a.keys.values.get('hasFailures') === true && a.keys.values.get('runActive') === false, 'context keys');
-      assert.equal(a.keys.values.get('runFinished'), true);
+      await waitFor(() => a.contextKeys.get('hasFailures') === true && a.contextKeys.get('runActive') === false, 'context keys');
+      assert.equal(a.contextKeys.get('runFinished'), true);
       // Failures only: runs, dates and cells without a failure are hidden.
       await vscode.commands.executeCommand('pqOrchestrator.showFailuresOnly');
-      assert.equal(a.keys.values.get('failuresOnly'), true);
+      assert.equal(a.contextKeys.get('failuresOnly'), true);
       const onlyDates = a.tree.getChildren(a.tree.getChildren().find((n) => n.kind === 'run' && n.run.id === active.view.id)!).filter((n) => n.kind === 'date');
       assert.deepEqual(onlyDates.map((d) => (d.kind === 'date' ? d.date : '')), ['2024-02-02']);
       assert.deepEqual(a.tree.getChildren(onlyDates[0]).map((n) => (n.kind === 'cell' ? n.view.cell.partition : -1)), [2]);
@@ -283,7 +283,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(a.tree.getChildren(dates[1]).length, 3);
       await waitFor(() => a.view.badge?.value === 1, 'the badge to count the failure');
       a.status.render();
-      assert.equal(a.status.text, '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar names the run and its failure');
+      assert.equal(a.status.item.text, '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar names the run and its failure');
     });
 
     it('opens a failed log with the traceback, linked to the worker line', async () => {
@@ -312,11 +312,10 @@ describe('PQ Orchestrator in VS Code', function () {
       await vscode.commands.executeCommand('pqOrchestrator.clearFinishedRuns');
       assert.equal(a.store.runs.length, 0);
       a.status.render();
-      assert.equal(a.status.text, undefined, 'after Clear Finished Runs the status bar shows no run');
-      assert.equal(a.tree.cachedNodes, 0, 'the tree let go of the removed runs');
+      assert.equal(a.status.item.text, '', 'after Clear Finished Runs the status bar shows no run');
       const added = await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory');
       assert.ok(added >= 1, 'the last run of each config with a record');
-      await waitFor(() => a.status.text === '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar to show the newest loaded run');
+      await waitFor(() => a.status.item.text === '$(testing-failed-icon) hostrun 5/6 · 1 failed', 'the status bar to show the newest loaded run');
       const run = a.tree.getChildren().find((n) => n.kind === 'run' && n.run.name === 'hostrun')!;
       assert.equal(run.kind === 'run' && run.run.name, 'hostrun');
       assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
@@ -508,7 +507,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.ok(active);
       await waitFor(() => a.store.counts(active.view).active === 3 && [...active.view.byIndex.values()].every((v) => v.state !== 'active' || v.status === 'Running'), 'three running');
       await a.runs.stop(active.view.id);
-      assert.equal(active.session.engine.cancelState, 'graceful');
+      assert.equal(active.view.state.cancel, 'graceful', 'the first Stop is graceful');
       await a.runs.stop(active.view.id);
       await active.done;
       const s = active.view.summary!;
@@ -517,7 +516,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(s.notStarted, 3);
       assert.match(String(a.tree.getTreeItem(a.tree.runNode(active.view)).description), /0\/6 · stopped/);
       a.status.render();
-      assert.equal(a.status.text, '$(debug-stop) hostslow 0/6 · stopped', 'a forced stop is not shown as a success');
+      assert.equal(a.status.item.text, '$(debug-stop) hostslow 0/6 · stopped', 'a forced stop is not shown as a success');
     });
 
     it('asks once for an unset credential, keeps it in secret storage, and can forget it', async () => {

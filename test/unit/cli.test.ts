@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { latestRun, runsRoot } from '../../src/record/record';
+import { latestRun, runsRoot } from '../../src/record/runs';
 import { configLockDir } from '../../src/record/lock';
 import { cellName, countStates, durationOf, FAILED, type GridData } from '../../src/grid/model';
 import { analyze, BATCH_CONFIG, REPLAY_CONFIG, tempProject } from '../helpers/configs';

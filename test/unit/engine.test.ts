@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Engine, type EngineTiming } from '../../src/orchestrator/engine';
+import { Engine } from '../../src/orchestrator/engine';
+import type { EngineTiming } from '../../src/orchestrator/engineOptions';
 import type { RunEvent, RunSummary } from '../../src/runModel/events';
 import { buildPlan, type Plan } from '../../src/plan/plan';
 import type { CellSpec } from '../../src/plan/cellSpec';
@@ -410,5 +411,34 @@ describe('engine', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('when a run ends (one place: Outstanding)', () => {
+  it('not while work is outstanding or a cell is live, queued or waiting; at once when the last of them settles', async () => {
+    const { Outstanding } = await import('../../src/orchestrator/outstanding');
+    let busy = true;
+    const work = new Outstanding(() => busy);
+    let over = false;
+    void work.whenOver().then(() => (over = true));
+    let release!: () => void;
+    void work.track('deleting', new Promise<void>((r) => (release = r)));
+    busy = false;
+    work.check();
+    await sleep(0);
+    assert.equal(over, false, 'a deletion is still outstanding');
+    work.begin('creating');
+    release();
+    await sleep(0);
+    assert.equal(over, false, 'a creation answer is being acted on: begin/end does not end the run by itself');
+    work.end('creating');
+    busy = true;
+    work.check();
+    await sleep(0);
+    assert.equal(over, false, 'a cell is still live');
+    busy = false;
+    work.check();
+    await sleep(0);
+    assert.equal(over, true);
   });
 });

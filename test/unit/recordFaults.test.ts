@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runsRoot } from '../../src/record/record';
+import { runsRoot } from '../../src/record/runs';
 import { tempProject } from '../helpers/configs';
 import { CLI, localConfig, runCli, TEST_WORKER, type CliResult } from '../helpers/cli';
 

@@ -229,3 +229,20 @@ describe('one way to write a duration', () => {
     assert.match(formatSummary(plan(), { ...summary, failures: [], undeleted: [] }), /duration\s+3 min 05 s/);
   });
 });
+
+describe('the tree\'s node cache', () => {
+  it('one node per id for a run view; a resumed run\'s new view gets new nodes; a removed run\'s nodes are let go', async () => {
+    const { NodeCache } = await import('../../src/extension/tree/nodeCache');
+    const cache = new NodeCache<{ id: string; run: { id: string } }>();
+    const a = { id: 'r1' };
+    const first = cache.get({ id: 'run:r1', run: a });
+    assert.equal(cache.get({ id: 'run:r1', run: a }), first, 'the same node for the same view, so a refresh can name it');
+    cache.get({ id: 'date:r1:2024-01-02', run: a });
+    const resumed = { id: 'r1' };
+    const again = cache.get({ id: 'run:r1', run: resumed });
+    assert.notEqual(again, first, 'a resumed run (same id, new view) is not shown through the old view\'s node');
+    cache.get({ id: 'run:r2', run: { id: 'r2' } });
+    cache.forgetRun('r1');
+    assert.equal(cache.size, 1, 'only the other run\'s node is kept');
+  });
+});

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logDirOf, recordedLogFile } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
-import { listRuns, runsRoot } from '../../record/record';
+import { listRuns, runsRoot } from '../../record/runs';
 import { latestRunState } from '../../record/replay';
 import type { ConfigFiles } from '../language/configFiles';
 import type { RunStore, RunView } from './runStore';

@@ -9,7 +9,7 @@ import type { RunSummary } from '../../runModel/events';
 import { cellOrder } from '../../session/cellOrder';
 import type { RunMode } from '../../session/prepare';
 import { RunSession } from '../../session/session';
-import { runsRoot } from '../../record/record';
+import { runsRoot } from '../../record/runs';
 import type { Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';
 import type { Credentials } from './credentials';
@@ -175,7 +175,7 @@ export class RunManager implements vscode.Disposable {
         const view = this.store.addRun(plan, session.runId, session.engine.cells, session.engine.state);
         runId = view.id;
         view.recordFile = session.recordFile;
-        const total = session.engine.cellCount;
+        const total = session.engine.cells.length;
         let last = 0;
         // At most four progress reports a second: each is a message to the workbench.
         let reportedAt = 0;

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import type { RunEvent, RunSummary } from '../../runModel/events';
 import { applyEvent, createRunState, settleInterrupted, type CellRecord, type RunState, type RunStatePhase } from '../../runModel/runState';
 import type { Cell, Plan } from '../../plan/plan';
-import { RECORD_FILE, type RecordedRun } from '../../record/record';
+import { RECORD_FILE } from '../../record/format';
+import type { RecordedRun } from '../../record/reader';
 import { recordedState } from '../../record/replay';
 
 /** What the tree shows of one cell: the run state's record of it (with its status word and log file). */

@@ -13,20 +13,15 @@ export function statusRun(store: RunStore): RunView | undefined {
 
 /** The status bar item: the newest run (a running one first), redrawn from the store at most every 100 ms. */
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('pqOrchestrator.status', vscode.StatusBarAlignment.Left, 50);
   private readonly scheduler = new RefreshScheduler<'status'>(() => this.render());
   private readonly off: () => void;
 
-  constructor(private readonly store: RunStore) {
+  /** `item`: the status bar item it draws on (the extension makes one; its text is what the user sees). */
+  constructor(private readonly store: RunStore, readonly item = vscode.window.createStatusBarItem('pqOrchestrator.status', vscode.StatusBarAlignment.Left, 50)) {
     this.item.name = 'PQ Orchestrator';
     this.item.command = STATUS_COMMAND;
     this.off = store.onDidChange(() => this.scheduler.mark('status'));
     this.render();
-  }
-
-  /** What it shows now (for tests). */
-  get text(): string | undefined {
-    return this.item.text || undefined;
   }
 
   render(): void {

@@ -2,6 +2,7 @@ import { progressOf } from '../../runModel/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatDuration } from '../../util/duration';
+import { NodeCache } from './nodeCache';
 import type { CellView, RunStore, RunView } from '../runs/runStore';
 import { RefreshScheduler } from '../refresh';
 
@@ -58,7 +59,7 @@ const FAILED_FIRST = (a: CellView, b: CellView) => Number(b.state === 'failed') 
 export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | Node[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
-  private readonly nodes = new Map<string, Node>();
+  private readonly nodes = new NodeCache<Node>();
   readonly scheduler: RefreshScheduler<Node>;
   private readonly off: () => void;
   /** Show only failed cells (and the dates and runs that hold them). */
@@ -67,29 +68,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
   constructor(private readonly store: RunStore) {
     this.scheduler = new RefreshScheduler<Node>((items) => this.emitter.fire(items));
     this.off = store.onDidChange((c) => {
-      if (c.removed) this.release(c.run.id);
+      if (c.removed) this.nodes.forgetRun(c.run.id);
       if (c.structure) return this.scheduler.mark(undefined);
       this.scheduler.mark(this.runNode(c.run));
       for (const d of c.dates) this.scheduler.mark(this.dateNode(c.run, d));
     });
   }
 
-  /** Forgets the nodes of a run that left the store, so they can be collected. */
-  private release(runId: string): void {
-    for (const [id, n] of this.nodes) if (n.run.id === runId) this.nodes.delete(id);
-  }
-
-  /** How many nodes are cached (for tests). */
-  get cachedNodes(): number {
-    return this.nodes.size;
-  }
-
   private node<T extends Node>(n: T): T {
-    const had = this.nodes.get(n.id) as T | undefined;
-    // A resumed run keeps its id but is a new run view: a node cached for the old view must not be handed out.
-    if (had && had.run === n.run) return had;
-    this.nodes.set(n.id, n);
-    return n;
+    return this.nodes.get(n);
   }
 
   runNode(run: RunView): Node {
