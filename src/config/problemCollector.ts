@@ -2,15 +2,16 @@ import type { KeyPath, Problem, ProblemCode, Severity } from './problem';
 import { locate, type ParsedYaml } from './yamlDocument';
 
 /** Where problems are collected while a config is analysed; each is placed at a key or a value of the document. */
-export class Context {
+export class ProblemCollector {
   constructor(
     readonly parsed: ParsedYaml,
     readonly problems: Problem[],
   ) {}
 
-  /** `anchor`: underline this path instead (a missing key is shown on its parent's key). */
-  add(severity: Severity, code: ProblemCode, path: KeyPath, target: 'key' | 'value', message: string, data?: Problem['data'], anchor?: KeyPath): void {
-    const [start, end] = locate(this.parsed, anchor ?? path, target);
+  /** A problem at `path`, placed `on` its key or its value. `anchor`: underline this path instead (a missing key is shown on its parent's key). */
+  add(p: { severity: Severity; code: ProblemCode; path: KeyPath; on: 'key' | 'value'; message: string; data?: Problem['data']; anchor?: KeyPath }): void {
+    const { severity, code, path, message, data } = p;
+    const [start, end] = locate(this.parsed, p.anchor ?? path, p.on);
     this.problems.push({ severity, code, message, path, start, end, ...(data ? { data } : {}) });
   }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { countDates, toDayNumber } from '../util/dates';
 import { findBlockingLoop, minutesToClose } from './blockingWorker';
-import { isObject, show, type Context } from './problemCollector';
+import { isObject, show, type ProblemCollector } from './problemCollector';
 import { formatPath, type Severity } from './problem';
 import { schemaAt, schemaDefault } from './schema';
 import { fillMessage } from './schemaProblems';
@@ -24,7 +24,7 @@ interface RuleInput {
 }
 
 /** Every rule, in the order their problems are found. */
-export function semanticProblems(ctx: Context, raw: Record<string, unknown>, backend: BackendName, options: AnalyzeOptions): void {
+export function semanticProblems(ctx: ProblemCollector, raw: Record<string, unknown>, backend: BackendName, options: AnalyzeOptions): void {
   const input: RuleInput = { raw, backend, env: options.env ?? process.env, purpose: options.purpose ?? 'run', dir: path.dirname(options.file), options };
   variableProblems(ctx, input.env, input.purpose, backend);
   expandedNameProblems(ctx, raw, input.env);
@@ -37,70 +37,70 @@ export function semanticProblems(ctx: Context, raw: Record<string, unknown>, bac
   planSizeRule(ctx, input, dateCount);
 }
 
-function workerScriptRule(ctx: Context, { raw, env, dir, options }: RuleInput): void {
+function workerScriptRule(ctx: ProblemCollector, { raw, env, dir, options }: RuleInput): void {
   const exec = isObject(raw.execution) ? raw.execution : {};
   if (typeof exec.worker_script !== 'string' || !exec.worker_script.trim() || hasUnset(exec.worker_script, env)) return;
   const abs = path.resolve(dir, expand(exec.worker_script, env));
-  if (!(options.isFile ?? defaultIsFile)(abs)) ctx.add('error', 'file-not-found', ['execution', 'worker_script'], 'value', `worker script not found: ${abs} (relative paths are resolved against the config file's folder)`);
+  if (!(options.isFile ?? defaultIsFile)(abs)) ctx.add({ severity: 'error', code: 'file-not-found', path: ['execution', 'worker_script'], on: 'value', message: `worker script not found: ${abs} (relative paths are resolved against the config file's folder)` });
   else blockingReplayProblem(ctx, raw, (options.readText ?? defaultReadText)(abs));
 }
 
-function privateKeyRule(ctx: Context, { raw, backend, env, dir, options }: RuleInput): void {
+function privateKeyRule(ctx: ProblemCollector, { raw, backend, env, dir, options }: RuleInput): void {
   const dh = isObject(raw.deephaven) ? raw.deephaven : undefined;
   if (!dh || backend !== 'dhe' || dh.auth_method !== 'private_key' || typeof dh.private_key_path !== 'string' || !dh.private_key_path.trim() || hasUnset(dh.private_key_path, env)) return;
   const abs = path.resolve(dir, expand(dh.private_key_path, env));
   if (!(options.isFile ?? defaultIsFile)(abs)) {
-    ctx.add('error', 'file-not-found', ['deephaven', 'private_key_path'], 'value', `private key file not found: ${abs} (relative paths are resolved against the config file's folder)`);
+    ctx.add({ severity: 'error', code: 'file-not-found', path: ['deephaven', 'private_key_path'], on: 'value', message: `private key file not found: ${abs} (relative paths are resolved against the config file's folder)` });
     return;
   }
   const mode = fileMode(abs);
   if (mode !== undefined && (mode & 0o077) !== 0) {
-    ctx.add('warning', 'permissions', ['deephaven', 'private_key_path'], 'value', `private key file ${abs} can be read by other users (mode ${(mode & 0o777).toString(8)}); restrict it with: chmod 600 ${abs}`);
+    ctx.add({ severity: 'warning', code: 'permissions', path: ['deephaven', 'private_key_path'], on: 'value', message: `private key file ${abs} can be read by other users (mode ${(mode & 0o777).toString(8)}); restrict it with: chmod 600 ${abs}` });
   }
 }
 
-function connectionUrlRule(ctx: Context, { raw, env }: RuleInput): void {
+function connectionUrlRule(ctx: ProblemCollector, { raw, env }: RuleInput): void {
   const dh = isObject(raw.deephaven) ? raw.deephaven : undefined;
   if (typeof dh?.connection_url !== 'string' || !dh.connection_url.trim() || hasUnset(dh.connection_url, env)) return;
   const url = expand(dh.connection_url, env);
-  if (!/^https?:\/\/[^/\s]+/i.test(url)) ctx.add('error', 'invalid-format', ['deephaven', 'connection_url'], 'value', `\`deephaven.connection_url\` must be an http(s) URL such as https://host:8000/iris/connection.json, got ${show(url)}`);
+  if (!/^https?:\/\/[^/\s]+/i.test(url)) ctx.add({ severity: 'error', code: 'invalid-format', path: ['deephaven', 'connection_url'], on: 'value', message: `\`deephaven.connection_url\` must be an http(s) URL such as https://host:8000/iris/connection.json, got ${show(url)}` });
 }
 
-function backendRules(ctx: Context, { raw, backend }: RuleInput): void {
+function backendRules(ctx: ProblemCollector, { raw, backend }: RuleInput): void {
   if (backend === 'dhe' && !isObject(raw.deephaven) && raw.backend !== 'dhe' && raw.deephaven === undefined) {
-    ctx.add('error', 'backend', [], 'key', 'the dhe backend needs a `deephaven` section with connection_url, auth_method and username', { key: 'deephaven' });
+    ctx.add({ severity: 'error', code: 'backend', path: [], on: 'key', message: 'the dhe backend needs a `deephaven` section with connection_url, auth_method and username', data: { key: 'deephaven' } });
   }
   const exec = isObject(raw.execution) ? raw.execution : {};
   if (backend === 'local' && exec.script_language === 'Groovy') {
-    ctx.add('error', 'backend', ['execution', 'script_language'], 'value', 'the local backend runs Python worker scripts only; use the dhe backend for Groovy');
+    ctx.add({ severity: 'error', code: 'backend', path: ['execution', 'script_language'], on: 'value', message: 'the local backend runs Python worker scripts only; use the dhe backend for Groovy' });
   }
 }
 
-function envRules(ctx: Context, { raw, backend }: RuleInput): void {
+function envRules(ctx: ProblemCollector, { raw, backend }: RuleInput): void {
   if (!isObject(raw.env)) return;
   for (const name of Object.keys(raw.env)) {
     const v = raw.env[name];
     if (typeof v === 'string' && /[\r\n]/.test(v)) {
-      ctx.add('error', 'invalid-format', ['env', name], 'value', `\`env.${name}\` holds a line break; worker environment values must be one line`);
+      ctx.add({ severity: 'error', code: 'invalid-format', path: ['env', name], on: 'value', message: `\`env.${name}\` holds a line break; worker environment values must be one line` });
     } else if (typeof v === 'string' && backend === 'dhe' && (/["',]/.test(v) || /^\s|\s$/.test(v))) {
       // The server receives every variable in one string; how it treats these characters is not verified.
-      ctx.add('warning', 'invalid-format', ['env', name], 'value', `\`env.${name}\` holds a quote, a comma or a leading or trailing space; how Deephaven splits its environment string around these is unverified: check what the worker sees with Check Server (the CLI's --check-server)`);
+      ctx.add({ severity: 'warning', code: 'invalid-format', path: ['env', name], on: 'value', message: `\`env.${name}\` holds a quote, a comma or a leading or trailing space; how Deephaven splits its environment string around these is unverified: check what the worker sees with Check Server (the CLI's --check-server)` });
     }
     if ((AUTO_ENV_VARS as readonly string[]).includes(name)) {
-      ctx.add('error', 'env-collision', ['env', name], 'key', `\`env.${name}\` would replace a variable the orchestrator sets for every cell (${AUTO_ENV_VARS.join(', ')})`);
+      ctx.add({ severity: 'error', code: 'env-collision', path: ['env', name], on: 'key', message: `\`env.${name}\` would replace a variable the orchestrator sets for every cell (${AUTO_ENV_VARS.join(', ')})` });
     }
   }
 }
 
-function planSizeRule(ctx: Context, { raw, options }: RuleInput, dateCount: number): void {
+function planSizeRule(ctx: ProblemCollector, { raw, options }: RuleInput, dateCount: number): void {
   const partitions = isObject(raw.execution) ? raw.execution.num_partitions : undefined;
   if (dateCount <= 0 || !Number.isInteger(partitions) || (partitions as number) <= 0) return;
   const cells = dateCount * (partitions as number);
   const limit = options.largePlanCells ?? LARGE_PLAN_CELLS;
   if (cells > MAX_PLAN_CELLS) {
-    ctx.add('error', 'large-plan', ['dates'], 'key', `this plan has ${cells.toLocaleString('en-US')} queries (${dateCount} dates × ${partitions} partitions), more than the limit of ${MAX_PLAN_CELLS.toLocaleString('en-US')} per run; split the date range into several configs`);
+    ctx.add({ severity: 'error', code: 'large-plan', path: ['dates'], on: 'key', message: `this plan has ${cells.toLocaleString('en-US')} queries (${dateCount} dates × ${partitions} partitions), more than the limit of ${MAX_PLAN_CELLS.toLocaleString('en-US')} per run; split the date range into several configs` });
   } else if (cells > limit) {
-    ctx.add('warning', 'large-plan', ['dates'], 'key', `this plan creates ${cells.toLocaleString('en-US')} queries (${dateCount} dates × ${partitions} partitions); try a short date range first`);
+    ctx.add({ severity: 'warning', code: 'large-plan', path: ['dates'], on: 'key', message: `this plan creates ${cells.toLocaleString('en-US')} queries (${dateCount} dates × ${partitions} partitions); try a short date range first` });
   }
 }
 
@@ -109,7 +109,7 @@ function hasUnset(value: string, env: Env): boolean {
   return malformed.length > 0 || refs.some((r) => env[r.name] === undefined);
 }
 
-function variableProblems(ctx: Context, env: Env, purpose: 'run' | 'edit', backend: BackendName): void {
+function variableProblems(ctx: ProblemCollector, env: Env, purpose: 'run' | 'edit', backend: BackendName): void {
   forEachStringScalar(ctx.parsed, (p, value, start, end) => {
     if (purpose === 'run' && backend === 'local' && p[0] === 'deephaven') return; // not used by local runs
     const { refs, malformed } = findRefs(value);
@@ -146,7 +146,7 @@ function subRange(source: string, needle: string, start: number, end: number): [
   return i >= 0 ? [start + i, start + i + needle.length] : [start, end];
 }
 
-function dateProblems(ctx: Context, raw: Record<string, unknown>): number {
+function dateProblems(ctx: ProblemCollector, raw: Record<string, unknown>): number {
   const dates = isObject(raw.dates) ? raw.dates : undefined;
   if (!dates) return 0;
   const days: Record<string, number | undefined> = {};
@@ -154,29 +154,29 @@ function dateProblems(ctx: Context, raw: Record<string, unknown>): number {
     const v = dates[k];
     if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) continue;
     days[k] = toDayNumber(v);
-    if (days[k] === undefined) ctx.add('error', 'date', ['dates', k], 'value', `\`dates.${k}\` is not a calendar date: ${v}`);
+    if (days[k] === undefined) ctx.add({ severity: 'error', code: 'date', path: ['dates', k], on: 'value', message: `\`dates.${k}\` is not a calendar date: ${v}` });
   }
   const { start, end } = days;
   if (start === undefined || end === undefined) return 0;
   if (end < start) {
-    ctx.add('error', 'date', ['dates', 'end'], 'value', `\`dates.end\` (${dates.end}) is before \`dates.start\` (${dates.start})`);
+    ctx.add({ severity: 'error', code: 'date', path: ['dates', 'end'], on: 'value', message: `\`dates.end\` (${dates.end}) is before \`dates.start\` (${dates.start})` });
     return 0;
   }
   const weekdaysOnly = dates.weekdays_only === true;
   const n = countDates(dates.start as string, dates.end as string, weekdaysOnly);
-  if (n === 0) ctx.add('error', 'date', ['dates'], 'key', `no dates to run: ${dates.start} to ${dates.end} holds only weekend days and \`weekdays_only\` is true`);
+  if (n === 0) ctx.add({ severity: 'error', code: 'date', path: ['dates'], on: 'key', message: `no dates to run: ${dates.start} to ${dates.end} holds only weekend days and \`weekdays_only\` is true` });
   return n;
 }
 
 /** `name` may come through `${VAR}`: what it expands to must meet the same rule as a literal name. */
-function expandedNameProblems(ctx: Context, raw: Record<string, unknown>, env: Env): void {
+function expandedNameProblems(ctx: ProblemCollector, raw: Record<string, unknown>, env: Env): void {
   if (typeof raw.name !== 'string' || !findRefs(raw.name).refs.length || hasUnset(raw.name, env)) return;
   const node = schemaAt(['name']);
   const value = expand(raw.name, env);
   if (node?.pattern && !new RegExp(node.pattern, 'u').test(value)) {
-    ctx.add('error', 'invalid-format', ['name'], 'value', fillMessage(node.patternMessage, ['name'], 'name', value));
+    ctx.add({ severity: 'error', code: 'invalid-format', path: ['name'], on: 'value', message: fillMessage(node.patternMessage, ['name'], 'name', value) });
   } else if (node?.maxLength && value.length > node.maxLength) {
-    ctx.add('error', 'out-of-range', ['name'], 'value', `\`name\` must be at most ${node.maxLength} characters, got ${value.length}`);
+    ctx.add({ severity: 'error', code: 'out-of-range', path: ['name'], on: 'value', message: `\`name\` must be at most ${node.maxLength} characters, got ${value.length}` });
   }
 }
 
@@ -198,7 +198,7 @@ function defaultReadText(abs: string): string | undefined {
 }
 
 /** A replay worker that blocks until the close would outlive init_timeout_minutes before it ever runs. */
-function blockingReplayProblem(ctx: Context, raw: Record<string, unknown>, script: string | undefined): void {
+function blockingReplayProblem(ctx: ProblemCollector, raw: Record<string, unknown>, script: string | undefined): void {
   const replay = isObject(raw.replay) ? raw.replay : undefined;
   if (!replay || script === undefined) return;
   const loop = findBlockingLoop(script);
@@ -211,8 +211,7 @@ function blockingReplayProblem(ctx: Context, raw: Record<string, unknown>, scrip
   const minutes = minutesToClose(start, close, speed);
   if (minutes === undefined || minutes <= timeout) return;
   const where = replay.init_timeout_minutes !== undefined ? ['replay', 'init_timeout_minutes'] : ['replay'];
-  ctx.add('warning', 'out-of-range', where, replay.init_timeout_minutes !== undefined ? 'value' : 'key',
-    `the worker script loops at top level (line ${loop.line}) until the close, so its query stays Initializing for about ${minutes.toFixed(1)} min (${start} to ${close} at replay_speed ${speed}), longer than init_timeout_minutes (${timeout}): the watchdog would fail healthy cells. Return from the script and stop the query from a listener, or raise init_timeout_minutes.`);
+  ctx.add({ severity: 'warning', code: 'out-of-range', path: where, on: replay.init_timeout_minutes !== undefined ? 'value' : 'key', message: `the worker script loops at top level (line ${loop.line}) until the close, so its query stays Initializing for about ${minutes.toFixed(1)} min (${start} to ${close} at replay_speed ${speed}), longer than init_timeout_minutes (${timeout}): the watchdog would fail healthy cells. Return from the script and stop the query from a listener, or raise init_timeout_minutes.` });
 }
 
 function defaultIsFile(abs: string): boolean {

@@ -1,5 +1,5 @@
 import { nearest } from '../util/levenshtein';
-import { isObject, show, type Context } from './problemCollector';
+import { isObject, show, type ProblemCollector } from './problemCollector';
 import { formatPath, type KeyPath } from './problem';
 import { schemaAt, schemaValidator, type SchemaError } from './schema';
 
@@ -7,7 +7,7 @@ import { schemaAt, schemaValidator, type SchemaError } from './schema';
 // key on its parent's key, an unknown key on that key) and worded from the schema.
 
 /** Reports what the schema rejects; true when it accepts the data. */
-export function schemaProblems(ctx: Context, data: unknown): boolean {
+export function schemaProblems(ctx: ProblemCollector, data: unknown): boolean {
   const validate = schemaValidator();
   if (validate(data)) return true;
   const errors = validate.errors ?? [];
@@ -20,7 +20,7 @@ export function schemaProblems(ctx: Context, data: unknown): boolean {
       continue;
     }
     if (err.schemaPath.startsWith('#/allOf') && err.keyword === 'required') {
-      ctx.add('error', 'backend', [], 'key', 'backend "dhe" needs a `deephaven` section with connection_url, auth_method and username', { key: 'deephaven' });
+      ctx.add({ severity: 'error', code: 'backend', path: [], on: 'key', message: 'backend "dhe" needs a `deephaven` section with connection_url, auth_method and username', data: { key: 'deephaven' } });
       continue;
     }
     schemaErrorProblem(ctx, data, err);
@@ -28,12 +28,12 @@ export function schemaProblems(ctx: Context, data: unknown): boolean {
   return false;
 }
 
-function modeProblem(ctx: Context, data: Record<string, unknown>): void {
+function modeProblem(ctx: ProblemCollector, data: Record<string, unknown>): void {
   const has = (k: string) => Object.prototype.hasOwnProperty.call(data, k);
   if (has('replay') && has('batch')) {
-    for (const k of ['replay', 'batch']) ctx.add('error', 'mode', [k], 'key', 'use exactly one of `replay` or `batch`, not both');
+    for (const k of ['replay', 'batch']) ctx.add({ severity: 'error', code: 'mode', path: [k], on: 'key', message: 'use exactly one of `replay` or `batch`, not both' });
   } else {
-    ctx.add('error', 'missing-key', [], 'key', 'missing the mode section: add `replay:` (ReplayScript queries) or `batch:` (RunAndDone queries)', { key: 'batch' });
+    ctx.add({ severity: 'error', code: 'missing-key', path: [], on: 'key', message: 'missing the mode section: add `replay:` (ReplayScript queries) or `batch:` (RunAndDone queries)', data: { key: 'batch' } });
   }
 }
 
@@ -78,7 +78,7 @@ function typeWords(t: unknown): string {
   return list.map((x) => TYPE_WORDS[x] ?? x).join(' or ');
 }
 
-function schemaErrorProblem(ctx: Context, data: unknown, err: SchemaError): void {
+function schemaErrorProblem(ctx: ProblemCollector, data: unknown, err: SchemaError): void {
   const p = pathOf(data, err.instancePath);
   const value = valueAt(data, p);
   const key = p.length ? String(p[p.length - 1]) : '';
@@ -89,7 +89,7 @@ function schemaErrorProblem(ctx: Context, data: unknown, err: SchemaError): void
       const why = err.schemaPath.includes('/then/') ? ` (auth_method is ${show(valueAt(data, [...p, 'auth_method']))})` : '';
       const where = p.length ? `\`${formatPath(p)}\`` : 'the config';
       // Shown on the parent's key: the child is absent.
-      ctx.add('error', 'missing-key', [...p, missing], 'key', `missing required key \`${missing}\` in ${where}${why}`, { key: missing }, p);
+      ctx.add({ severity: 'error', code: 'missing-key', path: [...p, missing], on: 'key', message: `missing required key \`${missing}\` in ${where}${why}`, data: { key: missing }, anchor: p });
       return;
     }
     case 'additionalProperties': {
@@ -97,52 +97,52 @@ function schemaErrorProblem(ctx: Context, data: unknown, err: SchemaError): void
       const allowed = Object.keys(schemaAt(p)?.properties ?? {});
       const guess = nearest(extra, allowed);
       const hint = guess ? `; did you mean \`${guess}\`?` : allowed.length ? `; allowed here: ${allowed.join(', ')}` : '';
-      ctx.add('error', 'unknown-key', [...p, extra], 'key', `unknown key \`${extra}\`${p.length ? ` in \`${formatPath(p)}\`` : ''}${hint}`, guess ? { suggestion: guess } : undefined);
+      ctx.add({ severity: 'error', code: 'unknown-key', path: [...p, extra], on: 'key', message: `unknown key \`${extra}\`${p.length ? ` in \`${formatPath(p)}\`` : ''}${hint}`, data: guess ? { suggestion: guess } : undefined });
       return;
     }
     case 'propertyNames': return; // reported by its inner pattern error below
     case 'type': {
       if (p.length === 0) {
-        ctx.add('error', 'invalid-type', [], 'key', value == null ? 'the config is empty: expected a mapping with name, execution, dates, env and replay or batch' : `the config must be a mapping of keys, got ${show(value)}`);
+        ctx.add({ severity: 'error', code: 'invalid-type', path: [], on: 'key', message: value == null ? 'the config is empty: expected a mapping with name, execution, dates, env and replay or batch' : `the config must be a mapping of keys, got ${show(value)}` });
         return;
       }
       const extra = key === 'env' && value === null ? ' (an empty env is written `env: {}`)' : '';
-      ctx.add('error', 'invalid-type', p, 'value', `\`${formatPath(p)}\` must be ${typeWords(params.type)}, got ${show(value)}${extra}`);
+      ctx.add({ severity: 'error', code: 'invalid-type', path: p, on: 'value', message: `\`${formatPath(p)}\` must be ${typeWords(params.type)}, got ${show(value)}${extra}` });
       return;
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]) ?? [];
       const guess = typeof value === 'string' ? nearest(value, allowed.map(String)) : undefined;
-      ctx.add('error', 'invalid-enum', p, 'value', `\`${formatPath(p)}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${show(value)}`, { allowed, ...(guess ? { suggestion: guess } : {}) });
+      ctx.add({ severity: 'error', code: 'invalid-enum', path: p, on: 'value', message: `\`${formatPath(p)}\` must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${show(value)}`, data: { allowed, ...(guess ? { suggestion: guess } : {}) } });
       return;
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      ctx.add('error', 'out-of-range', p, 'value', `\`${formatPath(p)}\` must be ${rangeWords(schemaAt(p))}, got ${show(value)}`, { allowed: boundsOf(schemaAt(p)) });
+      ctx.add({ severity: 'error', code: 'out-of-range', path: p, on: 'value', message: `\`${formatPath(p)}\` must be ${rangeWords(schemaAt(p))}, got ${show(value)}`, data: { allowed: boundsOf(schemaAt(p)) } });
       return;
     }
     case 'minLength':
-      ctx.add('error', 'empty', p, 'value', `\`${formatPath(p)}\` must not be empty`);
+      ctx.add({ severity: 'error', code: 'empty', path: p, on: 'value', message: `\`${formatPath(p)}\` must not be empty` });
       return;
     case 'maxLength':
-      ctx.add('error', 'out-of-range', p, 'value', `\`${formatPath(p)}\` must be at most ${String(params.limit)} characters, got ${String(value).length}`);
+      ctx.add({ severity: 'error', code: 'out-of-range', path: p, on: 'value', message: `\`${formatPath(p)}\` must be at most ${String(params.limit)} characters, got ${String(value).length}` });
       return;
     case 'pattern': {
       if (err.propertyName !== undefined) {
         // A key of a map (env names): underline the key, message from the map's propertyNames.
         const name = err.propertyName;
-        ctx.add('error', 'invalid-format', [...p, name], 'key', fillMessage(schemaAt(p)?.propertyNames?.patternMessage, p, name, name));
+        ctx.add({ severity: 'error', code: 'invalid-format', path: [...p, name], on: 'key', message: fillMessage(schemaAt(p)?.propertyNames?.patternMessage, p, name, name) });
         return;
       }
       if (value === '' && schemaAt(p)?.minLength) return; // minLength says it once
       const node = schemaAt(p);
-      ctx.add('error', params.pattern === '\\S' ? 'empty' : 'invalid-format', p, 'value', fillMessage(node?.patternMessage, p, key, value));
+      ctx.add({ severity: 'error', code: params.pattern === '\\S' ? 'empty' : 'invalid-format', path: p, on: 'value', message: fillMessage(node?.patternMessage, p, key, value) });
       return;
     }
     default:
-      ctx.add('error', 'invalid-format', p, 'value', `\`${formatPath(p)}\` ${err.message ?? 'is invalid'}`);
+      ctx.add({ severity: 'error', code: 'invalid-format', path: p, on: 'value', message: `\`${formatPath(p)}\` ${err.message ?? 'is invalid'}` });
   }
 }
 

@@ -1,6 +1,6 @@
 import { isMap } from 'yaml';
 import { buildConfig } from './build';
-import { Context, isObject } from './problemCollector';
+import { ProblemCollector, isObject } from './problemCollector';
 import { MAX_EXPANDED_VALUES } from './limits';
 import { hasErrors, type Problem } from './problem';
 import { semanticProblems } from './rules';
@@ -41,7 +41,7 @@ export function analyzeConfig(text: string, options: AnalyzeOptions): ConfigAnal
   }
   const raw = isObject(data) ? data : {};
   const backend: BackendName = options.backend ?? (raw.backend === 'local' || raw.backend === 'dhe' ? raw.backend : raw.deephaven !== undefined ? 'dhe' : 'local');
-  const ctx = new Context(parsed, problems);
+  const ctx = new ProblemCollector(parsed, problems);
   let schemaOk = false;
   if (!bomb && (!hasErrors(parsed.syntax) || isMap(parsed.doc.contents))) {
     schemaOk = schemaProblems(ctx, data);

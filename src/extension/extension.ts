@@ -11,12 +11,12 @@ import { gridActions } from './grid/openGrid';
 import { ContextKeys, setContextKey } from './contextKeys';
 import { cliOnTerminalPath } from './terminalPath';
 import { revealFailures } from './tree/revealFailures';
-import { RefreshScheduler } from './refresh';
 import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
 import { RunStore } from './runs/runStore';
 import { StatusBar } from './runs/statusBar';
+import { FailureBadge } from './tree/badge';
 import { RunTreeProvider, type Node } from './tree/runTree';
 
 /** What the extension exposes to its own tests. */
@@ -71,21 +71,20 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
 
   const store = new RunStore();
   const credentials = new Credentials(context.secrets, context.globalState);
-  const runs = own(new RunManager(store, credentials, log, backendSetting));
+  const runs = own(new RunManager(store, credentials, log, backendSetting, {
+    // Called only after activation, when `grids` exists.
+    openGrid: (runId) => {
+      const run = store.find(runId);
+      if (run) grids.open(run);
+    },
+    showRecordedRuns: () => void loadHistory(files, store),
+    showRuns: () => void vscode.commands.executeCommand('pqOrchestrator.runs.focus'), // the workbench's own command for our view
+  }));
   const status = own(new StatusBar(store));
   const tree = own(new RunTreeProvider(store));
   const view = own(vscode.window.createTreeView('pqOrchestrator.runs', { treeDataProvider: tree, showCollapseAll: true }));
   own(view.onDidChangeVisibility((e) => tree.scheduler.setVisible(e.visible)));
-  // The badge follows the store at most every 100 ms, and is sent to the workbench only when its number changes.
-  let badgeShown = 0;
-  const badge = new RefreshScheduler<'badge'>(() => {
-    const failed = store.failures();
-    if (failed === badgeShown) return;
-    badgeShown = failed;
-    view.badge = failed ? { value: failed, tooltip: `${failed} failed partition${failed === 1 ? '' : 's'}` } : undefined;
-  });
-  const offBadge = store.onDidChange(() => badge.mark('badge'));
-  own({ dispose: () => (offBadge(), badge.dispose()) });
+  own(new FailureBadge(store, view));
   own(vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, new FailedLogProvider(store)));
   own(vscode.languages.registerDocumentLinkProvider({ scheme: LOG_SCHEME }, new TracebackLinks()));
   own(vscode.workspace.onDidChangeConfiguration((e) => {

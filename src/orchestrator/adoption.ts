@@ -57,10 +57,20 @@ export type Creation = { serial: string; adopted: boolean } | { error: unknown; 
  * - a query of an earlier run of this config (another run id, or another script or settings): never adopted; a live
  *   one is stopped and replaced with a warning naming it, a finished one deleted to reuse its name;
  * - a query of another config, or without our mark: never touched; the cell is refused, naming it and its maker.
- * `ours`: an earlier attempt of this run called create and never learnt the result; a finished query of the name with
- * this run's mark is then that one, and is adopted with its result instead of being deleted and run again.
+ * `unanswered`: an earlier attempt of this run called create and never learnt the result; a finished query of the name
+ * with this run's mark is then that one, and is adopted with its result instead of being deleted and run again.
  */
-export async function createOrAdopt(controller: Controller, cell: Cell, mark: QueryMark, spec: () => CellSpec, log: (level: 'info' | 'warning', message: string) => void, ours = false): Promise<Creation> {
+export interface CreateRequest {
+  controller: Controller;
+  cell: Cell;
+  mark: QueryMark;
+  spec: () => CellSpec;
+  log: (level: 'info' | 'warning', message: string) => void;
+  /** An earlier attempt of this run called create for the cell and never learnt the result. */
+  unanswered?: boolean;
+}
+
+export async function createOrAdopt({ controller, cell, mark, spec, log, unanswered = false }: CreateRequest): Promise<Creation> {
   let createCalled = false;
   try {
     const existing = controller.findByName(cell.queryName);
@@ -70,7 +80,7 @@ export async function createOrAdopt(controller: Controller, cell: Cell, mark: Qu
     }
     if (existing && whose === 'this-run') {
       if (adoptable(existing)) return { serial: existing.serial, adopted: true };
-      if (ours) {
+      if (unanswered) {
         log('info', `${cell.queryName}: the query ${existing.serial} this run created (its reply was lost) has ${existing.status || 'ended'}; taking its result`);
         return { serial: existing.serial, adopted: true };
       }

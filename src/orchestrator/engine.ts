@@ -136,7 +136,7 @@ export class Engine {
       return this.pump();
     }
     this.work.begin('creating'); // not tracked: the run must not end between the answer and what follows it
-    const got = await createOrAdopt(this.controller, cell, this.mark, () => cellSpec(this.plan, cell, this.mark), (level, m) => this.out.log(level, m), run.unsureCreate);
+    const got = await createOrAdopt({ controller: this.controller, cell, mark: this.mark, spec: () => cellSpec(this.plan, cell, this.mark), log: (level, m) => this.out.log(level, m), unanswered: run.unsureCreate });
     this.work.end('creating');
     if ('refused' in got) {
       this.out.emit({ type: 'cell-create-failed', cell, attempt, error: got.refused });

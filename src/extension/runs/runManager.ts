@@ -23,6 +23,14 @@ export interface ActiveRun {
   done: Promise<void>;
 }
 
+/** What a finished or refused run offers to open: the views around the run manager, given by the extension. */
+export interface RunNeighbours {
+  openGrid(runId: string): void;
+  /** Loads the configs' recorded runs into the Runs view (another process holds a config's lock). */
+  showRecordedRuns(): void;
+  showRuns(): void;
+}
+
 /**
  * Starts runs of a config in the extension host with a cancellable progress notification (first cancel graceful,
  * second forceful), a status bar item with live counts, and the CLI's log lines in a LogOutputChannel.
@@ -41,6 +49,7 @@ export class RunManager implements vscode.Disposable {
     private readonly credentials: Credentials,
     readonly log: vscode.LogOutputChannel,
     private readonly backend: () => BackendName | undefined,
+    private readonly neighbours: RunNeighbours,
   ) {
     this.planProvider = vscode.workspace.registerTextDocumentContentProvider('pqo-plan', {
       onDidChange: this.planEmitter.event,
@@ -228,7 +237,7 @@ export class RunManager implements vscode.Disposable {
     if (opened.busy) {
       // Another process (a CLI run, another window) holds this config's run lock: offer to look at its runs.
       void vscode.window.showErrorMessage(message, 'Show Recorded Runs').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('pqOrchestrator.loadHistory');
+        if (choice) this.neighbours.showRecordedRuns();
       });
     } else if (opened.offer === 'rerun-remaining') {
       // Not a dead end: the run's remaining cells can run with the script as it is now.
@@ -253,18 +262,18 @@ export class RunManager implements vscode.Disposable {
       const b = summary.notStarted + summary.cancelled > 0 ? ['Resume', 'Open Grid'] : ['Open Grid'];
       void vscode.window.showInformationMessage(`${name}: ${stoppedWords(summary)}.`, ...b).then((c) => {
         if (c === 'Resume') void this.start(uri, 'resume');
-        if (c === 'Open Grid') void vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
+        if (c === 'Open Grid') this.neighbours.openGrid(runId);
       });
       return;
     }
     const text = `${name}: ${summary.succeeded}/${summary.cells} succeeded${failed ? `, ${failed} failed` : ''}${summary.interrupted ? ' (stopped)' : ''}.`;
-    const grid = () => void vscode.commands.executeCommand('pqOrchestrator.openGrid', { runId });
+    const grid = () => this.neighbours.openGrid(runId);
     if (!failed) {
       void vscode.window.showInformationMessage(text, 'Open Grid').then((b) => b && grid());
       return;
     }
     void vscode.window.showWarningMessage(text, 'Show Runs', 'Open Grid', 'Rerun Failed').then((b) => {
-      if (b === 'Show Runs') void vscode.commands.executeCommand('pqOrchestrator.runs.focus');
+      if (b === 'Show Runs') this.neighbours.showRuns();
       if (b === 'Open Grid') grid();
       if (b === 'Rerun Failed') void this.start(uri, 'rerun-failed');
     });

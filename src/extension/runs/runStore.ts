@@ -26,8 +26,9 @@ export interface RunView {
   workerScript: string;
   mode: Plan['mode'];
   backend: string;
-  phase: RunPhase;
-  startedAt: number;
+  /** Read from the state (no copies): the phase, the start (the run's first event), the dates and the cells. */
+  readonly phase: RunPhase;
+  readonly startedAt: number;
   summary?: RunSummary;
   recordFile?: string;
   /** The run's state, from the run-state reducer: every count the views show is read from it. */
@@ -36,8 +37,8 @@ export interface RunView {
   shared?: boolean;
   /** The plan the run ran (the grid draws the whole plan; a rerun covers some of its cells). */
   plan: Plan;
-  dates: string[];
-  byIndex: Map<number, CellView>;
+  readonly dates: string[];
+  readonly byIndex: Map<number, CellView>;
 }
 
 /** A change: the run, and the dates whose cells changed (empty: the run itself only). */
@@ -64,8 +65,9 @@ export class RunStore {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(run: RunView, dates: Set<string>, structure = false, removed = false, cell?: number): void {
-    const change: StoreChange = { run, dates, structure, ...(removed ? { removed } : {}), ...(cell !== undefined ? { cell } : {}) };
+  /** Names what changed: the run alone (no argument), its rows (`structure`), dates and a cell, or its leaving. */
+  private emit(run: RunView, what: { dates?: string[]; structure?: boolean; removed?: boolean; cell?: number } = {}): void {
+    const change: StoreChange = { run, dates: new Set(what.dates), structure: Boolean(what.structure), ...(what.removed ? { removed: true } : {}), ...(what.cell !== undefined ? { cell: what.cell } : {}) };
     for (const l of this.listeners) l(change);
   }
 
@@ -81,11 +83,11 @@ export class RunStore {
     const old = this.find(id);
     if (old) this.remove(old);
     this.runs.unshift(run);
-    this.emit(run, new Set(), true);
+    this.emit(run, { structure: true });
     return run;
   }
 
-  private build(plan: Plan, id: string, state: RunState<Cell>): RunView {
+  private build(plan: Plan, id: string, state: RunState<Cell>, startedAt = Date.now()): RunView {
     return {
       id,
       name: plan.name,
@@ -93,12 +95,20 @@ export class RunStore {
       workerScript: plan.config.execution.worker_script,
       mode: plan.mode,
       backend: plan.config.backend,
-      phase: state.phase,
-      startedAt: Date.now(),
+      get phase() {
+        return state.phase;
+      },
+      get startedAt() {
+        return state.startedAt ?? startedAt;
+      },
       state,
       plan,
-      dates: state.dates,
-      byIndex: state.cells,
+      get dates() {
+        return state.dates;
+      },
+      get byIndex() {
+        return state.cells;
+      },
     };
   }
 
@@ -106,24 +116,17 @@ export class RunStore {
   addRecorded(plan: Plan, rec: RecordedRun, logFileOf: (queryName: string, serial: string) => string | undefined, replayed?: RunState<Cell>): RunView {
     const state = replayed ?? recordedState(rec, plan);
     settleInterrupted(state);
-    const run = this.build(plan, rec.header.runId, state);
-    run.startedAt = rec.header.at;
+    const run = this.build(plan, rec.header.runId, state, rec.header.at);
     run.recordFile = path.join(rec.dir, RECORD_FILE);
     for (const v of state.cells.values()) if (v.serial) v.logFile = logFileOf(v.cell.queryName, v.serial);
     this.runs.push(run);
-    this.emit(run, new Set(), true);
+    this.emit(run, { structure: true });
     return run;
-  }
-
-  setPhase(run: RunView, phase: RunPhase): void {
-    run.phase = run.state.phase = phase;
-    this.emit(run, new Set());
   }
 
   /** Applies one engine event. `logFileOf` finds a local attempt's log file. */
   apply(run: RunView, e: RunEvent, logFileOf?: (serial: string) => string | undefined): void {
     const date = run.shared ? changedDate(run.state, e) : applyEvent(run.state, e);
-    run.phase = run.state.phase;
     if (e.type === 'run-finished') run.summary = e.summary;
     if (e.type === 'cell-status' || e.type === 'cell-created' || e.type === 'cell-finished') {
       const v = run.byIndex.get(e.cell.index);
@@ -135,10 +138,10 @@ export class RunStore {
         v.status = undefined;
         v.logFile = logFileOf?.(e.serial);
       } else if (e.serial && !v.logFile) v.logFile = logFileOf?.(e.serial);
-      return this.emit(run, new Set([e.cell.date]), false, false, e.cell.index);
+      return this.emit(run, { dates: [e.cell.date], cell: e.cell.index });
     }
-    if (date) this.emit(run, new Set([date]), false, false, 'cell' in e ? e.cell.index : undefined);
-    else if (e.type === 'run-started' || e.type === 'run-finished' || e.type === 'cancel-requested') this.emit(run, new Set());
+    if (date) this.emit(run, { dates: [date], ...('cell' in e ? { cell: e.cell.index } : {}) });
+    else if (e.type === 'run-started' || e.type === 'run-finished' || e.type === 'cancel-requested') this.emit(run);
   }
 
   /** O(1): read from the run state's counts. */
@@ -166,7 +169,7 @@ export class RunStore {
   remove(run: RunView): void {
     const i = this.runs.indexOf(run);
     if (i >= 0) this.runs.splice(i, 1);
-    this.emit(run, new Set(), true, true);
+    this.emit(run, { structure: true, removed: true });
   }
 }
 
