@@ -264,7 +264,7 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal((failed.iconPath as vscode.ThemeIcon).id, 'error');
       const ok = a.tree.getTreeItem(cells[1]);
       assert.equal((ok.iconPath as vscode.ThemeIcon).id, 'pass');
-      assert.match(String(ok.description), /^succeeded · \d+(\.\d)?s$/);
+      assert.match(String(ok.description), /^succeeded · \d+(\.\d)? (ms|s)$/, 'the duration written as everywhere else');
       assert.match(String(ok.contextValue), /hasLog/, 'a succeeded cell\'s log opens too');
       assert.ok(!String(ok.description).includes('serial'), 'no serial column for local runs');
       assert.match(String(a.tree.getTreeItem(run).description), /started \d/);
