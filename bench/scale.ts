@@ -106,6 +106,7 @@ async function one(cells: number): Promise<Record<string, string | number>> {
   );
   const t0 = performance.now();
   const prof = process.env.PQO_SCALE_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PQO_SCALE_PROFILE] : [];
+  if (process.env.PQO_SCALE_CLI_NODE_ARGS) prof.push(...process.env.PQO_SCALE_CLI_NODE_ARGS.split(' '));
   const cli = spawn(process.execPath, [...prof, path.join(ROOT, 'bin/pq-orchestrator.js'), path.join(dir, 'config.yaml'), '--quiet'], { env: { ...process.env, DH_PASSWORD: sim.password, PQO_CACHE_DIR: path.join(dir, 'cache') }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   cli.stderr!.on('data', (d) => (stderr += String(d)));

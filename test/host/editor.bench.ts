@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { printTable, percentile } from '../../bench/table';
 import type { PqoApi } from '../../src/extension/extension';
 import type { RunEvent } from '../../src/runModel/events';
+import { applyEvent, createRunState } from '../../src/runModel/runState';
 import { buildPlan } from '../../src/plan/plan';
 import { analyzeConfig } from '../../src/config/validate';
 import * as fs from 'node:fs';
@@ -136,42 +137,50 @@ describe('benchmarks in the editor', function () {
     if (plan.cells.length !== 250_000) throw new Error(`${plan.cells.length} cells, not 250,000`);
     await vscode.commands.executeCommand('pqOrchestrator.runs.focus');
 
-    // Live: every cell created, running, finished (1 in 500 failed) and deleted, through the store as a run feeds it,
-    // in slices so the tree, status bar, badge and context keys refresh as they would.
-    const before = heap();
-    const run = api.store.addRun(plan, 'bench-250k');
-    const recordDir = path.join(runsRoot(file, plan.name), '20260101-000000-000-bench');
-    const writer = new RecordWriter(recordDir, []);
-    const t0 = Date.now() - 250_000;
-    writer.append(recordHeader(plan, 'bench-250k'));
-    let events = 0;
-    let applyMs = 0;
-    const wall = performance.now();
-    const feed = (e: RunEvent) => {
-      const s = performance.now();
-      api.store.apply(run, e);
-      applyMs += performance.now() - s;
-      writer.onEvent(e);
-      events++;
+    // Live: every cell created, running, finished (1 in 500 failed) and deleted, as a run in this window feeds it: the
+    // engine applies each event to its run state, then the store (which reads that state) tells the views, in slices
+    // so the tree, status bar, badge and context keys refresh as they would. `shared`: the store reads the engine's
+    // state (as now); otherwise it keeps a second state of its own (as before), for comparison.
+    const live = async (id: string, shared: boolean, write: boolean): Promise<{ added: number; storeUs: number; events: number; liveMs: number; status: string }> => {
+      const before = heap();
+      const engineState = createRunState(plan.cells);
+      const run = api.store.addRun(plan, id, plan.cells, shared ? engineState : undefined);
+      const writer = write ? new RecordWriter(path.join(runsRoot(file, plan.name), '20260101-000000-000-bench'), []) : undefined;
+      const t0 = Date.now() - 250_000;
+      writer?.append(recordHeader(plan, id));
+      let events = 0;
+      let storeMs = 0;
+      const wall = performance.now();
+      const feed = (e: RunEvent) => {
+        applyEvent(engineState, e);
+        const s = performance.now();
+        api.store.apply(run, e);
+        storeMs += performance.now() - s;
+        writer?.onEvent(e);
+        events++;
+      };
+      for (let i = 0; i < plan.cells.length; i++) {
+        const cell = plan.cells[i];
+        const at = t0 + i;
+        const serial = String(1_700_000_000_000 + i);
+        feed({ type: 'cell-creating', cell, attempt: 1, at });
+        feed({ type: 'cell-created', cell, attempt: 1, serial, adopted: false, at: at + 20 });
+        feed({ type: 'cell-status', cell, attempt: 1, serial, status: 'Running', at: at + 30 });
+        const failed = i % 500 === 7;
+        feed({ type: 'cell-finished', cell, attempt: 1, serial, outcome: failed ? 'failed' : 'succeeded', ...(failed ? { kind: 'execution' as const, detail: 'boom' } : {}), at: at + 300 });
+        if (!failed) feed({ type: 'query-deleted', cell, serial, at: at + 301 });
+        if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
+      }
+      writer?.close();
+      const liveMs = performance.now() - wall;
+      await new Promise((r) => setTimeout(r, 500));
+      const added = heap() - before;
+      const status = api.status.item.text;
+      api.store.remove(run);
+      return { added, storeUs: (storeMs * 1000) / events, events, liveMs, status };
     };
-    for (let i = 0; i < plan.cells.length; i++) {
-      const cell = plan.cells[i];
-      const at = t0 + i;
-      const serial = String(1_700_000_000_000 + i);
-      feed({ type: 'cell-creating', cell, attempt: 1, at });
-      feed({ type: 'cell-created', cell, attempt: 1, serial, adopted: false, at: at + 20 });
-      feed({ type: 'cell-status', cell, attempt: 1, serial, status: 'Running', at: at + 30 });
-      const failed = i % 500 === 7;
-      feed({ type: 'cell-finished', cell, attempt: 1, serial, outcome: failed ? 'failed' : 'succeeded', ...(failed ? { kind: 'execution' as const, detail: 'boom' } : {}), at: at + 300 });
-      if (!failed) feed({ type: 'query-deleted', cell, serial, at: at + 301 });
-      if (i % 2000 === 1999) await new Promise((r) => setImmediate(r));
-    }
-    writer.close();
-    const liveMs = performance.now() - wall;
-    await new Promise((r) => setTimeout(r, 500));
-    const added = heap() - before;
-    const status = api.status.item.text;
-    api.store.remove(run);
+    const twoStates = await live('bench-250k-two-states', false, false);
+    const { added, storeUs, events, liveMs, status } = await live('bench-250k', true, true);
 
     // Loaded from its record, the way the palette's Open Run Grid finds it: plan, newest record, replay.
     const l0 = performance.now();
@@ -196,8 +205,8 @@ describe('benchmarks in the editor', function () {
     panel.panel.dispose();
     api.store.remove(recorded);
     printTable('In-editor: a 250,000-cell run (250 dates × 1,000 partitions)', [
-      { measure: 'extension-host heap added by the live run', value: `${added.toFixed(0)} MB`, target: '≤ 150 MB' },
-      { measure: 'store cost per event, amortized (tree, status bar, badge and keys refresh from it)', value: `${((applyMs * 1000) / events).toFixed(2)} µs over ${events.toLocaleString('en-US')} events`, target: '≤ 10 µs' },
+      { measure: 'extension-host heap added by the live run (the engine\'s state, read by the views)', value: `${added.toFixed(0)} MB (a second state in the store, as before: ${twoStates.added.toFixed(0)} MB)`, target: '≤ 150 MB' },
+      { measure: 'store cost per event, amortized (tree, status bar, badge and keys refresh from it)', value: `${storeUs.toFixed(2)} µs over ${events.toLocaleString('en-US')} events (reducing a second state, as before: ${twoStates.storeUs.toFixed(2)} µs)`, target: '≤ 10 µs' },
       { measure: 'the whole live run fed through the store and the record writer', value: `${(liveMs / 1000).toFixed(1)} s`, target: '-' },
       { measure: 'status bar at the end', value: String(status), target: '-' },
       { measure: 'loading the recorded run (plan, record, replay)', value: `${loadMs.toFixed(0)} ms`, target: '≤ 2,000 ms' },
