@@ -181,6 +181,8 @@ describe('benchmarks in the editor', function () {
     };
     const twoStates = await live('bench-250k-two-states', false, false);
     const { added, storeUs, events, liveMs, status } = await live('bench-250k', true, true);
+    assert.ok(added < twoStates.added, `one state per run holds less than two (${added.toFixed(0)} MB vs ${twoStates.added.toFixed(0)} MB)`);
+    assert.match(status, /249500\/250000|249,500\/250,000/, 'the status bar ends at the run\'s counts');
 
     // Loaded from its record, the way the palette's Open Run Grid finds it: plan, newest record, replay.
     const l0 = performance.now();
