@@ -3,8 +3,7 @@ import type { Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { formatPlanText, lastStates, planCells, planSummary } from '../report/plan';
 import { runsRoot } from '../record/runs';
-import { latestOutcomes, latestRunState, priorCells } from '../record/replay';
-import { runSummary, settleInterrupted } from '../runModel/runState';
+import { latestOutcomes, latestRunState, priorCells, recordedSummary } from '../record/replay';
 import { formatSummary } from '../report/lines';
 import { reportTargetProblem, writeReport } from './htmlFile';
 import { holdSignals } from './signals';
@@ -122,8 +121,7 @@ function lastRunReport(plan: Plan, args: CliArgs, io: Io): number {
   }
   const { state, runs } = composed;
   const last = runs[0];
-  settleInterrupted(state);
-  const summary = runSummary(state, { runId: last.header.runId, undeleted: [], interrupted: last.ended?.summary.interrupted ?? false, budgetExhausted: last.ended?.summary.budgetExhausted ?? false, startedAt: runs[runs.length - 1].header.at, endedAt: last.ended?.at ?? last.header.at });
+  const summary = recordedSummary(state, runs);
   const from = runs.length > 1 ? `\nlatest outcome of each cell across runs ${runs.map((r) => r.header.runId).join(' ← ')}` : '';
   const failed = writeReport(args.report!, plan, state, last.header.runId, formatSummary(plan, summary, undefined).trim() + `\nrecord: ${last.dir}${from}`);
   if (failed) {

@@ -1,5 +1,5 @@
-import type { PriorCell } from '../runModel/events';
-import { applyEvent, createRunState, type RunState } from '../runModel/runState';
+import type { PriorCell, RunSummary } from '../runModel/events';
+import { applyEvent, createRunState, runSummary, settleInterrupted, type RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 import * as path from 'node:path';
 import { decodeLine, recordedName, type RecordLine } from './format';
@@ -102,4 +102,22 @@ export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell
     }
   }
   return { state, runs: chain };
+}
+
+/**
+ * A recorded run's summary, derived once for every face (the CLI's --report, the editor's Run Grid and tree): its
+ * counts and failures from the replayed state (cells left running by an interrupted run settled as not started),
+ * the rest from its header and end line. `runs`: newest first (one run, or the chain `latestOutcomes` composed).
+ */
+export function recordedSummary(state: RunState<Cell>, runs: readonly RecordedRun[]): RunSummary {
+  const last = runs[0];
+  settleInterrupted(state);
+  return runSummary(state, {
+    runId: last.header.runId,
+    undeleted: [],
+    interrupted: last.ended?.summary.interrupted ?? false,
+    budgetExhausted: last.ended?.summary.budgetExhausted ?? false,
+    startedAt: runs[runs.length - 1].header.at,
+    endedAt: last.ended?.at ?? last.header.at,
+  });
 }

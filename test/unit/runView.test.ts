@@ -246,3 +246,41 @@ describe('the tree\'s node cache', () => {
     assert.equal(cache.size, 1, 'only the other run\'s node is kept');
   });
 });
+
+describe('a recorded run\'s summary, derived once', () => {
+  it('the editor shows an interrupted recorded run with the summary the CLI\'s --report prints', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { RecordWriter } = await import('../../src/record/writer');
+    const { recordHeader } = await import('../../src/record/format');
+    const { readRecord } = await import('../../src/record/reader');
+    const { recordedState, recordedSummary } = await import('../../src/record/replay');
+    const { formatSummary } = await import('../../src/report/lines');
+    const p = plan();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-summary-'));
+    try {
+      const w = new RecordWriter(dir, []);
+      w.append(recordHeader(p, 'r-int'));
+      const at = Date.now();
+      const events: RunEvent[] = [];
+      for (const [i, outcome] of [[0, 'succeeded'], [1, 'succeeded'], [2, 'failed']] as const) {
+        events.push({ type: 'cell-creating', cell: p.cells[i], attempt: 1, at }, { type: 'cell-created', cell: p.cells[i], attempt: 1, serial: `${i + 10}`, adopted: false, at });
+        events.push({ type: 'cell-finished', cell: p.cells[i], attempt: 1, outcome, serial: `${i + 10}`, ...(outcome === 'failed' ? { kind: 'execution' as const, detail: 'boom' } : {}), at: at + 5 });
+      }
+      events.push({ type: 'cell-creating', cell: p.cells[3], attempt: 1, at }); // the window closed here: no end line
+      for (const e of events) w.onEvent(e);
+      w.close();
+      const rec = readRecord(dir)!;
+      const store = new RunStore();
+      const run = store.addRecorded(p, rec, () => undefined);
+      const s = run.summary!;
+      assert.ok(s, 'a recorded run without an end line still has a summary');
+      assert.deepEqual([s.succeeded, s.failedExecution, s.notStarted, s.cells], [2, 1, p.cells.length - 3, p.cells.length]);
+      const cli = recordedSummary(recordedState(readRecord(dir)!, p), [readRecord(dir)!]);
+      assert.equal(formatSummary(p, s, undefined), formatSummary(p, cli, undefined), 'the same summary text as the CLI\'s');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

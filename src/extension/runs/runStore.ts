@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import type { RunEvent, RunSummary } from '../../runModel/events';
-import { applyEvent, createRunState, settleInterrupted, type CellRecord, type RunState, type RunStatePhase } from '../../runModel/runState';
+import { applyEvent, createRunState, type CellRecord, type RunState, type RunStatePhase } from '../../runModel/runState';
 import type { Cell, Plan } from '../../plan/plan';
 import { RECORD_FILE } from '../../record/format';
 import type { RecordedRun } from '../../record/reader';
-import { recordedState } from '../../record/replay';
+import { recordedState, recordedSummary } from '../../record/replay';
 
 /** What the tree shows of one cell: the run state's record of it (with its status word and log file). */
 export type CellView = CellRecord<Cell>;
@@ -115,8 +115,9 @@ export class RunStore {
   /** A run known from its record on disk, replayed through the run-state reducer; cells not final never ran. */
   addRecorded(plan: Plan, rec: RecordedRun, logFileOf: (queryName: string, serial: string) => string | undefined, replayed?: RunState<Cell>): RunView {
     const state = replayed ?? recordedState(rec, plan);
-    settleInterrupted(state);
+    const summary = recordedSummary(state, [rec]); // the CLI's --report derives the same
     const run = this.build(plan, rec.header.runId, state, rec.header.at);
+    run.summary = summary;
     run.recordFile = path.join(rec.dir, RECORD_FILE);
     for (const v of state.cells.values()) if (v.serial) v.logFile = logFileOf(v.cell.queryName, v.serial);
     this.runs.push(run);
