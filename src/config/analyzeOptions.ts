@@ -14,6 +14,8 @@ export interface AnalyzeOptions {
   isFile?: (absPath: string) => boolean;
   /** Reads a worker script's text (for rules about what it does); injected for the editor's unsaved files. */
   readText?: (absPath: string) => string | undefined;
+  /** Variables the face has stored values for (the editor's stored credentials): not reported as unset. */
+  stored?: ReadonlySet<string>;
   /** Plans with more cells than this get a warning. */
   largePlanCells?: number;
 }

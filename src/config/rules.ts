@@ -26,7 +26,7 @@ interface RuleInput {
 /** Every rule, in the order their problems are found. */
 export function semanticProblems(ctx: ProblemCollector, raw: Record<string, unknown>, backend: BackendName, options: AnalyzeOptions): void {
   const input: RuleInput = { raw, backend, env: options.env ?? process.env, purpose: options.purpose ?? 'run', dir: path.dirname(options.file), options };
-  variableProblems(ctx, input.env, input.purpose, backend);
+  variableProblems(ctx, input.env, input.purpose, backend, options.stored);
   expandedNameProblems(ctx, raw, input.env);
   const dateCount = dateProblems(ctx, raw);
   workerScriptRule(ctx, input);
@@ -109,7 +109,7 @@ function hasUnset(value: string, env: Env): boolean {
   return malformed.length > 0 || refs.some((r) => env[r.name] === undefined);
 }
 
-function variableProblems(ctx: ProblemCollector, env: Env, purpose: 'run' | 'edit', backend: BackendName): void {
+function variableProblems(ctx: ProblemCollector, env: Env, purpose: 'run' | 'edit', backend: BackendName, stored?: ReadonlySet<string>): void {
   forEachStringScalar(ctx.parsed, (p, value, start, end) => {
     if (purpose === 'run' && backend === 'local' && p[0] === 'deephaven') return; // not used by local runs
     const { refs, malformed } = findRefs(value);
@@ -131,8 +131,9 @@ function variableProblems(ctx: ProblemCollector, env: Env, purpose: 'run' | 'edi
         ctx.addAt(purpose === 'run' ? 'error' : 'warning', 'invalid-format', p, s, e, `environment variable ${ref.name} holds ${what}; \`${formatPath(p)}\` must be one line of text`);
         continue;
       }
-      // An empty credential is as good as none.
+      // An empty credential is as good as none; a stored one is as good as set (the editor supplies it to the run).
       if (value !== undefined && !(value === '' && p[0] === 'deephaven')) continue;
+      if (value === undefined && stored?.has(ref.name)) continue;
       const [s, e] = subRange(source, `\${${ref.name}}`, start, end);
       const severity: Severity = purpose === 'run' ? 'error' : 'warning';
       ctx.addAt(severity, 'unset-variable', p, s, e, `environment variable ${ref.name} is ${value === undefined ? 'not set' : 'empty'} (used by \`${formatPath(p)}\`)`);

@@ -58,8 +58,11 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
 
   const log = own(vscode.window.createOutputChannel('PQ Orchestrator', { log: true }));
   const files = own(new ConfigFiles());
-  const analyses = new Analyses(backendSetting);
+  const credentials = new Credentials(context.secrets, context.globalState);
+  const analyses = new Analyses(backendSetting, () => credentials.storedVariables());
   const diagnostics = own(new Diagnostics(files, analyses));
+  // A credential stored (or forgotten) changes which variables are unset.
+  own(credentials.onDidChange(() => (analyses.clear(), diagnostics.refreshAll())));
   const yaml: vscode.DocumentSelector = [{ language: 'yaml' }, { pattern: '**/*.{yaml,yml}' }];
   const lenses = own(new LensProvider(files, analyses));
   own(diagnostics.onDidUpdate(() => lenses.refresh()));
@@ -70,7 +73,6 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   own(vscode.languages.registerCodeLensProvider(yaml, lenses));
 
   const store = new RunStore();
-  const credentials = new Credentials(context.secrets, context.globalState);
   const runs = own(new RunManager(store, credentials, log, backendSetting, {
     // Called only after activation, when `grids` exists.
     openGrid: (runId) => {

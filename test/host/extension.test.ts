@@ -533,12 +533,16 @@ describe('PQ Orchestrator in VS Code', function () {
         asked.push(o.variable);
         return o.variable === 'PQO_SIM_PASSWORD' ? 'host-sim-pw' : undefined;
       };
+      const unsetWarning = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).some((d) => /PQO_SIM_PASSWORD is not set/.test(d.message));
       try {
+        const before = await open('dhe/config.yaml');
+        await waitFor(() => unsetWarning(before.uri), 'the unset-credential warning before it is stored');
         const first = await a.runs.start(file('dhe/config.yaml'));
         assert.ok(first);
         await first.done;
         assert.equal(first.view.summary?.succeeded, 2);
         assert.deepEqual(asked, ['PQO_SIM_PASSWORD']);
+        await waitFor(() => !unsetWarning(before.uri), 'the warning gone once the value is stored');
         const second = await a.runs.start(file('dhe/config.yaml'));
         await second!.done;
         assert.deepEqual(asked, ['PQO_SIM_PASSWORD'], 'not asked again');
@@ -564,6 +568,7 @@ describe('PQ Orchestrator in VS Code', function () {
         assert.equal(sim.received.length, 5, 'one probe query');
         assert.deepEqual(asked, ['PQO_SIM_PASSWORD'], 'the stored credential was used');
         assert.equal(await a.credentials.forget(), 1);
+        await waitFor(() => unsetWarning(doc.uri), 'the warning back once the stored value is forgotten');
       } finally {
         a.credentials.ask = original;
         await sim.stop();

@@ -296,6 +296,12 @@ describe('config validation', () => {
       assert.equal(editing.problems[0].severity, 'warning');
       assert.ok(editing.config, 'warnings do not block');
     });
+    it('a variable the editor has a stored value for is not reported unset (the warning goes once it is stored)', () => {
+      const text = edit(BATCH_CONFIG, 'username: "alice"', 'username: "${DH_USER}"');
+      assert.equal(analyze(text, { purpose: 'edit' }).problems.length, 1);
+      assert.deepEqual(analyze(text, { purpose: 'edit', stored: new Set(['DH_USER']) }).problems, []);
+      assert.equal(analyze(text, { purpose: 'edit', stored: new Set(['OTHER']) }).problems.length, 1, 'only the stored one');
+    });
     it('a malformed reference is an error', () => {
       const text = edit(BATCH_CONFIG, 'username: "alice"', 'username: "${not valid}"');
       assert.match(only(text).problem.message, /not a valid variable reference/);

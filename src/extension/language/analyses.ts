@@ -7,7 +7,8 @@ import type { BackendName } from '../../config/types';
 export class Analyses {
   private readonly cache = new Map<string, { version: number; analysis: ConfigAnalysis }>();
 
-  constructor(private readonly backend: () => BackendName | undefined) {}
+  /** `stored`: the variables the user has stored values for (credentials), which are not reported as unset. */
+  constructor(private readonly backend: () => BackendName | undefined, private readonly stored: () => ReadonlySet<string> = () => new Set()) {}
 
   get(doc: vscode.TextDocument): ConfigAnalysis {
     const key = doc.uri.toString();
@@ -17,6 +18,7 @@ export class Analyses {
       file: doc.uri.fsPath,
       purpose: 'edit',
       backend: this.backend(),
+      stored: this.stored(),
       isFile: (p) => {
         // An unsaved editor counts as the file existing.
         if (vscode.workspace.textDocuments.some((d) => d.uri.fsPath === p)) return true;

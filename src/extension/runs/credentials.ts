@@ -46,7 +46,16 @@ export class Credentials {
           validateInput: (v) => (v ? undefined : 'a value is required'),
         });
 
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** A value was stored or forgotten (the diagnostics recheck which variables are unset). */
+  readonly onDidChange = this.changed.event;
+
   constructor(private readonly secrets: vscode.SecretStorage, private readonly state: vscode.Memento) {}
+
+  /** The variables with a stored value, for any server. */
+  storedVariables(): ReadonlySet<string> {
+    return new Set(this.stored().map((c) => c.variable));
+  }
 
   private key(server: string, username: string, variable: string): string {
     return `pqOrchestrator:${server}:${username}:${variable}`;
@@ -81,6 +90,7 @@ export class Credentials {
     const index = new Set(this.state.get<string[]>(INDEX_KEY, []));
     index.add(key);
     await this.state.update(INDEX_KEY, [...index]);
+    this.changed.fire();
     return value;
   }
 
@@ -96,6 +106,7 @@ export class Credentials {
   async forgetOne(key: string): Promise<void> {
     await this.secrets.delete(key);
     await this.state.update(INDEX_KEY, this.state.get<string[]>(INDEX_KEY, []).filter((k) => k !== key));
+    this.changed.fire();
   }
 
   /** Asks for a stored value again (a URL shown as it is, a secret blank) and keeps the answer. */
@@ -114,6 +125,7 @@ export class Credentials {
     const keys = this.state.get<string[]>(INDEX_KEY, []);
     for (const k of keys) await this.secrets.delete(k);
     await this.state.update(INDEX_KEY, []);
+    this.changed.fire();
     return keys.length;
   }
 }
