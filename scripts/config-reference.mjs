@@ -32,7 +32,7 @@ function oneLine(md) {
 
 export function renderReference(schema) {
   const rows = [];
-  const conditional = { password: 'when `auth_method: password`', private_key_path: 'when `auth_method: private_key`', replay: 'one of `replay`/`batch`', batch: 'one of `replay`/`batch`', deephaven: 'for the `dhe` backend' };
+  const conditional = { password: 'when `auth_method: password`', private_key_path: 'when `auth_method: private_key`', replay: 'one of `replay`/`batch`', batch: 'one of `replay`/`batch`', deephaven: 'for the `dhe` backend', start: 'yes, unless `list`', end: 'yes, unless `list`', list: 'instead of `start`/`end`' };
   const walk = (node, prefix, required) => {
     for (const [key, s] of Object.entries(node.properties ?? {})) {
       const full = prefix ? `${prefix}.${key}` : key;

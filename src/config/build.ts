@@ -4,6 +4,7 @@ import { schemaDefault } from './schema';
 import { isSecretName, type BackendName, type Config, type ConfigBase, type ReplaySettings } from './types';
 import type { AnalyzeOptions } from './analyzeOptions';
 import { expand, findRefs } from './variables';
+import { readCalendar, type DateSpec } from '../util/calendar';
 
 /** The typed config of data the schema and the rules accepted, defaults applied and `${VAR}` expanded. */
 export function buildConfig(raw: Record<string, unknown>, backend: BackendName, options: Pick<AnalyzeOptions, 'env' | 'file'>): Config {
@@ -38,11 +39,7 @@ export function buildConfig(raw: Record<string, unknown>, backend: BackendName, 
       delete_failed_queries: d('execution', 'delete_failed_queries', ex.delete_failed_queries),
       order: d('execution', 'order', ex.order),
     },
-    dates: {
-      start: (raw.dates as Record<string, string>).start,
-      end: (raw.dates as Record<string, string>).end,
-      weekdays_only: d('dates', 'weekdays_only', (raw.dates as Record<string, unknown>).weekdays_only),
-    },
+    dates: dateSpec(raw.dates as Record<string, unknown>, dir, d('dates', 'weekdays_only', (raw.dates as Record<string, unknown>).weekdays_only)),
     env: {},
     local: { python: str(d('local', 'python', isObject(raw.local) ? raw.local.python : undefined)) },
     secrets: [],
@@ -74,5 +71,19 @@ function replaySettings(r: Record<string, unknown>, d: <T>(section: string, key:
     sorted_replay: d('replay', 'sorted_replay', r.sorted_replay),
     ...(r.buffer_rows !== undefined ? { buffer_rows: r.buffer_rows as number } : {}),
     replay_timestamp_columns: ((r.replay_timestamp_columns as Record<string, string>[] | undefined) ?? []).map((c) => ({ namespace: c.namespace, table: c.table, column: c.column })),
+  };
+}
+
+/** The dates as the plan takes them: a list sorted (start and end its ends), the calendar read (the rules checked it). */
+function dateSpec(raw: Record<string, unknown>, dir: string, weekdaysOnly: boolean): DateSpec {
+  const list = Array.isArray(raw.list) ? [...new Set(raw.list as string[])].sort() : undefined;
+  const read = typeof raw.calendar === 'string' ? readCalendar(path.resolve(dir, raw.calendar)) : undefined;
+  return {
+    start: list ? list[0] : (raw.start as string),
+    end: list ? list[list.length - 1] : (raw.end as string),
+    weekdays_only: weekdaysOnly,
+    ...(list ? { list } : {}),
+    exclude: Array.isArray(raw.exclude) ? (raw.exclude as string[]) : [],
+    ...(read && 'calendar' in read ? { calendar: read.calendar } : {}),
   };
 }

@@ -14,6 +14,7 @@ export type ProblemCode =
   | 'empty'
   | 'mode'
   | 'date'
+  | 'calendar'
   | 'file-not-found'
   | 'permissions'
   | 'unset-variable'

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { countDates, toDayNumber } from '../util/dates';
 import { findBlockingLoop, minutesToClose } from './blockingWorker';
 import { isObject, show, type ProblemCollector } from './problemCollector';
 import { formatPath, type Severity } from './problem';
@@ -11,6 +10,7 @@ import type { AnalyzeOptions } from './analyzeOptions';
 import { LARGE_PLAN_CELLS, MAX_PLAN_CELLS } from './limits';
 import { expand, findRefs, type Env } from './variables';
 import { forEachStringScalar } from './yamlDocument';
+import { dateProblems } from './dateRules';
 
 // Rules a schema cannot say, one small function each. Each reads the raw data and adds problems to the context.
 
@@ -28,7 +28,7 @@ export function semanticProblems(ctx: ProblemCollector, raw: Record<string, unkn
   const input: RuleInput = { raw, backend, env: options.env ?? process.env, purpose: options.purpose ?? 'run', dir: path.dirname(options.file), options };
   variableProblems(ctx, input.env, input.purpose, backend, options.stored);
   expandedNameProblems(ctx, raw, input.env);
-  const dateCount = dateProblems(ctx, raw);
+  const dateCount = dateProblems(ctx, raw, options.file);
   workerScriptRule(ctx, input);
   privateKeyRule(ctx, input);
   connectionUrlRule(ctx, input);
@@ -145,28 +145,6 @@ function variableProblems(ctx: ProblemCollector, env: Env, purpose: 'run' | 'edi
 function subRange(source: string, needle: string, start: number, end: number): [number, number] {
   const i = source.indexOf(needle);
   return i >= 0 ? [start + i, start + i + needle.length] : [start, end];
-}
-
-function dateProblems(ctx: ProblemCollector, raw: Record<string, unknown>): number {
-  const dates = isObject(raw.dates) ? raw.dates : undefined;
-  if (!dates) return 0;
-  const days: Record<string, number | undefined> = {};
-  for (const k of ['start', 'end'] as const) {
-    const v = dates[k];
-    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) continue;
-    days[k] = toDayNumber(v);
-    if (days[k] === undefined) ctx.add({ severity: 'error', code: 'date', path: ['dates', k], on: 'value', message: `\`dates.${k}\` is not a calendar date: ${v}` });
-  }
-  const { start, end } = days;
-  if (start === undefined || end === undefined) return 0;
-  if (end < start) {
-    ctx.add({ severity: 'error', code: 'date', path: ['dates', 'end'], on: 'value', message: `\`dates.end\` (${dates.end}) is before \`dates.start\` (${dates.start})` });
-    return 0;
-  }
-  const weekdaysOnly = dates.weekdays_only === true;
-  const n = countDates(dates.start as string, dates.end as string, weekdaysOnly);
-  if (n === 0) ctx.add({ severity: 'error', code: 'date', path: ['dates'], on: 'key', message: `no dates to run: ${dates.start} to ${dates.end} holds only weekend days and \`weekdays_only\` is true` });
-  return n;
 }
 
 /** `name` may come through `${VAR}`: what it expands to must meet the same rule as a literal name. */

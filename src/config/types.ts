@@ -1,3 +1,4 @@
+import type { DateSpec } from '../util/calendar';
 /** A config that passed validation: defaults applied, `${VAR}` references expanded. */
 export type Mode = 'replay' | 'batch';
 export type BackendName = 'dhe' | 'local';
@@ -57,7 +58,8 @@ export interface ConfigBase {
   backend: BackendName;
   deephaven?: DeephavenSettings;
   execution: ExecutionSettings;
-  dates: { start: string; end: string; weekdays_only: boolean };
+  /** The range (or the list's first and last date), the list, exclusions and the calendar read from its file. */
+  dates: DateSpec;
   env: Record<string, string>;
   local: { python: string };
   /** Values that must never be printed or written: passwords and secret-looking env values. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { isSecretName, type Config, type Mode } from '../config/types';
-import { compactDate, listDates } from '../util/dates';
+import { compactDate } from '../util/dates';
+import { planDates } from '../util/calendar';
 
 /** The unit of work: one (date, partition). */
 export interface Cell {
@@ -52,7 +53,7 @@ class PlanCell implements Cell {
 }
 
 export function buildPlan(config: Config, scriptText: string): Plan {
-  const dates = listDates(config.dates.start, config.dates.end, config.dates.weekdays_only);
+  const dates = planDates(config.dates).dates;
   const p = config.execution.num_partitions;
   const cells: Cell[] = new Array(dates.length * p);
   let i = 0;

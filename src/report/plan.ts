@@ -1,3 +1,4 @@
+import { planDates } from '../util/calendar';
 import type { Config } from '../config/types';
 import type { PriorCell } from '../runModel/events';
 import * as path from 'node:path';
@@ -70,7 +71,16 @@ export function planSummary(plan: Plan, options: PlanTextOptions = {}) {
     mode: plan.mode,
     backend: c.backend,
     server: c.backend === 'dhe' && c.deephaven ? serverOrigin(c.deephaven.connection_url) : undefined,
-    dates: { start: c.dates.start, end: c.dates.end, weekdaysOnly: c.dates.weekdays_only, count: plan.dates.length },
+    dates: {
+      start: c.dates.start,
+      end: c.dates.end,
+      weekdaysOnly: c.dates.weekdays_only && !c.dates.calendar,
+      ...(c.dates.list ? { list: true } : {}),
+      ...(c.dates.calendar ? { calendar: { name: c.dates.calendar.name, timeZone: c.dates.calendar.timeZone, file: c.dates.calendar.file } } : {}),
+      count: plan.dates.length,
+      // The days the calendar or the exclusions took out of the range or list (not plain weekends of weekdays_only).
+      skipped: planDates(c.dates).skipped.filter((d) => c.dates.calendar ? d.why !== 'weekend' : true),
+    },
     partitionsPerDate: plan.numPartitions,
     cells: plan.cells.length,
     concurrency: plan.concurrency,
@@ -109,7 +119,12 @@ export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): strin
   const row = (k: string, v: string) => lines.push(`  ${k.padEnd(18)}${v}`);
   lines.push(`Plan: ${s.name} (${s.mode} mode) from ${displayPath(s.config, base)}`);
   row('backend', s.backend === 'dhe' ? `dhe, ${s.server} as ${redact(c.deephaven?.username ?? '', c.secrets)} (${c.deephaven?.auth_method})` : `local (python: ${c.local.python})`);
-  row('dates', `${s.dates.start} to ${s.dates.end}${s.dates.weekdaysOnly ? ', weekdays only' : ''}: ${s.dates.count} date${s.dates.count === 1 ? '' : 's'}`);
+  const cal = s.dates.calendar;
+  row('dates', `${s.dates.list ? `a list from ${s.dates.start} to ${s.dates.end}` : `${s.dates.start} to ${s.dates.end}`}${s.dates.weekdaysOnly ? ', weekdays only' : ''}${cal ? `, business days of ${cal.name} (${cal.timeZone})` : ''}: ${s.dates.count} date${s.dates.count === 1 ? '' : 's'}`);
+  for (const why of ['holiday', 'excluded'] as const) {
+    const days = s.dates.skipped.filter((d) => d.why === why).map((d) => d.date);
+    if (days.length) row('', `skipped (${why === 'holiday' ? `holidays in ${cal?.name}` : 'dates.exclude'}): ${days.length > 12 ? `${days.slice(0, 12).join(', ')} and ${days.length - 12} more` : days.join(', ')}`);
+  }
   row('partitions', `${s.partitionsPerDate} per date`);
   row('cells', `${s.cells} queries (${s.dates.count} × ${s.partitionsPerDate})`);
   row('concurrency', `${s.concurrency} at once: ${s.waves} wave${s.waves === 1 ? '' : 's'}`);
