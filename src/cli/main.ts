@@ -10,7 +10,8 @@ import { holdSignals } from './signals';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../runModel/exitCodes';
 import { painter } from './colour';
-import { cellOrder } from '../session/cellOrder';
+import { cellOrder, planForecast } from '../session/cellOrder';
+import { forecastText } from '../plan/forecast';
 import { runOrchestration } from './run';
 import type { Io } from './io';
 
@@ -80,12 +81,15 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   if (args.dryRun) {
     if (args.json) {
       const last = lastRecordedStates(plan, args.runDir);
-      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), cells: planCells(plan, last) }) + '\n');
+      const f = planForecast(plan, runsRoot(plan.config.file, plan.name, args.runDir));
+      io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), forecast: 'forecast' in f ? f.forecast : { none: f.why }, cells: planCells(plan, last) }) + '\n');
     }
     else {
       const root = runsRoot(plan.config.file, plan.name, args.runDir);
       const order = cellOrder(plan, root);
-      io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: root, order: { note: order.note, first: order.cells.slice(0, 3).map((c) => c.queryName) } }) + '\n');
+      const f = planForecast(plan, root);
+      const forecast = 'forecast' in f ? forecastText(f.forecast) : `none: ${f.why}`;
+      io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: root, order: { note: order.note, first: order.cells.slice(0, 3).map((c) => c.queryName) }, forecast }) + '\n');
     }
     return EXIT.SUCCESS;
   }

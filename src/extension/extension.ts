@@ -66,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   const yaml: vscode.DocumentSelector = [{ language: 'yaml' }, { pattern: '**/*.{yaml,yml}' }];
   const lenses = own(new LensProvider(files, analyses));
   own(diagnostics.onDidUpdate(() => lenses.refresh()));
-  own(vscode.languages.registerHoverProvider(yaml, new HoverProvider(files)));
+  own(vscode.languages.registerHoverProvider(yaml, new HoverProvider(files, analyses)));
   own(vscode.languages.registerCompletionItemProvider(yaml, new CompletionProvider(files, analyses), ':', ' '));
   own(vscode.languages.registerCodeActionsProvider(yaml, new CodeActionProvider(files, analyses), { providedCodeActionKinds: CodeActionProvider.kinds }));
   own(vscode.languages.registerDocumentLinkProvider(yaml, new LinkProvider(files, analyses)));

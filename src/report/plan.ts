@@ -109,6 +109,8 @@ export interface PlanTextOptions {
   runsFolder?: string;
   /** Which cells start first, and why (execution.order). */
   order?: { note: string; first: string[] };
+  /** How long the run should take (from the last run of this plan), or why there is no forecast. */
+  forecast?: string;
 }
 
 export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): string {
@@ -138,6 +140,9 @@ export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): strin
   if (options.order) {
     row('order', options.order.note);
     if (c.execution.order === 'longest_first' && options.order.first.length) row('starts with', options.order.first.join(', '));
+  }
+  if (options.forecast) {
+    row('forecast', options.forecast);
   }
   lines.push('', 'Environment of each cell (values of the first cell):');
   for (const [k, v] of Object.entries(s.env)) lines.push(`  ${k}=${v}`);

@@ -123,3 +123,12 @@ function calendarSkip(cal: BusinessCalendar, date: string): 'weekend' | 'holiday
   const day = toDayNumber(date);
   return day !== undefined && cal.weekend.has(weekdayOf(day)) ? 'weekend' : undefined;
 }
+
+/** What a calendar does to a range, in words (the editor's hover on `calendar`). */
+export function describeCalendar(cal: BusinessCalendar, start: string, end: string): string {
+  const weekdays = listDates(start, end, true);
+  const holidays = weekdays.filter((d) => cal.holidays.has(d)).length;
+  const short = [...cal.shortDays].filter((d) => d >= start && d <= end).length;
+  const valid = cal.firstValid || cal.lastValid ? `valid ${cal.firstValid ?? '…'} to ${cal.lastValid ?? '…'}` : 'no valid range given';
+  return `${cal.name} (${cal.timeZone}), ${valid}${cal.description ? `: ${cal.description}` : ''}. From ${start} to ${end} it skips ${holidays} of the ${weekdays.length} weekdays as holidays${short ? `; ${short} shortened day${short === 1 ? '' : 's'} kept` : ''}.`;
+}

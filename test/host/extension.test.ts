@@ -212,6 +212,33 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.ok(titles.includes('Dry run'));
       assert.ok(titles.includes('2 dates × 3 partitions = 6 queries'), titles.join(' | '));
     });
+
+    it('with a business calendar: the lens counts business days, the hover on `calendar` says what it skips', async () => {
+      const dir = path.join(root().fsPath, 'caltest');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.copyFileSync(path.resolve(__dirname, '../../../test/fixtures/calendars/TEST_NYSE.calendar'), path.join(dir, 'TEST_NYSE.calendar'));
+      const text = fs.readFileSync(file('config.yaml').fsPath, 'utf8').replace('name: "hostrun"', 'name: "caltest"').replace('worker_script: "worker.py"', 'worker_script: "../worker.py"').replace(/dates:\n(  .*\n)+/, 'dates:\n  start: "2024-06-01"\n  end: "2024-07-31"\n  calendar: "TEST_NYSE.calendar"\n');
+      fs.writeFileSync(path.join(dir, 'config.yaml'), text);
+      try {
+        const doc = await open('caltest/config.yaml');
+        // The analysis reads the calendar as the document opens: the lens is there once it is done.
+        let titles: string[] = [];
+        for (let i = 0; i < 600 && !titles.some((x) => x.includes('business days')); i++) {
+          const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+          titles = lenses.map((l) => l.command?.title ?? '');
+          if (!titles.some((x) => x.includes('business days'))) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(titles.includes('41 business days (TEST_NYSE) × 3 partitions = 123 queries'), titles.join(' | '));
+        const at = doc.positionAt(doc.getText().indexOf('calendar:') + 2);
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
+        const shown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        assert.match(shown, /TEST_NYSE \(America\/New_York\), valid 2022-01-01 to 2025-12-31/);
+        assert.match(shown, /it skips 2 of the 43 weekdays as holidays; 1 shortened day kept/);
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('running', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseCalendar, planDates, readCalendar } from '../../src/util/calendar';
+import { describeCalendar, parseCalendar, planDates, readCalendar } from '../../src/util/calendar';
 import { listDates } from '../../src/util/dates';
 import { buildPlan } from '../../src/plan/plan';
 import { formatPlanText } from '../../src/report/plan';
@@ -78,6 +78,12 @@ describe('business calendars (dates.calendar)', () => {
     const redundant = r.problems.find((p) => p.path.join('.') === 'dates.weekdays_only')!;
     assert.equal(redundant.severity, 'warning');
     assert.match(redundant.message, /redundant with a calendar/);
+  });
+
+  it('the hover on `calendar` names it, its time zone and valid range, and how many of the range\'s weekdays it skips', () => {
+    const read = readCalendar(FIXTURE);
+    assert.ok('calendar' in read);
+    assert.equal(describeCalendar(read.calendar, '2024-01-01', '2024-12-31'), 'TEST_NYSE (America/New_York), valid 2022-01-01 to 2025-12-31: Test calendar modelled on the New York Stock Exchange, 2022-2025. From 2024-01-01 to 2024-12-31 it skips 10 of the 262 weekdays as holidays; 3 shortened days kept.');
   });
 
   it('parses either date form and refuses a holiday with a bad date', () => {

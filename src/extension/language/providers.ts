@@ -5,7 +5,7 @@ import { fixesFor } from '../../config/fixes';
 import { contextAt } from '../../config/navigate';
 import { formatPath, type KeyPath } from '../../config/problem';
 import { schemaAt, type SchemaNode } from '../../config/schema';
-import { countDates } from '../../util/dates';
+import { describeCalendar, planDates } from '../../util/calendar';
 import type { Analyses } from './analyses';
 import type { ConfigFiles } from './configFiles';
 import { SOURCE } from './diagnostics';
@@ -30,7 +30,7 @@ function describe(path: KeyPath, s: SchemaNode): vscode.MarkdownString {
 }
 
 export class HoverProvider implements vscode.HoverProvider {
-  constructor(private readonly files: ConfigFiles) {}
+  constructor(private readonly files: ConfigFiles, private readonly analyses?: Analyses) {}
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     if (!this.files.isConfig(doc)) return undefined;
@@ -39,7 +39,11 @@ export class HoverProvider implements vscode.HoverProvider {
     const s = schemaAt(c.path);
     if (!s) return undefined;
     const range = c.kind === 'key' ? new vscode.Range(doc.positionAt(c.keyStart), doc.positionAt(c.keyEnd)) : undefined;
-    return new vscode.Hover(describe(c.path, s), range);
+    const hover = describe(c.path, s);
+    // On a calendar: what it is and what it does to this config's dates.
+    const dates = c.path.join('.') === 'dates.calendar' ? this.analyses?.get(doc).config?.dates : undefined;
+    if (dates?.calendar) hover.appendMarkdown(`\n\n${describeCalendar(dates.calendar, dates.start, dates.end)}`);
+    return new vscode.Hover(hover, range);
   }
 }
 
@@ -165,14 +169,17 @@ export class LensProvider implements vscode.CodeLensProvider {
       new vscode.CodeLens(top, { title: '$(play) Run', command: 'pqOrchestrator.run', arguments: [doc.uri] }),
       new vscode.CodeLens(top, { title: 'Dry run', command: 'pqOrchestrator.dryRun', arguments: [doc.uri] }),
     ];
-    const data = a.data as { dates?: { start?: string; end?: string; weekdays_only?: boolean }; execution?: { num_partitions?: number }; deephaven?: unknown } | null;
+    const data = a.data as { deephaven?: unknown } | null;
     if (data?.deephaven) lenses.push(new vscode.CodeLens(top, { title: 'Check server', command: 'pqOrchestrator.checkServer', arguments: [doc.uri] }));
     if (errors) {
       lenses.push(new vscode.CodeLens(top, { title: `${errors} problem${errors === 1 ? '' : 's'}`, command: 'workbench.actions.view.problems' }));
-    } else if (data?.dates?.start && data.dates.end && typeof data.execution?.num_partitions === 'number') {
-      const dates = countDates(data.dates.start, data.dates.end, data.dates.weekdays_only === true);
-      const p = data.execution.num_partitions;
-      lenses.push(new vscode.CodeLens(top, { title: `${dates} date${dates === 1 ? '' : 's'} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '' }));
+    } else if (a.config) {
+      // The dates as planned: a list, exclusions and a calendar's days off taken into account.
+      const d = a.config.dates;
+      const dates = planDates(d).dates.length;
+      const p = a.config.execution.num_partitions;
+      const what = d.calendar ? `business day${dates === 1 ? '' : 's'} (${d.calendar.name})` : `date${dates === 1 ? '' : 's'}`;
+      lenses.push(new vscode.CodeLens(top, { title: `${dates} ${what} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '' }));
     }
     return lenses;
   }

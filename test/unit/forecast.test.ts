@@ -1,0 +1,49 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { expectedDurations, forecast, forecastText, simulateWall } from '../../src/plan/forecast';
+import { buildPlan } from '../../src/plan/plan';
+import { analyze, BATCH_CONFIG } from '../helpers/configs';
+import { localConfig, runCli, TEST_WORKER } from '../helpers/cli';
+import { tempProject } from '../helpers/configs';
+
+const plan = () => buildPlan(analyze(BATCH_CONFIG).config!, '');
+
+describe('forecast: how long a plan will take, before it starts', () => {
+  it('the schedule is simulated with the cap and the order: greedy slots, the longest cell bounding it', () => {
+    const cells = plan().cells.slice(0, 6);
+    const ms = [10, 10, 10, 10, 10, 50];
+    const d = (c: { index: number }) => ms[c.index];
+    assert.equal(simulateWall(cells, d, 1), 100, 'one at a time: the sum');
+    assert.equal(simulateWall(cells, d, 6), 50, 'all at once: the longest');
+    assert.equal(simulateWall(cells, d, 2), 70, 'date order: the long cell starts last');
+    assert.equal(simulateWall([cells[5], ...cells.slice(0, 5)], d, 2), 50, 'longest first: it starts at once');
+  });
+
+  it('a cell without a measurement takes its date\'s mean, else the run\'s; nothing measured, no forecast', () => {
+    const cells = plan().cells;
+    const e = expectedDurations(cells, new Map([[0, 100], [1, 300], [2, 1000]]))!;
+    assert.equal(e(cells[0]), 100);
+    assert.equal(e(cells[1]), 300);
+    assert.equal(e(cells[3]), 1000, 'its date (2024-01-02) measured one cell');
+    assert.equal(e(cells[9]), (100 + 300 + 1000) / 3, 'its date measured none: the run\'s mean');
+    assert.equal(expectedDurations(cells, new Map()), undefined);
+    assert.equal(forecast(cells, new Map(), 4, { runId: 'r', at: 0 }), undefined);
+    const f = forecast(cells.slice(0, 4), new Map([[0, 60_000], [1, 60_000], [2, 120_000], [3, 120_000]]), 2, { runId: 'r1', at: Date.UTC(2024, 10, 2) })!;
+    assert.equal(forecastText(f), 'about 3 min 00 s at 2 at once (from run r1 of 2024-11-02, 4 of 4 cells measured); 2 min 00 s at 4; the longest cell 2 min 00 s');
+  });
+
+  it('the dry run says there is no forecast without a run, and gives one after a run of the same config and script', async function () {
+    this.timeout(60_000);
+    const dir = tempProject({ 'worker.py': TEST_WORKER, 'config.yaml': localConfig({ partitions: 2, end: '2024-01-02' }) });
+    const config = path.join(dir, 'config.yaml');
+    assert.match((await runCli(['--config', config, '--dry-run'])).stdout, /forecast\s+none: no earlier run of this same config and script/);
+    const run = await runCli(['--config', config], { env: { SLEEP_S: '0.2' } });
+    assert.equal(run.code, 0, run.stderr);
+    const text = (await runCli(['--config', config, '--dry-run'])).stdout;
+    assert.match(text, /forecast\s+about [\d.]+ (ms|s) at 2 at once \(from run \S+ of \d{4}-\d{2}-\d{2}, 4 of 4 cells measured\); [\d.]+ (ms|s) at 4; the longest cell [\d.]+ (ms|s)/);
+    const json = JSON.parse((await runCli(['--config', config, '--dry-run', '--json'])).stdout);
+    assert.equal(json.forecast.measured, 4);
+    assert.equal(json.forecast.concurrency, 2);
+    assert.ok(json.forecast.wallMs >= json.forecast.longestMs, 'the wall time is at least the longest cell');
+  });
+});
