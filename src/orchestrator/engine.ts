@@ -93,7 +93,7 @@ export class Engine {
       this.pump();
       await done;
       await this.work.settled();
-      const summary = runSummary(this.state, { runId: this.options.runId, undeleted: this.deletions.undeleted, interrupted: this.state.cancel, budgetExhausted: this.budget.exhausted, startedAt, endedAt: this.now() });
+      const summary = runSummary(this.state, { runId: this.options.runId, undeleted: this.deletions.undeleted, interrupted: this.state.cancel, budgetExhausted: this.budget.exhausted, startedAt, endedAt: this.now(), ...(this.options.forecastMs !== undefined ? { forecastMs: this.options.forecastMs } : {}) });
       this.out.emit({ type: 'run-finished', summary });
       return summary;
     } finally {

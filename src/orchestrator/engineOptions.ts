@@ -28,6 +28,8 @@ export interface EngineOptions {
   plan: Plan;
   controller: Controller;
   runId: string;
+  /** The forecast wall time, for the summary to compare with (`forecast … took …`). */
+  forecastMs?: number;
   /** Run only these cells (rerun of failed cells); default all. */
   cells?: readonly Cell[];
   /** The order cells start in (execution.order); default plan order. The same cells as `cells`. */

@@ -119,5 +119,6 @@ export function recordedSummary(state: RunState<Cell>, runs: readonly RecordedRu
     budgetExhausted: last.ended?.summary.budgetExhausted ?? false,
     startedAt: runs[runs.length - 1].header.at,
     endedAt: last.ended?.at ?? last.header.at,
+    ...(last.ended?.summary.forecastMs !== undefined ? { forecastMs: last.ended.summary.forecastMs } : {}),
   });
 }

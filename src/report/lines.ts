@@ -83,7 +83,7 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, fa
   out.push(`  failed        ${failed}${failed ? ` (${s.failedCreation} creation, ${s.failedExecution} execution)` : ''}`);
   if (s.cancelled) out.push(`  cancelled     ${s.cancelled} (stopped and deleted)`);
   if (s.notStarted) out.push(`  not started   ${s.notStarted}`);
-  out.push(`  duration      ${formatDuration(s.endedAt - s.startedAt)}`);
+  out.push(`  duration      ${formatDuration(s.endedAt - s.startedAt)}${s.forecastMs !== undefined ? ` (forecast ${formatDuration(s.forecastMs)})` : ''}`);
   const cli = face === 'cli';
   if (s.interrupted && cli) out.push(`  interrupted   ${s.interrupted === 'graceful' ? 'by a shutdown signal (running sessions finished)' : 'by a second shutdown signal (running sessions deleted)'}`);
   if (s.interrupted && !cli) out.push(`  stopped       by you (${s.interrupted === 'graceful' ? 'running cells finished' : 'running cells stopped and deleted'})`);

@@ -34,6 +34,8 @@ export interface RunSummary {
   exitCode: number;
   startedAt: number;
   endedAt: number;
+  /** The wall time forecast at the start (from the last run of the same plan), when there was one. */
+  forecastMs?: number;
 }
 
 interface Base {

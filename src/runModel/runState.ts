@@ -215,7 +215,7 @@ export function progressOf(c: StateCounts): Progress {
 }
 
 /** The run's summary: its counts and failures from the state, the rest from the engine. */
-export function runSummary(state: RunState<Cell>, rest: Pick<RunSummary, 'runId' | 'undeleted' | 'interrupted' | 'budgetExhausted' | 'startedAt' | 'endedAt'>): RunSummary {
+export function runSummary(state: RunState<Cell>, rest: Pick<RunSummary, 'runId' | 'undeleted' | 'interrupted' | 'budgetExhausted' | 'startedAt' | 'endedAt' | 'forecastMs'>): RunSummary {
   const c = state.counts;
   let exitCode: number = exitCodeFor(c.failedCreation, c.failedExecution);
   if (exitCode === EXIT.SUCCESS && c.succeeded < c.total) exitCode = EXIT.ERROR;

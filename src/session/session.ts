@@ -10,7 +10,8 @@ import { RecordWriter, type RecordWriteError } from '../record/writer';
 import { Engine } from '../orchestrator/engine';
 import type { EngineTiming } from '../orchestrator/engineOptions';
 import { prepareRun, type Preparation, type RunMode } from './prepare';
-import { cellOrder } from './cellOrder';
+import { cellOrder, learnedDurations } from './cellOrder';
+import { forecast, forecastText } from '../plan/forecast';
 import { EXIT } from '../runModel/exitCodes';
 import type { RunSummary } from '../runModel/events';
 import type { LogFn } from '../util/log';
@@ -68,8 +69,12 @@ export class RunSession {
     const prep = prepareRun(plan, options.mode, options.runDir, options.only);
     if (prep.kind === 'stop') return stop(prep);
     // Learnt from the runs before this one: computed before this run's record exists.
-    const order = cellOrder(plan, runsRoot(plan.config.file, plan.name, options.runDir), prep.cells ?? plan.cells);
+    const learned = learnedDurations(plan, root);
+    const order = cellOrder(plan, root, prep.cells ?? plan.cells, learned);
     if (plan.config.execution.order !== 'dates') options.log('info', `order: ${order.note}`);
+    // A resumed run continues where it was: a forecast of the whole plan would not be its own.
+    const f = prep.prior || 'why' in learned ? undefined : forecast(order.cells, learned.known, plan.concurrency, { runId: learned.run.header.runId, at: learned.run.header.at });
+    if (f) options.log('info', `forecast: ${forecastText(f)}`);
     for (const w of prep.warnings ?? []) options.log('warning', w);
     if (prep.note) options.log('info', prep.note);
     let controller: Controller;
@@ -87,7 +92,7 @@ export class RunSession {
       return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` });
     }
     if (record.repairedTornLine) options.log('warning', `the record ${record.file} ended in a torn line (the run was killed while writing it); it is skipped, and this run continues on a fresh line`);
-    const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, order: order.cells, prior: prep.prior, timing: options.timing });
+    const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, order: order.cells, prior: prep.prior, timing: options.timing, ...(f ? { forecastMs: f.wallMs } : {}) });
     const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir, lock);
     // A record that cannot be written (disk full, a file-size limit) stops the run as a first Ctrl+C does: nothing new
     // starts, what runs finishes; the record keeps whole lines only, so --resume continues from what it says.

@@ -45,5 +45,12 @@ describe('forecast: how long a plan will take, before it starts', () => {
     assert.equal(json.forecast.measured, 4);
     assert.equal(json.forecast.concurrency, 2);
     assert.ok(json.forecast.wallMs >= json.forecast.longestMs, 'the wall time is at least the longest cell');
+    // After the run: forecast against what it took, in the summary and in the run-finished event.
+    const second = await runCli(['--config', config], { env: { SLEEP_S: '0.2' } });
+    assert.match(second.stderr, /forecast: about /, 'said as the run starts');
+    assert.match(second.stderr, /duration\s+[\d.]+ (ms|s|min)[^\n]*\(forecast [\d.]+ (ms|s)\)/);
+    const events = (await runCli(['--config', config, '--json'], { env: { SLEEP_S: '0.2' } })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const finished = events.find((e) => e.type === 'run-finished');
+    assert.equal(typeof finished.summary.forecastMs, 'number', JSON.stringify(finished));
   });
 });
