@@ -1,6 +1,7 @@
 // `npm run bench:scale`: the CLI against the simulator (each its own process), through the real loading path, at
 // 2,000, 20,000 and 250,000 cells (PQO_SCALE_SIZES=2000,20000 to choose). Prints one table with its targets.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { simulateWall } from '../src/plan/forecast';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -52,46 +53,6 @@ async function startSim(): Promise<{ child: ChildProcess; url: string; password:
   return { child, url, password: /password:\s+(\S+)/.exec(out)![1], base: new URL(url).origin };
 }
 
-/** Greedy list scheduling of the durations in creation order on `slots` slots with zero overhead. */
-function greedy(durations: number[], slots: number): number {
-  const free: number[] = new Array(Math.min(slots, durations.length)).fill(0);
-  // A binary heap of slot free times.
-  const push = (v: number) => {
-    free.push(v);
-    for (let i = free.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (free[p] <= free[i]) break;
-      [free[p], free[i]] = [free[i], free[p]];
-      i = p;
-    }
-  };
-  const pop = () => {
-    const top = free[0];
-    const last = free.pop()!;
-    if (free.length) {
-      free[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < free.length && free[l] < free[m]) m = l;
-        if (r < free.length && free[r] < free[m]) m = r;
-        if (m === i) break;
-        [free[m], free[i]] = [free[i], free[m]];
-        i = m;
-      }
-    }
-    return top;
-  };
-  let end = 0;
-  for (const d of durations) {
-    const t = pop() + d;
-    end = Math.max(end, t);
-    push(t);
-  }
-  return end;
-}
-
 async function one(cells: number): Promise<Record<string, string | number>> {
   const dates = Math.ceil(cells / PARTITIONS);
   const sim = await startSim();
@@ -119,7 +80,7 @@ async function one(cells: number): Promise<Record<string, string | number>> {
   sim.child.kill('SIGTERM');
   const durations = Object.values(state.durations).map((d) => d + 2 * STEP_MS);
   const idealS = durations.reduce((a, b) => a + b, 0) / CONCURRENCY / 1000;
-  const greedyS = greedy(durations, CONCURRENCY) / 1000;
+  const greedyS = simulateWall(durations, (d) => d, CONCURRENCY) / 1000; // greedy list scheduling in creation order, no overhead
   const runs = path.join(dir, '.pq-orchestrator', 'runs', 'scale');
   const record = path.join(runs, fs.readdirSync(runs).find((f) => !f.startsWith('run.lock'))!, 'record.jsonl');
   const recordBytes = fs.statSync(record).size;

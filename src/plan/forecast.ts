@@ -29,8 +29,11 @@ export function expectedDurations(cells: readonly Cell[], known: ReadonlyMap<num
   };
 }
 
-/** The wall time of starting `order` with at most `concurrency` at once, each cell taking `expected` (retries ignored). */
-export function simulateWall(order: readonly Cell[], expected: (c: Cell) => number, concurrency: number): number {
+/**
+ * The wall time of starting `order` with at most `concurrency` at once, each taking `expected` (retries ignored): greedy
+ * list scheduling, each item starting when the first slot frees up.
+ */
+export function simulateWall<T>(order: readonly T[], expected: (c: T) => number, concurrency: number): number {
   // A binary min-heap of the times the slots free up.
   const heap: number[] = [];
   const push = (v: number) => {
