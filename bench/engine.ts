@@ -13,7 +13,7 @@ import { printTable } from './table';
 import { RunStore } from '../src/extension/runs/runStore';
 import type { RunEvent } from '../src/runModel/events';
 
-function planFor(cells: number, concurrency: number) {
+export function planFor(cells: number, concurrency: number) {
   // 1000 partitions per date; enough dates for `cells`.
   const partitions = Math.min(1000, cells);
   const days = Math.ceil(cells / partitions);

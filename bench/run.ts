@@ -4,6 +4,7 @@ import { benchLocalVsXargs } from './localVsXargs';
 import { benchValidation } from './validation';
 import { benchBundle } from './bundle';
 import { benchGrid } from './grid';
+import { benchTimeLeft } from './timeLeft';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (want('order')) await benchOrder();
   if (want('engine')) await benchEngineCost();
   if (want('store')) await benchStoreCost();
+  if (want('timeleft')) benchTimeLeft();
   if (want('local')) benchLocalVsXargs();
   if (want('bundle')) benchBundle();
   if (want('grid')) {

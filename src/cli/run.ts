@@ -65,7 +65,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
     const recordFile = session.recordFile;
     const total = session.engine.cells.length;
     const state = session.engine.state;
-    const progress = !args.json && !args.quiet && io.isTTY ? new ProgressLine(state, io.err) : undefined;
+    const progress = !args.json && !args.quiet && io.isTTY ? new ProgressLine(state, io.err, session.timeLeft) : undefined;
     session.engine.on((e) => {
       if (args.json) {
         if (e.type !== 'cell-status' || args.verbose) io.out(JSON.stringify(jsonEvent(e, recordFile)) + '\n');

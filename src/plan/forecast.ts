@@ -31,9 +31,10 @@ export function expectedDurations(cells: readonly Cell[], known: ReadonlyMap<num
 
 /**
  * The wall time of starting `order` with at most `concurrency` at once, each taking `expected` (retries ignored): greedy
- * list scheduling, each item starting when the first slot frees up.
+ * list scheduling, each item starting when the first slot frees up. `busy`: slots already taken, with the time each
+ * frees up (running cells).
  */
-export function simulateWall<T>(order: readonly T[], expected: (c: T) => number, concurrency: number): number {
+export function simulateWall<T>(order: readonly T[], expected: (c: T) => number, concurrency: number, busy: readonly number[] = []): number {
   // A binary min-heap of the times the slots free up.
   const heap: number[] = [];
   const push = (v: number) => {
@@ -64,6 +65,10 @@ export function simulateWall<T>(order: readonly T[], expected: (c: T) => number,
     return top;
   };
   let end = 0;
+  for (const b of busy) {
+    push(b);
+    end = Math.max(end, b);
+  }
   for (const c of order) {
     const start = heap.length < concurrency ? 0 : pop();
     const done = start + expected(c);

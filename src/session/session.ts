@@ -12,6 +12,7 @@ import type { EngineTiming } from '../orchestrator/engineOptions';
 import { prepareRun, type Preparation, type RunMode } from './prepare';
 import { cellOrder, learnedDurations } from './cellOrder';
 import { forecast, forecastText } from '../plan/forecast';
+import { TimeLeft } from '../runModel/timeLeft';
 import { EXIT } from '../runModel/exitCodes';
 import type { RunSummary } from '../runModel/events';
 import type { LogFn } from '../util/log';
@@ -33,6 +34,9 @@ export interface SessionOptions {
  * drives the engine. Consumers subscribe to `engine` events before calling `run()`.
  */
 export class RunSession {
+  /** The time the run has left, when the last run of this plan gave a forecast. */
+  timeLeft: TimeLeft | undefined;
+
   private constructor(
     readonly plan: Plan,
     readonly engine: Engine,
@@ -94,6 +98,11 @@ export class RunSession {
     if (record.repairedTornLine) options.log('warning', `the record ${record.file} ended in a torn line (the run was killed while writing it); it is skipped, and this run continues on a fresh line`);
     const engine = new Engine({ plan, controller, runId: prep.runId, cells: prep.cells, order: order.cells, prior: prep.prior, timing: options.timing, ...(f ? { forecastMs: f.wallMs } : {}) });
     const session = new RunSession(plan, engine, controller, record, prep.runId, prep.runDir, lock);
+    if (f && !('why' in learned)) {
+      const left = new TimeLeft(order.cells, learned.known, plan.concurrency);
+      engine.on((e) => left.onEvent(engine.state, e));
+      session.timeLeft = left;
+    }
     // A record that cannot be written (disk full, a file-size limit) stops the run as a first Ctrl+C does: nothing new
     // starts, what runs finishes; the record keeps whole lines only, so --resume continues from what it says.
     const failed = (err: unknown) => {

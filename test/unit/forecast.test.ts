@@ -54,3 +54,29 @@ describe('forecast: how long a plan will take, before it starts', () => {
     assert.equal(typeof finished.summary.forecastMs, 'number', JSON.stringify(finished));
   });
 });
+
+describe('time left during a run', () => {
+  it('scales measured cells by how this run compares, uses its own running means for the rest, and moves smoothly', async () => {
+    const { TimeLeft } = await import('../../src/runModel/timeLeft');
+    const { applyEvent, createRunState } = await import('../../src/runModel/runState');
+    const cells = plan().cells.slice(0, 4);
+    const history = new Map([[0, 1000], [1, 1000], [2, 1000], [3, 1000]]);
+    const left = new TimeLeft(cells, history, 1);
+    const state = createRunState(cells);
+    assert.equal(left.estimate(state, 0), 4000, 'before anything ran: the forecast, one at a time');
+    // The first cell took twice its measurement: the others are expected to as well.
+    applyEvent(state, { type: 'cell-creating', cell: cells[0], attempt: 1, at: 0 });
+    applyEvent(state, { type: 'cell-created', cell: cells[0], attempt: 1, serial: 's0', adopted: false, at: 0 });
+    const fin = { type: 'cell-finished', cell: cells[0], attempt: 1, outcome: 'succeeded', serial: 's0', at: 2000 } as const;
+    applyEvent(state, fin);
+    left.onEvent(state, fin);
+    assert.equal(left.estimate(state, 2000), 6000);
+    // Shown: the first estimate as it is; later ones pulled a fifth of the way, at most once a second.
+    assert.equal(left.left(state, 2000), 6000);
+    assert.equal(left.left(state, 2500), 5500, 'within a second: the countdown');
+    const next = left.left(state, 3000)!;
+    assert.equal(next, 5000 + (6000 - 5000) / 5, 'a new estimate (6000) pulls the countdown (5000) a fifth of the way');
+    const none = new TimeLeft(cells, new Map(), 2);
+    assert.equal(none.estimate(createRunState(cells), 0), undefined, 'nothing measured, nothing seen: no number');
+  });
+});

@@ -284,3 +284,14 @@ describe('a recorded run\'s summary, derived once', () => {
     }
   });
 });
+
+describe('time left in the editor', () => {
+  it('the status bar tooltip of a live run says the time left when there is a forecast, and nothing made up otherwise', () => {
+    const store = new RunStore();
+    const run = store.addRun(plan(), 'r-left');
+    store.apply(run, { type: 'run-started', runId: 'r-left', planHash: '', cells: run.state.counts.total, concurrency: 4, resumed: false, at: 0 });
+    assert.doesNotMatch(statusText(run, store.counts(run))!.tooltip, /left/);
+    run.timeLeft = () => 65_000;
+    assert.match(statusText(run, store.counts(run))!.tooltip, /waiting of \d+, about 1 min 05 s left$/);
+  });
+});

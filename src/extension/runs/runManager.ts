@@ -1,3 +1,4 @@
+import { leftWords } from './statusText';
 import { progressOf } from '../../runModel/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -184,6 +185,7 @@ export class RunManager implements vscode.Disposable {
         const view = this.store.addRun(plan, session.runId, session.engine.cells, session.engine.state);
         runId = view.id;
         view.recordFile = session.recordFile;
+        view.timeLeft = () => session.timeLeft?.left(session.engine.state, Date.now());
         const total = session.engine.cells.length;
         let last = 0;
         // At most four progress reports a second: each is a message to the workbench.
@@ -199,7 +201,7 @@ export class RunManager implements vscode.Disposable {
             reportedAt = e.at;
             // Stopped and never-started cells are done too: a stopped run's notification reaches its end.
             const p = progressOf(view.state.counts);
-            progress.report({ message: `${p.done}/${p.total} done, ${p.failed} failed${p.stopped ? `, ${p.stopped} stopped` : ''}`, increment: ((p.done - last) / Math.max(1, p.total)) * 100 });
+            progress.report({ message: `${p.done}/${p.total} done, ${p.failed} failed${p.stopped ? `, ${p.stopped} stopped` : ''}${leftWords(p.done < p.total ? view.timeLeft?.() : undefined)}`, increment: ((p.done - last) / Math.max(1, p.total)) * 100 });
             last = p.done;
           }),
         );

@@ -39,6 +39,8 @@ export interface RunView {
   plan: Plan;
   readonly dates: string[];
   readonly byIndex: Map<number, CellView>;
+  /** The time a live run has left (when the last run of its plan gave a forecast). */
+  timeLeft?: () => number | undefined;
 }
 
 /** A change: the run, and the dates whose cells changed (empty: the run itself only). */

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../util/duration';
 import { progressOf } from '../../runModel/runState';
 import type { DateCounts, RunView } from './runStore';
 
@@ -15,8 +16,14 @@ export function statusText(run: RunView | undefined, c: DateCounts): { text: str
   if (!finished && c.active) parts.push(`${c.active} running`);
   if (stopped) parts.push(finished ? 'stopped' : 'stopping');
   const phase = finished ? (stopped ? 'stopped' : 'finished') : run.phase;
+  const left = finished ? undefined : run.timeLeft?.();
   return {
     text: `${glyph} ${parts.join(' · ')}`,
-    tooltip: `PQ Orchestrator: ${run.name} (${phase}): ${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}`,
+    tooltip: `PQ Orchestrator: ${run.name} (${phase}): ${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${leftWords(left)}`,
   };
+}
+
+/** ", about 12 min 05 s left" when the time left is known, else nothing. */
+export function leftWords(ms: number | undefined): string {
+  return ms === undefined ? '' : `, about ${formatDuration(ms)} left`;
 }
