@@ -85,11 +85,11 @@ function calendarProblems(ctx: ProblemCollector, dates: Record<string, unknown>,
   let inRange = true;
   if (cal.firstValid && start < cal.firstValid) {
     inRange = false;
-    ctx.add({ severity: 'error', code: 'calendar', path: isList ? ['dates', 'list'] : ['dates', 'start'], on: isList ? 'key' : 'value', message: `${start} is before the calendar ${cal.name} is valid (from ${cal.firstValid})` });
+    ctx.add({ severity: 'error', code: 'calendar', path: isList ? ['dates', 'list'] : ['dates', 'start'], on: isList ? 'key' : 'value', message: `${start} is before the calendar ${cal.name} is valid (from ${cal.firstValid})`, ...(isList ? {} : { data: { suggestion: cal.firstValid } }) });
   }
   if (cal.lastValid && end > cal.lastValid) {
     inRange = false;
-    ctx.add({ severity: 'error', code: 'calendar', path: isList ? ['dates', 'list'] : ['dates', 'end'], on: isList ? 'key' : 'value', message: `${end} is after the calendar ${cal.name} is valid (to ${cal.lastValid})` });
+    ctx.add({ severity: 'error', code: 'calendar', path: isList ? ['dates', 'list'] : ['dates', 'end'], on: isList ? 'key' : 'value', message: `${end} is after the calendar ${cal.name} is valid (to ${cal.lastValid})`, ...(isList ? {} : { data: { suggestion: cal.lastValid } }) });
   }
   if (dates.weekdays_only === true) ctx.add({ severity: 'warning', code: 'calendar', path: ['dates', 'weekdays_only'], on: 'key', message: `\`weekdays_only\` is redundant with a calendar: the calendar ${cal.name} decides the days off (its weekend days and holidays)` });
   return inRange ? cal : null;

@@ -87,6 +87,15 @@ export function fixesFor(problem: Problem, parsed: ParsedYaml): Fix[] {
       if (target === undefined) return [];
       return [{ title: `Change to ${target}, the nearest allowed value`, edits: [{ start: problem.start, end: problem.end, newText: String(target) }], preferred: true }];
     }
+    case 'calendar': {
+      // weekdays_only beside a calendar: the calendar decides. A range past the calendar: its nearest valid date.
+      if (problem.path.join('.') === 'dates.weekdays_only') {
+        const block = pairBlock(text, problem.start);
+        return [{ title: 'Remove `weekdays_only` (the calendar decides the days off)', edits: [{ start: block.start, end: block.end, newText: '' }], preferred: true }];
+      }
+      const d = problem.data?.suggestion;
+      return d ? [{ title: `Change to ${d}, the calendar's ${problem.path[1] === 'start' ? 'first' : 'last'} valid date`, edits: [{ start: problem.start, end: problem.end, newText: `${quote}${d}${quote}` }], preferred: true }] : [];
+    }
     case 'invalid-type': {
       if (problem.path.length === 1 && problem.path[0] === 'env') {
         const pair = findPair(parsed.doc.contents, 'env');

@@ -6,6 +6,7 @@ import { listDates } from '../../src/util/dates';
 import { buildPlan } from '../../src/plan/plan';
 import { formatPlanText } from '../../src/report/plan';
 import { analyze, BATCH_CONFIG, edit, tempProject, underlined } from '../helpers/configs';
+import { applyEdits, fixesFor } from '../../src/config/fixes';
 
 const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/calendars/TEST_NYSE.calendar');
 const XML = fs.readFileSync(FIXTURE, 'utf8');
@@ -84,6 +85,21 @@ describe('business calendars (dates.calendar)', () => {
     const read = readCalendar(FIXTURE);
     assert.ok('calendar' in read);
     assert.equal(describeCalendar(read.calendar, '2024-01-01', '2024-12-31'), 'TEST_NYSE (America/New_York), valid 2022-01-01 to 2025-12-31: Test calendar modelled on the New York Stock Exchange, 2022-2025. From 2024-01-01 to 2024-12-31 it skips 10 of the 262 weekdays as holidays; 3 shortened days kept.');
+  });
+
+  it('quick fixes: a range past the calendar moves to its valid range; weekdays_only beside a calendar goes', () => {
+    const { dir, text, r } = project('  start: "2021-12-01"\n  end: "2026-01-05"\n  weekdays_only: true\n  calendar: "cal/TEST_NYSE.calendar"\n');
+    let fixed = text;
+    for (const key of ['dates.start', 'dates.end', 'dates.weekdays_only']) {
+      const again = analyze(fixed, { dir });
+      const p = again.problems.find((x) => x.path.join('.') === key)!;
+      const [fix] = fixesFor(p, again.parsed);
+      assert.ok(fix?.preferred, `a fix for ${key}`);
+      fixed = applyEdits(fixed, fix.edits);
+    }
+    assert.equal(r.problems.length, 3);
+    assert.match(fixed, /start: "2022-01-01"\n  end: "2025-12-31"\n  calendar:/);
+    assert.deepEqual(analyze(fixed, { dir }).problems, []);
   });
 
   it('parses either date form and refuses a holiday with a bad date', () => {
