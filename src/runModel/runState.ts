@@ -38,7 +38,6 @@ export interface CellRecord<C extends CellKey = CellKey> {
   deleted?: boolean;
   /** For display, set by consumers (the reducer neither sets nor reads them): the backend's status word, a log file. */
   status?: string;
-  logFile?: string;
 }
 
 export type RunStatePhase = 'connecting' | 'running' | 'stopping' | 'finished';

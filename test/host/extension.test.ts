@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { logFileOf } from '../../src/extension/runs/runStore';
 import type { PqoApi } from '../../src/extension/extension';
 import type { Node } from '../../src/extension/tree/runTree';
 
@@ -347,7 +348,8 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.equal(run.kind === 'run' && run.run.name, 'hostrun');
       assert.match(String(a.tree.getTreeItem(run).description), /^5\/6 · 1 failed/);
       const failed = a.tree.getChildren(a.tree.getChildren(run)[2])[0];
-      assert.ok(failed.kind === 'cell' && failed.view.logFile && fs.existsSync(failed.view.logFile), 'the worker log is found');
+      const log = failed.kind === 'cell' ? logFileOf(failed.run, failed.view) : undefined;
+      assert.ok(log && fs.existsSync(log), 'the worker log is found');
       await waitFor(() => a.view.badge?.value === 1, 'the badge to count the failure');
       assert.equal(await vscode.commands.executeCommand<number>('pqOrchestrator.loadHistory'), 0, 'not added twice');
     });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { RunStore } from '../../src/extension/runs/runStore';
+import { logFileOf, RunStore } from '../../src/extension/runs/runStore';
 import { statusText } from '../../src/extension/runs/statusText';
 import { RefreshScheduler } from '../../src/extension/refresh';
 import type { RunEvent } from '../../src/runModel/events';
@@ -15,13 +15,14 @@ describe('run view model (what the tree shows)', () => {
     const run = store.addRun(p, 'r1');
     assert.deepEqual(run.dates.slice(0, 2), ['2024-01-01', '2024-01-02']);
     const cell = p.cells[1];
-    const ev = (e: Partial<RunEvent> & { type: RunEvent['type'] }) => store.apply(run, { cell, at: Date.now(), attempt: 1, ...e } as RunEvent, (s) => `/logs/${s}.log`);
+    const ev = (e: Partial<RunEvent> & { type: RunEvent['type'] }) => store.apply(run, { cell, at: Date.now(), attempt: 1, ...e } as RunEvent);
     ev({ type: 'cell-creating' });
     assert.equal(run.byIndex.get(1)!.state, 'creating');
     ev({ type: 'cell-created', serial: '42', adopted: false } as never);
     ev({ type: 'cell-status', serial: '42', status: 'Running' } as never);
     assert.equal(run.byIndex.get(1)!.status, 'Running');
-    assert.equal(run.byIndex.get(1)!.logFile, '/logs/42.log');
+    run.logOf = (_name, serial) => `/logs/${serial}.log`;
+    assert.equal(logFileOf(run, run.byIndex.get(1)!), '/logs/42.log', 'the log of the current attempt, found when opened');
     ev({ type: 'cell-status', serial: 'other', status: 'Failed' } as never);
     assert.equal(run.byIndex.get(1)!.status, 'Running', 'a stale serial is ignored');
     ev({ type: 'cell-finished', outcome: 'failed', kind: 'execution', serial: '42', detail: 'boom' } as never);

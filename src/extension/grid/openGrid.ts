@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { logUri } from '../runs/failedLog';
 import { lastRecordedRun } from '../runs/history';
 import type { RunManager } from '../runs/runManager';
-import type { RunStore, RunView } from '../runs/runStore';
+import { logFileOf, type RunStore, type RunView } from '../runs/runStore';
 import type { GridActions } from './gridPanel';
 
 /** What the grid's clicks and "Rerun selected" do in the editor. */
@@ -12,7 +12,7 @@ export function gridActions(runs: RunManager): GridActions {
       const v = run.byIndex.get(cell);
       if (!v) return;
       // A failed cell's detail and log; any other cell's own log where the backend wrote one (a local worker's).
-      if (v.state === 'failed' || v.logFile) {
+      if (v.state === 'failed' || logFileOf(run, v)) {
         const doc = await vscode.workspace.openTextDocument(logUri(run.id, v));
         await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.One });
       } else await vscode.window.showTextDocument(vscode.Uri.file(run.workerScript), { preview: true, viewColumn: vscode.ViewColumn.One });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { CellView, RunStore } from './runStore';
+import { logFileOf, type CellView, type RunStore } from './runStore';
 
 export const LOG_SCHEME = 'pqo-log';
 
@@ -25,10 +25,11 @@ export class FailedLogProvider implements vscode.TextDocumentContentProvider {
       `worker script ${run.workerScript}`,
     ];
     if (v.state === 'failed' || v.detail) lines.push('', '--- failure detail ---', v.detail ?? '(none)');
-    if (v.logFile) {
-      lines.push('', `--- worker log: ${v.logFile} ---`);
+    const logFile = logFileOf(run, v);
+    if (logFile) {
+      lines.push('', `--- worker log: ${logFile} ---`);
       try {
-        lines.push(fs.readFileSync(v.logFile, 'utf8'));
+        lines.push(fs.readFileSync(logFile, 'utf8'));
       } catch (e) {
         lines.push(`(cannot read it: ${(e as Error).message})`);
       }

@@ -182,17 +182,15 @@ export class RunManager implements vscode.Disposable {
           return;
         }
         const session = opened;
-        const view = this.store.addRun(plan, session.runId, session.engine.cells, session.engine.state);
+        const view = this.store.addLive(session);
         runId = view.id;
-        view.recordFile = session.recordFile;
-        view.timeLeft = () => session.timeLeft?.left(session.engine.state, Date.now());
         const total = session.engine.cells.length;
         let last = 0;
         // At most four progress reports a second: each is a message to the workbench.
         let reportedAt = 0;
         offs.push(
           session.engine.on((e) => {
-            this.store.apply(view, e, (serial) => session.controller.logFile?.(serial));
+            this.store.apply(view, e);
             const line = eventLine(e, total, session.engine.state.created, 'editor');
             if (e.type === 'cancel-requested') progress.report({ message: e.stage === 'graceful' ? 'stopping: running cells finish (Stop Run again deletes them)' : 'stopping and deleting the running cells' });
             // One line per cell is detail in the editor (the tree shows it): debug. Problems stay at their level.

@@ -5,6 +5,7 @@ import type { Cell, Plan } from '../../plan/plan';
 import { RECORD_FILE } from '../../record/format';
 import type { RecordedRun } from '../../record/reader';
 import { recordedState, recordedSummary } from '../../record/replay';
+import type { RunSession } from '../../session/session';
 
 /** What the tree shows of one cell: the run state's record of it (with its status word and log file). */
 export type CellView = CellRecord<Cell>;
@@ -39,8 +40,15 @@ export interface RunView {
   plan: Plan;
   readonly dates: string[];
   readonly byIndex: Map<number, CellView>;
+  /** Where a cell's worker log is, for the backends that write one (a local worker's), found when it is opened. */
+  logOf?: (queryName: string, serial: string) => string | undefined;
   /** The time a live run has left (when the last run of its plan gave a forecast). */
   timeLeft?: () => number | undefined;
+}
+
+/** A cell's worker log file, where its backend writes one (a local worker's), resolved as it is opened. */
+export function logFileOf(run: RunView, v: CellView): string | undefined {
+  return v.serial ? run.logOf?.(v.cell.queryName, v.serial) : undefined;
 }
 
 /** A change: the run, and the dates whose cells changed (empty: the run itself only). */
@@ -89,6 +97,15 @@ export class RunStore {
     return run;
   }
 
+  /** A run this window runs: the view reads the engine's state, finds logs through the controller, says the time left. */
+  addLive(session: RunSession): RunView {
+    const view = this.addRun(session.plan, session.runId, session.engine.cells, session.engine.state);
+    view.recordFile = session.recordFile;
+    view.timeLeft = () => session.timeLeft?.left(session.engine.state, Date.now());
+    view.logOf = (_name, serial) => session.controller.logFile?.(serial);
+    return view;
+  }
+
   private build(plan: Plan, id: string, state: RunState<Cell>, startedAt = Date.now()): RunView {
     return {
       id,
@@ -120,15 +137,15 @@ export class RunStore {
     const summary = recordedSummary(state, [rec]); // the CLI's --report derives the same
     const run = this.build(plan, rec.header.runId, state, rec.header.at);
     run.summary = summary;
+    run.logOf = logFileOf;
     run.recordFile = path.join(rec.dir, RECORD_FILE);
-    for (const v of state.cells.values()) if (v.serial) v.logFile = logFileOf(v.cell.queryName, v.serial);
     this.runs.push(run);
     this.emit(run, { structure: true });
     return run;
   }
 
-  /** Applies one engine event. `logFileOf` finds a local attempt's log file. */
-  apply(run: RunView, e: RunEvent, logFileOf?: (serial: string) => string | undefined): void {
+  /** Applies one engine event (to the view's own state unless the engine applies it to the state they share). */
+  apply(run: RunView, e: RunEvent): void {
     const date = run.shared ? changedDate(run.state, e) : applyEvent(run.state, e);
     if (e.type === 'run-finished') run.summary = e.summary;
     if (e.type === 'cell-status' || e.type === 'cell-created' || e.type === 'cell-finished') {
@@ -137,10 +154,7 @@ export class RunStore {
       if (e.type === 'cell-status') {
         if (v.serial !== e.serial) return;
         v.status = e.status;
-      } else if (e.type === 'cell-created') {
-        v.status = undefined;
-        v.logFile = logFileOf?.(e.serial);
-      } else if (e.serial && !v.logFile) v.logFile = logFileOf?.(e.serial);
+      } else if (e.type === 'cell-created') v.status = undefined;
       return this.emit(run, { dates: [e.cell.date], cell: e.cell.index });
     }
     if (date) this.emit(run, { dates: [date], ...('cell' in e ? { cell: e.cell.index } : {}) });

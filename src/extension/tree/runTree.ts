@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatDuration } from '../../util/duration';
 import { NodeCache } from './nodeCache';
-import type { CellView, RunStore, RunView } from '../runs/runStore';
+import { logFileOf, type CellView, type RunStore, type RunView } from '../runs/runStore';
 import { RefreshScheduler } from '../refresh';
 
 export type Node =
@@ -236,7 +236,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
     const md = new vscode.MarkdownString(`**${v.cell.queryName}**\n\n${words}${v.status ? ` (${v.status})` : ''} · attempt ${v.attempt || '-'}${serial ? ` · serial ${serial}` : ''}\n\ncreated ${time(v.createdAt)} · ended ${time(v.endedAt)}`);
     if (v.detail && v.state === 'failed') md.appendCodeblock(v.detail.split('\n').slice(-8).join('\n'), 'text');
     item.tooltip = md;
-    item.contextValue = `pqoCell ${v.state}${serial ? ' hasSerial' : ''}${v.state === 'failed' || v.logFile ? ' hasLog' : ''}`;
+    item.contextValue = `pqoCell ${v.state}${serial ? ' hasSerial' : ''}${v.state === 'failed' || logFileOf(n.run, v) ? ' hasLog' : ''}`;
     item.id = n.id;
     if (v.state === 'failed') item.command = { command: 'pqOrchestrator.openFailedLog', title: 'Open failed log', arguments: [n] };
     return item;
