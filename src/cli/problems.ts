@@ -1,6 +1,6 @@
 import { formatPath, type Problem } from '../config/problem';
 import { LineIndex } from '../util/lineIndex';
-import { displayPath as showPath } from '../report/plan';
+import { displayPath as showPath } from '../util/displayPath';
 
 /** A path relative to the working folder when inside it: the CLI's view of files. */
 function displayPath(file: string): string {

@@ -6,13 +6,7 @@ import { dheQuerySpec, encodeEnvVars, type DheQuerySpec } from '../controllers/d
 import { cellSpec } from '../plan/cellSpec';
 import { cellEnv, waves, type Plan } from '../plan/plan';
 import { MASK, redact } from '../util/redact';
-
-/** A path as people read it: relative to `base` (the CLI's working folder, the editor's workspace) when inside it. */
-export function displayPath(file: string, base: string | undefined): string {
-  if (!base) return file;
-  const rel = path.relative(base, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
+import { displayPath } from '../util/displayPath';
 
 /** What the server would receive for one cell, secrets masked and the script summarised. */
 export function describeQuery(plan: Plan, spec: DheQuerySpec, base?: string): Record<string, unknown> {

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withTimeout } from '../../util/timeout';
 import type { EnterpriseDhType } from './api';
 import type { DheClient, DheClientConstructor } from './api';
 
@@ -22,21 +23,6 @@ export function wsUrlOf(serverUrl: URL): string {
 
 export function defaultCacheDir(): string {
   return process.env.PQO_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'pq-orchestrator', 'irisapi');
-}
-
-/** No answer in time: the outcome of the call is unknown (it may still complete), unlike a refusal. */
-export class TimeoutError extends Error {}
-
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new TimeoutError(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
-    const onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new Error('cancelled'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', onAbort);
-    });
-  });
 }
 
 /**

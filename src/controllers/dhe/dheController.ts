@@ -5,7 +5,7 @@ import { redact } from '../../util/redact';
 import { CreateError, isFinal, type Controller, type QueryState } from '../controller';
 import type { OpenOptions } from '../options';
 import type { DheClient, EnterpriseDhType, QueryInfo } from './api';
-import { TimeoutError, withTimeout } from './connect';
+import { TimeoutError, withTimeout } from '../../util/timeout';
 import { loginDhe, type DheTiming } from './login';
 import { planMismatches, readServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';

@@ -2,7 +2,8 @@ import type { Plan } from '../../plan/plan';
 import { redact } from '../../util/redact';
 import type { OpenOptions } from '../options';
 import type { DheClient, EnterpriseDhType } from './api';
-import { connectClient, loadIrisApi, serverUrlOf, withTimeout } from './connect';
+import { connectClient, loadIrisApi, serverUrlOf } from './connect';
+import { withTimeout } from '../../util/timeout';
 import { readKeyFile } from './keyFile';
 
 export interface DheTiming {

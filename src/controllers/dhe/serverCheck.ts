@@ -5,7 +5,7 @@ import { dheQuerySpec, rangeScheduling, type DheQuerySpec } from './querySpec';
 import { redact } from '../../util/redact';
 import type { OpenOptions } from '../options';
 import type { QueryInfo } from './api';
-import { withTimeout } from './connect';
+import { withTimeout } from '../../util/timeout';
 import { loginDhe, type DheSession } from './login';
 import { fitChecks, readServerOffer, type ServerOffer } from './serverOffer';
 import { toDheQuery } from './queryInfo';

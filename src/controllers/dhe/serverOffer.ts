@@ -1,6 +1,6 @@
 import type { Plan } from '../../plan/plan';
 import type { DheClient } from './api';
-import { withTimeout } from './connect';
+import { withTimeout } from '../../util/timeout';
 import type { DheTiming } from './login';
 
 /** What the server offers that a plan must fit: read once, for the preflight and for --check-server. */
