@@ -15,8 +15,19 @@ export function revealFailures(store: RunStore, tree: RunTreeProvider, view: vsc
       return;
     }
     if (!live.delete(c.run.id) || c.run.state.counts.failed === 0) return;
-    const node = tree.firstFailure(c.run);
-    if (node) void Promise.resolve(view.reveal(node, { select: true, focus: false, expand: true })).catch(() => undefined);
+    reveal(c.run, 5);
   });
-  return { dispose: off };
+  const timers = new Set<NodeJS.Timeout>();
+  // The view can refuse a reveal while it is still refreshing the run's rows (a busy extension host): tried again
+  // a little later, a few times, rather than silently not revealed.
+  const reveal = (run: Parameters<RunTreeProvider['firstFailure']>[0], tries: number): void => {
+    const node = tree.firstFailure(run);
+    if (!node) return;
+    void Promise.resolve(view.reveal(node, { select: true, focus: false, expand: true })).catch(() => {
+      if (tries <= 1 || !store.find(run.id)) return;
+      const t = setTimeout(() => (timers.delete(t), reveal(run, tries - 1)), 500);
+      timers.add(t);
+    });
+  };
+  return { dispose: () => (off(), timers.forEach(clearTimeout)) };
 }
