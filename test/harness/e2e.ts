@@ -12,6 +12,12 @@ import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { CODE_SERVER, launchChromium, ROOT, startCodeServer } from './codeServer';
 
+/**
+ * Every wait below is a bound for a hang, not a pace: each is three times what an unloaded machine needs, so the suite
+ * passes with other suites on the same cores (a Run Grid page once took 145 s to draw with three suites on two).
+ */
+const bound = (ms: number): number => ms * 3;
+
 const OUT = path.join(ROOT, '.test-output', 'e2e');
 
 async function main(): Promise<number> {
@@ -50,88 +56,88 @@ async function main(): Promise<number> {
     await page.screenshot({ path: path.join(OUT, shot) }).catch(() => undefined);
   };
   try {
-    await page.goto(`${cs.base}/?folder=${encodeURIComponent(ws)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await page.goto(`${cs.base}/?folder=${encodeURIComponent(ws)}`, { timeout: bound(60_000) });
+    await page.locator('.monaco-workbench').waitFor({ timeout: bound(90_000) });
     console.log('browser end to end');
 
     await step('typing an error underlines it and lists it in Problems', '1-problem.png', async () => {
       await palette(page, 'Go to File', 'config.yaml');
-      await page.locator('.monaco-editor .view-lines', { hasText: 'num_partitions' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'num_partitions' }).first().waitFor({ timeout: bound(30_000) });
       await replaceLastChar(page, 5, '0'); // num_partitions: 3 → 0
-      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: bound(20_000) });
       await page.keyboard.press('Control+Shift+M');
-      await page.locator('.markers-panel .monaco-list-row', { hasText: 'must be between 1 and 1000, got 0' }).first().waitFor({ timeout: 20_000 });
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'must be between 1 and 1000, got 0' }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('Run Orchestration from the palette fills the tree', '2-tree.png', async () => {
       await page.locator('.monaco-editor .view-lines').first().click();
       await replaceLastChar(page, 5, '3');
-      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: 20_000 });
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: bound(20_000) });
       await page.keyboard.press('Control+S');
       await palette(page, '>PQ Orchestrator: Run Orchestration');
-      await page.locator('.notification-toast', { hasText: /hostrun: 5\/6 succeeded, 1 failed/ }).waitFor({ timeout: 60_000 });
+      await page.locator('.notification-toast', { hasText: /hostrun: 5\/6 succeeded, 1 failed/ }).waitFor({ timeout: bound(60_000) });
       // The run ends with a failure, so the view opens by itself with the failed cell selected.
       const row = page.locator('.monaco-list-row', { hasText: 'hostrun' }).first();
       if (!(await row.isVisible())) await page.locator('.activitybar [aria-label^="PQ Orchestrator"]').first().click();
-      await row.waitFor({ timeout: 20_000 });
+      await row.waitFor({ timeout: bound(20_000) });
       // The failed cell is revealed (its date expanded) when the run ends; expand it by hand only if that has not
       // happened, since a click on an expanded date would fold it again.
       const failedCell = page.locator('.monaco-list-row', { hasText: 'partition 2' }).last();
-      if (!(await failedCell.waitFor({ timeout: 10_000 }).then(() => true, () => false))) {
+      if (!(await failedCell.waitFor({ timeout: bound(10_000) }).then(() => true, () => false))) {
         const date = page.locator('.monaco-list-row', { hasText: '2024-02-02' }).first();
         if ((await date.getAttribute('aria-expanded')) !== 'true') await date.click();
-        await failedCell.waitFor({ timeout: 20_000 });
+        await failedCell.waitFor({ timeout: bound(20_000) });
       }
-      await page.locator('.activitybar .badge', { hasText: '1' }).first().waitFor({ timeout: 10_000 });
+      await page.locator('.activitybar .badge', { hasText: '1' }).first().waitFor({ timeout: bound(10_000) });
     });
 
     await step('opening the failed partition shows its log', '3-failed-log.png', async () => {
       await page.locator('.monaco-list-row', { hasText: 'partition 2' }).last().click();
-      await page.locator('.tab', { hasText: 'pq_batch_hostrun_20240202_2.log' }).waitFor({ timeout: 20_000 });
-      await page.locator('.monaco-editor .view-lines', { hasText: "KeyError: 'missing'" }).first().waitFor({ timeout: 20_000 });
+      await page.locator('.tab', { hasText: 'pq_batch_hostrun_20240202_2.log' }).waitFor({ timeout: bound(20_000) });
+      await page.locator('.monaco-editor .view-lines', { hasText: "KeyError: 'missing'" }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('a run in progress: its Run Grid shows the cells running and waiting', '4-grid-live.png', async () => {
       await palette(page, 'Go to File', 'slow/config.yaml', 'slow');
-      await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: bound(30_000) });
       await palette(page, '>PQ Orchestrator: Run Orchestration');
-      await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 · 3 running/ }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 · 3 running/ }).first().waitFor({ timeout: bound(30_000) });
       await palette(page, '>PQ Orchestrator: Open Run Grid');
       const grid = await gridFrame(page, 'hostslow');
-      await grid.locator('#legend [data-state="running"][data-count="3"]').waitFor({ timeout: 30_000 });
-      await grid.locator('#legend [data-state="queued"][data-count="3"]').waitFor({ timeout: 10_000 });
-      await grid.locator('#status', { hasText: '3 running, 3 waiting' }).waitFor({ timeout: 10_000 });
+      await grid.locator('#legend [data-state="running"][data-count="3"]').waitFor({ timeout: bound(30_000) });
+      await grid.locator('#legend [data-state="queued"][data-count="3"]').waitFor({ timeout: bound(10_000) });
+      await grid.locator('#status', { hasText: '3 running, 3 waiting' }).waitFor({ timeout: bound(10_000) });
     });
 
     await step('a forced stop: the status bar says stopped, not a green check; the grid shows what was stopped', '5-stopped.png', async () => {
       await palette(page, '>PQ Orchestrator: Stop Run');
       await palette(page, '>PQ Orchestrator: Stop Run');
-      await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: bound(30_000) });
       const grid = await gridFrame(page, 'hostslow');
-      await grid.locator('#legend [data-state="stopped"][data-count="3"]').waitFor({ timeout: 20_000 });
-      await grid.locator('#legend [data-state="not started"][data-count="3"]').waitFor({ timeout: 10_000 });
+      await grid.locator('#legend [data-state="stopped"][data-count="3"]').waitFor({ timeout: bound(20_000) });
+      await grid.locator('#legend [data-state="not started"][data-count="3"]').waitFor({ timeout: bound(10_000) });
     });
 
     await step('a 20 × 50 run with three failures: the first failed cell is revealed, the grid shows the three', '6-failures-revealed.png', async () => {
       await palette(page, 'Go to File', 'grid/config.yaml', 'grid');
-      await page.locator('.monaco-editor .view-lines', { hasText: 'FAIL_CELLS' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'FAIL_CELLS' }).first().waitFor({ timeout: bound(30_000) });
       await palette(page, '>PQ Orchestrator: Run Orchestration');
-      await page.locator('.statusbar-item', { hasText: /grid \d+\/1000/ }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item', { hasText: /grid \d+\/1000/ }).first().waitFor({ timeout: bound(30_000) });
       const opened = Date.now();
       await palette(page, '>PQ Orchestrator: Open Run Grid');
       // Opened while the run goes: the page shows cells running (headless chromium must not throttle the webview's
       // frame as a background renderer, see launchChromium; it showed the page only after the run before that).
-      const live = await gridFrame(page, 'grid', 120_000);
-      await live.locator('#legend [data-state="running"]').waitFor({ timeout: 30_000 });
+      const live = await gridFrame(page, 'grid', bound(120_000));
+      await live.locator('#legend [data-state="running"]').waitFor({ timeout: bound(30_000) });
       console.log(`    the grid page drew ${Date.now() - opened} ms after Open Run Grid: ${await live.locator('#status').textContent()}`);
       await page.screenshot({ path: path.join(OUT, '6a-grid-live-1000.png') });
-      await page.locator('.notification-toast', { hasText: /grid: 997\/1000 succeeded, 3 failed/ }).waitFor({ timeout: 240_000 });
-      await page.locator('.monaco-list-row.selected', { hasText: 'partition 17' }).first().waitFor({ timeout: 20_000 });
-      await page.locator('.statusbar-item', { hasText: 'grid 997/1000 · 3 failed' }).first().waitFor({ timeout: 10_000 });
-      const grid = await gridFrame(page, 'grid', 120_000);
-      await grid.locator('#legend [data-state="failed"][data-count="3"]').waitFor({ timeout: 60_000 });
-      await grid.locator('#legend [data-state="succeeded"][data-count="997"]').waitFor({ timeout: 20_000 });
-      await grid.locator('#status', { hasText: 'run ended' }).waitFor({ timeout: 20_000 });
+      await page.locator('.notification-toast', { hasText: /grid: 997\/1000 succeeded, 3 failed/ }).waitFor({ timeout: bound(240_000) });
+      await page.locator('.monaco-list-row.selected', { hasText: 'partition 17' }).first().waitFor({ timeout: bound(20_000) });
+      await page.locator('.statusbar-item', { hasText: 'grid 997/1000 · 3 failed' }).first().waitFor({ timeout: bound(10_000) });
+      const grid = await gridFrame(page, 'grid', bound(120_000));
+      await grid.locator('#legend [data-state="failed"][data-count="3"]').waitFor({ timeout: bound(60_000) });
+      await grid.locator('#legend [data-state="succeeded"][data-count="997"]').waitFor({ timeout: bound(20_000) });
+      await grid.locator('#status', { hasText: 'run ended' }).waitFor({ timeout: bound(20_000) });
     });
 
     await step('in the grid: hovering a failed cell names it, clicking it opens its log', '7-grid-click.png', async () => {
@@ -140,24 +146,24 @@ async function main(): Promise<number> {
       // The page's own grid finds where the first failed cell is drawn (the code runs in the page, not here).
       const point = (await viewport.evaluate(`(() => { const g = window.pqoGrid; return g.cellPoint(g.data.states.indexOf(5)); })()`)) as { x: number; y: number };
       await viewport.hover({ position: point });
-      await grid.locator('#tip', { hasText: 'pq_batch_grid_20240312_17' }).waitFor({ timeout: 10_000 });
+      await grid.locator('#tip', { hasText: 'pq_batch_grid_20240312_17' }).waitFor({ timeout: bound(10_000) });
       await viewport.click({ position: point });
-      await page.locator('.tab', { hasText: 'pq_batch_grid_20240312_17.log' }).waitFor({ timeout: 20_000 });
-      await page.locator('.monaco-editor .view-lines', { hasText: 'bad data for 2024-03-12/17' }).first().waitFor({ timeout: 20_000 });
+      await page.locator('.tab', { hasText: 'pq_batch_grid_20240312_17.log' }).waitFor({ timeout: bound(20_000) });
+      await page.locator('.monaco-editor .view-lines', { hasText: 'bad data for 2024-03-12/17' }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('the grid coloured by duration, with its scale', '8-grid-duration.png', async () => {
       const grid = await gridFrame(page, 'grid');
       await grid.locator('#mode').selectOption('duration');
-      await grid.locator('#legend .heat').waitFor({ timeout: 10_000 });
-      await grid.locator('#legend', { hasText: /\d+ ms|\d+\.\d s/ }).waitFor({ timeout: 10_000 });
+      await grid.locator('#legend .heat').waitFor({ timeout: bound(10_000) });
+      await grid.locator('#legend', { hasText: /\d+ ms|\d+\.\d s/ }).waitFor({ timeout: bound(10_000) });
     });
 
     await step('the grid in a light theme takes its colours from the theme', '9-grid-light.png', async () => {
       setTheme(cs.dirs.userData, 'Default Light Modern');
       const grid = await gridFrame(page, 'grid');
       await grid.locator('#mode').selectOption('state');
-      await grid.locator('body.vscode-light').waitFor({ state: 'attached', timeout: 20_000 });
+      await grid.locator('body.vscode-light').waitFor({ state: 'attached', timeout: bound(20_000) });
       const background = (await grid.locator('body').evaluate('getComputedStyle(document.body).backgroundColor')) as string;
       if (background !== 'rgb(255, 255, 255)') throw new Error(`the page background is ${background}, not the light theme's`);
     });
@@ -166,7 +172,7 @@ async function main(): Promise<number> {
       setTheme(cs.dirs.userData, 'Default Dark Modern');
       await palette(page, '>Welcome: Open Walkthrough...');
       await pick(page, 'Get started with PQ Orchestrator');
-      await page.locator('.getting-started-step', { hasText: 'Create a config' }).first().waitFor({ timeout: 20_000 });
+      await page.locator('.getting-started-step', { hasText: 'Create a config' }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('the --report file opens offline in chromium and shows the run\'s counts', '11-report.png', async () => {
@@ -179,16 +185,16 @@ async function main(): Promise<number> {
       const offline = await page.context().newPage();
       await offline.route('http*://**', (route) => route.abort());
       await offline.goto(`file://${report}`);
-      const count = async (state: string) => offline.locator(`#legend [data-state="${state}"]`).getAttribute('data-count', { timeout: 10_000 });
+      const count = async (state: string) => offline.locator(`#legend [data-state="${state}"]`).getAttribute('data-count', { timeout: bound(10_000) });
       if ((await count('succeeded')) !== '5' || (await count('failed')) !== '1') throw new Error('wrong counts in the report');
-      await offline.locator('canvas#grid').waitFor({ timeout: 10_000 });
+      await offline.locator('canvas#grid').waitFor({ timeout: bound(10_000) });
       // The keyboard: arrows move a focus cell and say which; the zoom button and + zoom in; the strip names its peak.
       await offline.bringToFront();
       const viewport = offline.locator('#viewport');
       await viewport.focus();
       await offline.keyboard.press('ArrowRight');
       await offline.keyboard.press('ArrowDown');
-      await offline.locator('[aria-live]', { hasText: 'pq_batch_hostrun_20240202_0' }).waitFor({ timeout: 5_000 });
+      await offline.locator('[aria-live]', { hasText: 'pq_batch_hostrun_20240202_0' }).waitFor({ timeout: bound(5_000) });
       const width = () => offline.evaluate('document.querySelector("#viewport > div").getBoundingClientRect().width') as Promise<number>;
       const before = await width();
       await offline.locator('button[title^="Zoom in"]').click();
@@ -197,7 +203,7 @@ async function main(): Promise<number> {
       await viewport.focus();
       await offline.keyboard.press('+');
       if (!((await width()) > zoomed)) throw new Error('+ did not zoom in');
-      await offline.locator('#strip-caption', { hasText: /peak \d+ of 3 allowed/ }).waitFor({ timeout: 5_000 });
+      await offline.locator('#strip-caption', { hasText: /peak \d+ of 3 allowed/ }).waitFor({ timeout: bound(5_000) });
       await offline.screenshot({ path: path.join(OUT, '11-report-page.png') });
       await offline.close();
     });
@@ -225,12 +231,12 @@ async function replaceLastChar(page: Page, line: number, text: string): Promise<
 async function palette(page: Page, command: string, search?: string, pickText = search): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 60_000 });
+  await input.waitFor({ state: 'visible', timeout: bound(60_000) });
   const text = command.startsWith('>') ? command : `>${command}`;
   await input.fill(text);
   await pick(page, text.slice(1).split(': ').pop()!);
   if (search) {
-    await input.waitFor({ state: 'visible', timeout: 60_000 });
+    await input.waitFor({ state: 'visible', timeout: bound(60_000) });
     await input.fill(search);
     await pick(page, pickText!);
   }
@@ -259,7 +265,7 @@ function setTheme(userData: string, theme: string): void {
 /** Clicks the quick-pick row showing `label` once the list has filtered down to it. */
 async function pick(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ timeout: 60_000 });
+  await row.waitFor({ timeout: bound(60_000) });
   await row.click();
 }
 

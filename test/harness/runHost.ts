@@ -62,7 +62,8 @@ async function main(): Promise<number> {
     ['extensionTestsPath', `vscode-remote://${cs.host}${testsPath}`],
     ['skipWelcome', 'true'],
   ]);
-  await browser.page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+  // A bound for a hang, not a pace: loading the workbench took over 30 s with three suites on two cores.
+  await browser.page.goto(`${cs.base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`, { timeout: 180_000 });
   const code = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
   if (code !== 0) await browser.page.screenshot({ path: path.join(logDir, 'window-at-exit.png') }).catch(() => undefined);
   await browser.close();
