@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EXIT } from '../runModel/exitCodes';
 import type { EngineTiming } from '../orchestrator/engineOptions';
 import { eventLine, formatSummary, timestamp } from '../report/lines';
@@ -34,6 +36,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
   // --quiet: only errors (and, at the end, the summary).
   const shown = (level: LogLevel) => (level === 'debug' ? args.verbose : !args.quiet || level === 'error');
   const abort = new AbortController();
+  const background = io.env.PQO_BACKGROUND === '1';
   let session: RunSession | undefined;
   let signals = 0;
   const onSignal = (name: string) => {
@@ -52,6 +55,7 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       runDir: args.runDir,
       signal: abort.signal,
       timing: testTiming(io.env),
+      via: background ? 'background' : 'cli',
       log: (level, message) => {
         // Messages of the session and the backend (not run events, masked by the engine): free text, masked here.
         if (shown(level)) say(level, redact(message, secrets));
@@ -62,6 +66,8 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
       return opened.exitCode;
     }
     session = opened;
+    // Started by "Run in Background": nobody reads this process's terminal; its output goes to its run folder.
+    if (background) io = toFile(io, path.join(session.runDir, 'output.log'));
     const recordFile = session.recordFile;
     const total = session.engine.cells.length;
     const state = session.engine.state;
@@ -95,6 +101,13 @@ export async function runOrchestration(plan: Plan, args: CliArgs, io: Io): Promi
   } finally {
     held.release();
   }
+}
+
+/** The CLI's output appended to `file` instead of a terminal (the file is the run's, beside its record). */
+function toFile(io: Io, file: string): Io {
+  const fd = fs.openSync(file, 'a', 0o600);
+  const write = (t: string) => void fs.writeSync(fd, t);
+  return { ...io, out: write, err: write, isTTY: false };
 }
 
 /** Version of the `--json` event lines: bumped when a field changes meaning or goes away. */

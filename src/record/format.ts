@@ -1,6 +1,7 @@
 import type { CellOutcome, FailureKind, RunEvent, RunSummary } from '../runModel/events';
 import type { Mode } from '../config/types';
 import { queryName, type Cell, type Plan } from '../plan/plan';
+import type { RunOwner } from './owner';
 
 /**
  * The run's record: one JSON object per line, appended with one write each, before the engine acts on what it says
@@ -12,8 +13,10 @@ import { queryName, type Cell, type Plan } from '../plan/plan';
  * and `a` back in; a `deleted` line without `s` means the cell's current query.
  */
 export type RecordLine =
-  | { t: 'run'; runId: string; planHash: string; config: string; name: string; mode: string; backend: string; cells: number; cellIndexes?: number[]; rerunOf?: string; layout?: RecordLayout; at: number }
-  | { t: 'resume'; at: number }
+  | { t: 'run'; runId: string; planHash: string; config: string; name: string; mode: string; backend: string; cells: number; cellIndexes?: number[]; rerunOf?: string; layout?: RecordLayout; owner?: RunOwner; at: number }
+  | { t: 'resume'; owner?: RunOwner; at: number }
+  /** Stop was asked for (a signal, Stop in an editor, a stop request): an attached editor shows "stopping". */
+  | { t: 'stop'; stage: 'graceful' | 'forceful'; at: number }
   | { t: 'creating'; i: number; a: number; at: number }
   | { t: 'created'; i: number; a: number; s: string; adopted?: boolean; at: number }
   | { t: 'create-failed'; i: number; a: number; e: string; r?: number; at: number }
@@ -72,6 +75,8 @@ export function lineProblem(line: unknown): string | undefined {
     case 'resume':
     case 'end':
       return undefined;
+    case 'stop':
+      return l.stage === 'graceful' || l.stage === 'forceful' ? undefined : 'a stop line without its stage';
     case 'creating':
     case 'created':
     case 'create-failed':
@@ -110,6 +115,7 @@ export function encodeEvent(e: RunEvent): RecordLine | undefined {
     case 'cell-finished':
       return { t: 'finished', i: e.cell.index, a: e.attempt, o: e.outcome, ...(e.kind ? { k: e.kind } : {}), ...(e.serial ? { s: e.serial } : {}), ...(e.detail ? { d: e.detail } : {}), at: e.at };
     case 'query-deleted': return { t: 'deleted', i: e.cell.index, s: e.serial, at: e.at };
+    case 'cancel-requested': return { t: 'stop', stage: e.stage, at: e.at };
     case 'run-finished': {
       const { failures: _f, undeleted: _u, ...summary } = e.summary;
       return { t: 'end', exitCode: e.summary.exitCode, summary, at: e.at };
@@ -162,6 +168,7 @@ export function expandLine(line: RecordLine & { ms?: number }, base: number | un
 export function decodeLine(line: RecordLine, cell: (i: number) => Cell | undefined, runId: string, serialOf: (i: number) => string | undefined = () => undefined): RunEvent | undefined {
   if (line.t === 'run') return { type: 'run-started', runId: line.runId, planHash: line.planHash, cells: line.cells, concurrency: 0, resumed: false, at: line.at };
   if (line.t === 'resume') return { type: 'run-started', runId, planHash: '', cells: 0, concurrency: 0, resumed: true, at: line.at };
+  if (line.t === 'stop') return { type: 'cancel-requested', stage: line.stage, at: line.at };
   if (line.t === 'end') return { type: 'run-finished', summary: { ...line.summary, failures: [], undeleted: [] } as RunSummary, at: line.at };
   const c = cell(line.i);
   if (!c) return undefined;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expandLine, lineProblem, RECORD_FILE, type RecordLine } from './format';
+import { isOwner, type RunOwner } from './owner';
 
 export interface RecordedRun {
   dir: string;
@@ -8,6 +9,8 @@ export interface RecordedRun {
   ended?: Extract<RecordLine, { t: 'end' }>;
   /** The valid lines after the header, in order: replay them with `recordedState` (record/replay.ts). */
   lines: RecordLine[];
+  /** Who runs (or ran) it: the owner of its last `run` or `resume` line, when the record says. */
+  owner?: RunOwner;
   /** Lines that were skipped, each naming its line number and why. */
   warnings: string[];
 }
@@ -36,11 +39,8 @@ export function readRecord(dir: string, visit?: (line: RecordLine) => void): Rec
   while (end > 0 && /\s/.test(text[end - 1])) end--;
   // The last line may be torn by a crash: it alone is skipped without a warning.
   const lastStart = text.lastIndexOf('\n', end - 1) + 1;
-  let header: RecordedRun['header'] | undefined;
-  let ended: RecordedRun['ended'];
-  let base: number | undefined;
-  let only: Set<number> | undefined;
   const warnings: string[] = [];
+  const lines = new LineDecoder(file, (w) => warnings.push(w));
   const kept: RecordLine[] = [];
   for (let start = 0, n = 0; start < end; n++) {
     let stop = text.indexOf('\n', start);
@@ -48,45 +48,59 @@ export function readRecord(dir: string, visit?: (line: RecordLine) => void): Rec
     const raw = text.slice(start, stop);
     const isLast = start === lastStart;
     start = stop + 1;
-    if (!raw.trim()) continue;
+    const line = lines.decode(raw, n + 1, isLast);
+    if (!line) continue;
+    if (visit) visit(line);
+    else if (line.t !== 'run') kept.push(line);
+  }
+  if (!lines.header) throw new DamagedRecordError(`the run record ${file} has no valid run header (its first line is damaged)`);
+  return { dir, header: lines.header, ended: lines.ended, lines: kept, warnings, ...(lines.owner ? { owner: lines.owner } : {}) };
+}
+
+/**
+ * Turns a record's raw lines, in order, into record lines: parsed, checked (`lineProblem`), filled in
+ * (`expandLine`), and kept to the run's header and cells. What it learns on the way (the header, the owner, the end
+ * line) it keeps. Shared by `readRecord` (a whole record) and `RecordFollower` (a record as it grows).
+ */
+export class LineDecoder {
+  header: RecordedRun['header'] | undefined;
+  ended: RecordedRun['ended'];
+  owner: RunOwner | undefined;
+  private base: number | undefined;
+  private only: Set<number> | undefined;
+
+  constructor(private readonly file: string, private readonly warn: (message: string) => void) {}
+
+  /** Line `n` (1-based) as a record line, or undefined when it is skipped (with a warning, unless it is a torn last line). */
+  decode(raw: string, n: number, isLast = false): RecordLine | undefined {
+    if (!raw.trim()) return undefined;
+    const file = this.file;
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      if (!isLast) warnings.push(`${file}:${n + 1}: not JSON; line skipped`);
-      continue;
+      if (!isLast) this.warn(`${file}:${n}: not JSON; line skipped`);
+      return undefined;
     }
     const why = lineProblem(parsed);
-    if (why) {
-      warnings.push(`${file}:${n + 1}: ${why}; line skipped`);
-      continue;
-    }
+    if (why) return void this.warn(`${file}:${n}: ${why}; line skipped`);
     const line = parsed as RecordLine & { ms?: number };
-    if (line.t === 'run' || line.t === 'resume') base = line.at;
-    else expandLine(line, base);
-    if (line.t !== 'run' && !header) {
-      warnings.push(`${file}:${n + 1}: before the run header; line skipped`);
-      continue;
-    }
-    if ('i' in line && only && !only.has(line.i)) {
-      warnings.push(`${file}:${n + 1}: cell ${line.i} is not one of this run's cells; line skipped`);
-      continue;
-    }
+    if (line.t === 'run' || line.t === 'resume') this.base = line.at;
+    else expandLine(line, this.base);
+    if (line.t !== 'run' && !this.header) return void this.warn(`${file}:${n}: before the run header; line skipped`);
+    if ('i' in line && this.only && !this.only.has(line.i)) return void this.warn(`${file}:${n}: cell ${line.i} is not one of this run's cells; line skipped`);
     if (line.t === 'run') {
-      if (header) warnings.push(`${file}:${n + 1}: a second run header; line skipped`);
-      else {
-        header = line;
-        if (line.cellIndexes) only = new Set(line.cellIndexes);
-        visit?.(line);
-      }
-      continue;
+      if (this.header) return void this.warn(`${file}:${n}: a second run header; line skipped`);
+      this.header = line;
+      this.owner = isOwner(line.owner) ? line.owner : undefined;
+      if (line.cellIndexes) this.only = new Set(line.cellIndexes);
+      return line;
     }
-    if (line.t === 'resume') ended = undefined;
-    if (line.t === 'end') ended = line;
-    if (visit) visit(line);
-    else kept.push(line);
+    if (line.t === 'resume') {
+      this.ended = undefined;
+      this.owner = isOwner(line.owner) ? line.owner : undefined;
+    }
+    if (line.t === 'end') this.ended = line;
+    return line;
   }
-  if (!header) throw new DamagedRecordError(`the run record ${file} has no valid run header (its first line is damaged)`);
-  return { dir, header, ended, lines: kept, warnings };
 }
-

@@ -1,4 +1,4 @@
-import type { PriorCell, RunSummary } from '../runModel/events';
+import type { PriorCell, RunEvent, RunSummary } from '../runModel/events';
 import { applyEvent, createRunState, runSummary, settleInterrupted, type RunState } from '../runModel/runState';
 import type { Cell, Plan } from '../plan/plan';
 import * as path from 'node:path';
@@ -23,6 +23,36 @@ export function recordedState(rec: RecordedRun, plan: Plan): RunState<Cell> {
   apply(rec.header);
   for (const line of rec.lines) apply(line);
   return state;
+}
+
+/**
+ * The current plan's cell for each cell index of a recorded run: by index when the run ran this very plan, else by
+ * query name through the run's layout (the config or the worker changed since: a cell is what it is, not where it is).
+ */
+export function recordedCellOf(header: RecordedRun['header'], plan: Plan): (i: number) => Cell | undefined {
+  if (header.planHash === plan.hash) return (i) => plan.cells[i];
+  const names = new Map(plan.cells.map((c) => [c.queryName, c] as const));
+  return (i) => {
+    const name = recordedName(header, i);
+    return name ? names.get(name) : undefined;
+  };
+}
+
+/**
+ * A run followed as its record grows: the state its lines build, and each line as the event it stands for (the
+ * caller applies it, through the same reducer a live run feeds). After the last line, the state equals
+ * `recordedState` of the whole record.
+ */
+export function followedRun(header: RecordedRun['header'], plan: Plan): { state: RunState<Cell>; event(line: RecordLine): RunEvent | undefined } {
+  const cellOf = recordedCellOf(header, plan);
+  const indexes = header.cellIndexes ?? Array.from({ length: header.cells }, (_, i) => i);
+  const cells = header.planHash === plan.hash && !header.cellIndexes ? plan.cells : indexes.flatMap((i) => cellOf(i) ?? []);
+  const state = createRunState(cells);
+  const serialOf = (i: number) => {
+    const c = cellOf(i);
+    return c ? state.cells.get(c.index)?.serial : undefined;
+  };
+  return { state, event: (line) => decodeLine(line, cellOf, header.runId, serialOf) };
 }
 
 /** What a resumed run needs to know of each cell an interrupted run touched. */

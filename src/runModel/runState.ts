@@ -117,6 +117,8 @@ export function applyEvent<C extends CellKey>(state: RunState<C>, e: RunEvent): 
   switch (e.type) {
     case 'run-started':
       state.runId = e.runId;
+      // A resumed run starts afresh: the Stop that ended its last session is over.
+      if (e.resumed && state.phase !== 'connecting') state.cancel = false;
       state.phase = state.cancel ? 'stopping' : 'running';
       state.resumed ||= e.resumed;
       state.startedAt ??= e.at;

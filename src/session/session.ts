@@ -3,8 +3,9 @@ import { openController } from './openController';
 import type { Plan } from '../plan/plan';
 import * as fs from 'node:fs';
 import { acquireRunLock, configLockDir, type RunLock } from '../record/lock';
+import { runOwner, StopRequests, type OwnerKind } from '../record/owner';
 import { fsReason, nearestExisting } from '../util/fsErrors';
-import { recordHeader } from '../record/format';
+import { recordHeader, type RecordLine } from '../record/format';
 import { runsRoot } from '../record/runs';
 import { RecordWriter, type RecordWriteError } from '../record/writer';
 import { Engine } from '../orchestrator/engine';
@@ -26,6 +27,8 @@ export interface SessionOptions {
   timing?: Partial<EngineTiming>;
   /** Aborts connecting (before the engine exists). */
   signal?: AbortSignal;
+  /** What runs it (written in the record with the lock's holder, for editors that attach to it). Default 'cli'. */
+  via?: OwnerKind;
 }
 
 /**
@@ -90,7 +93,8 @@ export class RunSession {
     let record: RecordWriter;
     try {
       record = new RecordWriter(prep.runDir, plan.config.secrets);
-      record.append(prep.prior ? { t: 'resume', at: Date.now() } : (prep.header ?? recordHeader(plan, prep.runId)));
+      const owner = runOwner(lock.holder, options.via ?? 'cli');
+      record.append(prep.prior ? { t: 'resume', owner, at: Date.now() } : { ...(prep.header ?? recordHeader(plan, prep.runId)), owner } as RecordLine);
     } catch (e) {
       await controller.close();
       return stop({ kind: 'stop', exitCode: EXIT.ERROR, level: 'error', message: `cannot write the run record in ${prep.runDir}: ${(e as Error).message}` });
@@ -112,6 +116,11 @@ export class RunSession {
       engine.cancel();
     };
     record.onError = failed;
+    // Stop from an editor or another host: a line in the run folder, taken as Ctrl+C in the owner's terminal is.
+    session.stops = new StopRequests(prep.runDir, (from) => {
+      options.log('warning', `stop requested by ${from}`);
+      engine.cancel();
+    });
     engine.on((e) => {
       try {
         record.onEvent(e);
@@ -123,6 +132,7 @@ export class RunSession {
   }
 
   recordError: Error | undefined;
+  private stops: StopRequests | undefined;
 
   get recordFile(): string {
     return this.record.file;
@@ -133,6 +143,7 @@ export class RunSession {
     try {
       return await this.engine.run();
     } finally {
+      this.stops?.close();
       try {
         this.record.close();
       } catch (e) {
