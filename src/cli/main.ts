@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { loadPlan } from '../plan/load';
 import type { Plan } from '../plan/plan';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
@@ -48,6 +49,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 }
 
 async function execute(args: CliArgs, io: Io): Promise<number> {
+  // Started by the editor's "Run in Background": the credentials the user gave it come on stdin, never in the environment.
+  if (io.env.PQO_ENV_ON_STDIN === '1') io = { ...io, env: { ...io.env, ...variablesFromStdin() } };
   const loaded = loadPlan(args.config!, { purpose: 'run', backend: args.checkServer ? 'dhe' : args.backend, env: io.env });
   if (loaded.kind === 'read-error') {
     if (args.json) io.out(JSON.stringify({ ok: false, error: loaded.message }) + '\n');
@@ -156,6 +159,17 @@ async function checkServerCommand(plan: Plan, args: CliArgs, io: Io): Promise<nu
     return report.mismatches.length ? EXIT.ERROR : EXIT.SUCCESS;
   } finally {
     signals.release();
+  }
+}
+
+/** A JSON object of variable names to values, read whole from stdin (anything else gives none). */
+function variablesFromStdin(): Record<string, string> {
+  try {
+    const v = JSON.parse(fs.readFileSync(0, 'utf8')) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return {};
+    return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return {};
   }
 }
 

@@ -5,6 +5,7 @@ import { logUri } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { newConfig, type StarterId } from './newConfig';
 import type { RunManager } from './runs/runManager';
+import type { AttachedRuns } from './runs/attached';
 import type { RunStore } from './runs/runStore';
 import type { RunTreeProvider, Node } from './tree/runTree';
 import type { ContextKeys } from './contextKeys';
@@ -17,6 +18,9 @@ export interface CommandDeps {
   files: ConfigFiles;
   store: RunStore;
   runs: RunManager;
+  attached: AttachedRuns;
+  /** Starts a run of the config as a process of its own (Run in Background); its pid. */
+  background: (uri: vscode.Uri) => Promise<number | undefined>;
   credentials: Credentials;
   tree: RunTreeProvider;
   keys: ContextKeys;
@@ -24,7 +28,7 @@ export interface CommandDeps {
 }
 
 /** Every command of the extension; returns their registrations. */
-export function registerCommands({ extensionUri, files, store, runs, credentials, tree, keys, grids }: CommandDeps): vscode.Disposable[] {
+export function registerCommands({ extensionUri, files, store, runs, attached, background, credentials, tree, keys, grids }: CommandDeps): vscode.Disposable[] {
   const configUri = async (arg?: unknown): Promise<vscode.Uri | undefined> => {
     if (arg instanceof vscode.Uri) return arg;
     const node = arg as Node | undefined;
@@ -48,7 +52,13 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
   const command = (id: string, fn: (...args: never[]) => unknown) => out.push(vscode.commands.registerCommand(id, fn));
   command('pqOrchestrator.run', async (arg?: unknown) => {
     const uri = await configUri(arg);
-    if (uri) await runs.start(uri, 'new');
+    if (!uri) return;
+    if (vscode.workspace.getConfiguration('pqOrchestrator').get<string>('runIn') === 'background') await background(uri);
+    else await runs.start(uri, 'new');
+  });
+  command('pqOrchestrator.runInBackground', async (arg?: unknown) => {
+    const uri = await configUri(arg);
+    if (uri) return background(uri);
   });
   command('pqOrchestrator.dryRun', async (arg?: unknown) => {
     const uri = await configUri(arg);
@@ -60,8 +70,15 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
   });
   command('pqOrchestrator.newConfig', (kind?: StarterId) => newConfig(extensionUri, kind));
   command('pqOrchestrator.stop', (n?: Node) => {
+    // A run of this window stops here; a run followed from its record is asked to stop by its owner.
+    const target = n?.run ?? store.runs.find((r) => r.phase !== 'finished' && (runs.active.has(r.id) || r.attached));
+    if (target && !runs.active.has(target.id) && target.attached) {
+      if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage('PQ Orchestrator: runs are followed read-only in an untrusted workspace; trust this folder to stop them.');
+      const said = attached.stop(target.id);
+      return void vscode.window.showInformationMessage(`PQ Orchestrator: ${said ?? `${target.name} is no longer followed`}.`);
+    }
     if (runs.active.size === 0) return void vscode.window.showInformationMessage('PQ Orchestrator: no run is active, so there is nothing to stop.');
-    return runs.stop(n?.run.id);
+    return runs.stop(target?.id);
   });
   command('pqOrchestrator.rerunFailed', async (n?: Node) => {
     const uri = await configUri(n);
@@ -111,7 +128,7 @@ export function registerCommands({ extensionUri, files, store, runs, credentials
     const n = await credentials.forget();
     void vscode.window.showInformationMessage(n ? `Forgot ${n} stored credential${n === 1 ? '' : 's'}.` : 'No stored credentials.');
   });
-  command('pqOrchestrator.loadHistory', () => loadHistory(files, store));
+  command('pqOrchestrator.loadHistory', () => loadHistory(files, store, (f) => attached.attach(f)));
   command('pqOrchestrator.clearFinishedRuns', () => {
     const finished = store.runs.filter((r) => r.phase === 'finished');
     if (!finished.length) return void vscode.window.showInformationMessage('PQ Orchestrator: no finished runs to clear.');

@@ -52,7 +52,9 @@ export class ContextKeys implements vscode.Disposable {
 
   update(): void {
     const doc = vscode.window.activeTextEditor?.document;
-    const ctx = runContext(this.store, this.runs.active.size, this.tree.failuresOnly, Boolean(doc && this.files.isConfig(doc)));
+    // A run followed from its record can be stopped from here too (its owner is asked).
+    const following = this.store.runs.filter((r) => r.attached && r.phase !== 'finished').length;
+    const ctx = runContext(this.store, this.runs.active.size + following, this.tree.failuresOnly, Boolean(doc && this.files.isConfig(doc)));
     for (const [k, v] of Object.entries(ctx) as [keyof RunContext, boolean][]) {
       if (this.last.get(k) === v) continue;
       this.last.set(k, v);

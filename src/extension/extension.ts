@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BackendName } from '../config/types';
 import { Analyses } from './language/analyses';
@@ -14,6 +15,9 @@ import { revealFailures } from './tree/revealFailures';
 import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog';
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
+import { AttachedRuns, watchRunRecords } from './runs/attached';
+import { interruptedNotice } from './runs/interrupted';
+import { runInBackground } from './runs/background';
 import { RunStore } from './runs/runStore';
 import { StatusBar } from './runs/statusBar';
 import { FailureBadge } from './tree/badge';
@@ -33,6 +37,8 @@ export interface PqoApi {
   /** The context keys as last set (VS Code cannot be asked for them): the `when` clauses' inputs, for tests to read. */
   contextKeys: ReadonlyMap<string, boolean>;
   grids: GridPanels;
+  /** Runs other processes run, followed through their records. */
+  attached: AttachedRuns;
   /** The folder put on the integrated terminal's PATH, holding `pq-orchestrator`. */
   cliDir: string;
   activatedInMs: number;
@@ -79,9 +85,22 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
       const run = store.find(runId);
       if (run) grids.open(run);
     },
-    showRecordedRuns: () => void loadHistory(files, store),
+    showRecordedRuns: () => void loadHistory(files, store, attach),
     showRuns: () => void vscode.commands.executeCommand('pqOrchestrator.runs.focus'), // the workbench's own command for our view
   }));
+  const attached = own(new AttachedRuns(store, {
+    log,
+    finished: (configFile, name, summary, runId) => runs.notifyFinished(vscode.Uri.file(configFile), name, summary, runId),
+    interrupted: interruptedNotice(context.workspaceState, {
+      resume: (configFile) => void runs.start(vscode.Uri.file(configFile), 'resume'),
+      openGrid: (runId) => {
+        const run = store.find(runId);
+        if (run) grids.open(run);
+      },
+    }),
+  }));
+  const attach = (file: string) => attached.attach(file);
+  const recordWatch = own(watchRunRecords(attached, (runId) => runs.active.has(runId), files));
   const status = own(new StatusBar(store));
   const tree = own(new RunTreeProvider(store));
   const view = own(vscode.window.createTreeView('pqOrchestrator.runs', { treeDataProvider: tree, showCollapseAll: true }));
@@ -96,12 +115,13 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   const keys = own(new ContextKeys(store, runs, tree, files, (k, v) => (contextKeys.set(k, v), setContextKey(k, v))));
   own(revealFailures(store, tree, view));
   const grids = own(new GridPanels(context.extensionUri, store, gridActions(runs)));
-  for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, credentials, tree, keys, grids })) own(d);
+  for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, attached, background: (uri) => runInBackground(uri, { credentials, backend: backendSetting(), cliScript: path.join(context.extensionPath, 'bin', 'pq-orchestrator.js'), log }), credentials, tree, keys, grids })) own(d);
   // The last recorded run of each config, CLI runs included, without delaying activation.
-  setTimeout(() => void loadHistory(files, store).catch(() => undefined), 0);
+  // Runs not ended are followed live, or offered for resume when their owner is gone.
+  setTimeout(() => void recordWatch.update().then(() => loadHistory(files, store, attach)).catch(() => undefined), 0);
 
   const cliDir = cliOnTerminalPath(context);
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, contextKeys, grids, cliDir, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, contextKeys, grids, attached, cliDir, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

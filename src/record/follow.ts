@@ -128,3 +128,27 @@ export class RecordFollower {
     this.mode = 'stopped';
   }
 }
+
+/**
+ * Whether a record's last whole line is its `end` line (read from the file's tail, not the whole file): a run that
+ * has not ended is either still running or was interrupted. A record that cannot be read counts as ended (nothing to follow).
+ */
+export function recordEnded(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const n = Math.min(size, 8192); // an end line is well under this
+    const buf = Buffer.alloc(n);
+    fs.readSync(fd, buf, 0, n, size - n);
+    const text = buf.toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return false;
+    const last = text.slice(text.lastIndexOf('\n', end - 1) + 1, end);
+    return /^\{"t":"end"/.test(last);
+  } catch {
+    return true;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '-o', vsix], { cwd: path.join(ROOT, 'test', 'fixtures', 'fake-redhat-yaml'), stdio: 'ignore' });
     install.push(vsix);
   }
-  const cs = await startCodeServer({ smokeTestDriver: true, trust: mode === 'untrusted', install, logFile: path.join(logDir, `code-server-${mode}.log`), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: mode } });
+  const cs = await startCodeServer({ smokeTestDriver: true, trust: mode === 'untrusted', install, logFile: path.join(logDir, `code-server-${mode}.log`), env: { PQO_TEST_WORKSPACE: workspace, PQO_HOST_MODE: mode, ...(process.env.PQO_HOST_GREP ? { PQO_HOST_GREP: process.env.PQO_HOST_GREP } : {}) } });
   const browser = await launchChromium();
   const windowLog = fs.createWriteStream(path.join(logDir, 'window.log'));
   let summary = '';

@@ -10,7 +10,8 @@ export function run(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Mocha = require('mocha');
   Mocha.reporters.Base.consoleLog = out;
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // PQO_HOST_GREP: only the tests whose names match (a developer's focused run; CI runs them all).
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', ...(process.env.PQO_HOST_GREP ? { grep: process.env.PQO_HOST_GREP } : {}) });
   // PQO_HOST_MODE picks the files: test (*.test.js), untrusted, yaml, bench (*.bench.js).
   const mode = process.env.PQO_HOST_MODE ?? 'test';
   const suffix = `.${mode}.js`;

@@ -3,19 +3,24 @@ import * as path from 'node:path';
 import { logDirOf, recordedLogFile } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
 import { listRuns, runsRoot } from '../../record/runs';
+import { recordEnded } from '../../record/follow';
+import { RECORD_FILE } from '../../record/format';
 import { latestRunState } from '../../record/replay';
 import type { ConfigFiles } from '../language/configFiles';
 import type { RunStore, RunView } from './runStore';
+
+/** Follows a record not yet ended (AttachedRuns.attach): its view, once its header is read. */
+export type Attach = (recordFile: string) => RunView | undefined;
 
 /**
  * Puts the last recorded run of each config in the workspace into the tree (runs from the CLI too), when its record
  * still matches the config and worker script as they are now. Returns how many runs it added.
  */
-export async function loadHistory(files: ConfigFiles, store: RunStore): Promise<number> {
+export async function loadHistory(files: ConfigFiles, store: RunStore, attach?: Attach): Promise<number> {
   let added = 0;
   for (const uri of await files.findAll()) {
     try {
-      if (lastRecordedRun(store, uri.fsPath)?.added) added++;
+      if (lastRecordedRun(store, uri.fsPath, attach)?.added) added++;
     } catch {
       /* an unreadable config or record is simply not shown */
     }
@@ -27,7 +32,7 @@ export async function loadHistory(files: ConfigFiles, store: RunStore): Promise<
  * A config's last recorded run in the store: the one already there, or added from its record (replayed while read)
  * when that record still matches the config and worker script. Undefined when there is none that matches.
  */
-export function lastRecordedRun(store: RunStore, configFile: string): { run: RunView; added: boolean } | undefined {
+export function lastRecordedRun(store: RunStore, configFile: string, attach?: Attach): { run: RunView; added: boolean } | undefined {
   const loaded = loadPlan(configFile, { purpose: 'edit' });
   if (loaded.kind !== 'plan') return undefined;
   const plan = loaded.plan;
@@ -36,9 +41,23 @@ export function lastRecordedRun(store: RunStore, configFile: string): { run: Run
   const newest = listRuns(root)[0];
   const known = newest ? store.find(path.basename(newest)) : undefined;
   if (known) return { run: known, added: false };
+  // A run that has not ended is followed (its owner still runs it) or found interrupted: the attach path decides.
+  const file = newest ? path.join(newest, RECORD_FILE) : undefined;
+  if (file && attach && !recordEnded(file)) {
+    const run = attach(file);
+    if (run) return { run, added: true };
+  }
   const last = latestRunState(root, plan);
   if (!last || last.rec.header.planHash !== plan.hash) return undefined;
   return { run: store.addRecorded(plan, last.rec, logFinder(last.rec.dir), last.state), added: true };
+}
+
+/** Finds a local attempt's log file of a run still going (its logs appear as it runs): looked for when opened. */
+export function liveLogFinder(runDir: string): (queryName: string, serial: string) => string | undefined {
+  return (queryName, serial) => {
+    const f = recordedLogFile(logDirOf(runDir), queryName, serial);
+    return f && fs.existsSync(f) ? f : undefined;
+  };
 }
 
 /** Finds a local attempt's log file: the logs folder is listed once, not asked about once per cell. */

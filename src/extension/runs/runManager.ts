@@ -2,7 +2,6 @@ import { leftWords } from './statusText';
 import { progressOf } from '../../runModel/runState';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadPlan } from '../../plan/load';
 import type { BackendName } from '../../config/types';
 import { eventLine, formatSummary, stoppedWords } from '../../report/lines';
 import { formatPlanText } from '../../report/plan';
@@ -17,6 +16,7 @@ import type { Credentials } from './credentials';
 import type { RunStore, RunView } from './runStore';
 import type { LogLevel } from '../../util/log';
 import { plain } from '../plainText';
+import { loadForRun } from './loadForRun';
 
 export interface ActiveRun {
   view: RunView;
@@ -58,47 +58,9 @@ export class RunManager implements vscode.Disposable {
     });
   }
 
-  /**
-   * Loads the config (the editor's text when it is open), asking for missing credentials; undefined when it cannot
-   * run. Only a run saves an edited config first (its record names the file); a dry run or a server check reads the
-   * buffer as it is and never writes the user's file.
-   */
+  /** Loads the config to run it (see `loadForRun`); undefined when it cannot run (the user was told why). */
   async loadPlan(uri: vscode.Uri, purpose: 'run' | 'dry-run' | 'check-server'): Promise<Plan | undefined> {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (open?.isDirty && purpose === 'run') await open.save();
-    const text = open?.getText();
-    const backend = purpose === 'check-server' ? 'dhe' : this.backend();
-    let env: NodeJS.ProcessEnv = process.env;
-    if (purpose !== 'dry-run') {
-      // Credentials the environment does not set are asked for (the core finds them; the editor only prompts).
-      const first = loadPlan(uri.fsPath, { purpose: 'edit', backend, text });
-      const raw = first.kind === 'read-error' ? undefined : (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
-      if (raw && first.kind !== 'read-error' && first.backend === 'dhe') {
-        const extra = await this.credentials.resolve(raw, process.env);
-        if (!extra) {
-          void vscode.window.showWarningMessage('Run cancelled: a credential was not given.');
-          return undefined;
-        }
-        env = { ...process.env, ...extra };
-      }
-    }
-    const loaded = loadPlan(uri.fsPath, { purpose: purpose === 'dry-run' ? 'edit' : 'run', backend, env, text });
-    if (loaded.kind === 'read-error') {
-      void vscode.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${loaded.message}`);
-      return undefined;
-    }
-    if (loaded.kind === 'invalid') {
-      const errors = loaded.problems.filter((p) => p.severity === 'error');
-      void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(uri)} has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${plain(errors[0]?.message ?? '')}`, 'Show Problems').then((b) => {
-        if (b) void vscode.commands.executeCommand('workbench.actions.view.problems');
-      });
-      return undefined;
-    }
-    if (loaded.kind === 'script-error') {
-      void vscode.window.showErrorMessage(`Cannot read the worker script: ${loaded.message}`);
-      return undefined;
-    }
-    return loaded.plan;
+    return (await loadForRun(uri, purpose, this.credentials, this.backend()))?.plan;
   }
 
   async dryRun(uri: vscode.Uri): Promise<vscode.TextDocument | undefined> {
@@ -255,7 +217,7 @@ export class RunManager implements vscode.Disposable {
     else void vscode.window.showInformationMessage(message);
   }
 
-  private notifyFinished(uri: vscode.Uri, name: string, summary: RunSummary, runId: string): void {
+  notifyFinished(uri: vscode.Uri, name: string, summary: RunSummary, runId: string): void {
     const failed = summary.failedCreation + summary.failedExecution;
     if (summary.interrupted) {
       // The user's own Stop: said in their words, with the way to go on.

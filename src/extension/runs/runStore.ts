@@ -6,6 +6,7 @@ import { RECORD_FILE } from '../../record/format';
 import type { RecordedRun } from '../../record/reader';
 import { recordedState, recordedSummary } from '../../record/replay';
 import type { RunSession } from '../../session/session';
+import type { RunOwner } from '../../record/owner';
 
 /** What the tree shows of one cell: the run state's record of it (with its status word and log file). */
 export type CellView = CellRecord<Cell>;
@@ -44,6 +45,12 @@ export interface RunView {
   logOf?: (queryName: string, serial: string) => string | undefined;
   /** The time a live run has left (when the last run of its plan gave a forecast). */
   timeLeft?: () => number | undefined;
+  /** Who runs it, from its record (a run this window runs has none: it is the window's own). */
+  owner?: RunOwner;
+  /** Followed through its record, as another process writes it. */
+  attached?: boolean;
+  /** Its owner went away before it ended (a closed window, kill -9): resumable, never again live. */
+  interrupted?: boolean;
 }
 
 /** A cell's worker log file, where its backend writes one (a local worker's), resolved as it is opened. */
@@ -142,6 +149,25 @@ export class RunStore {
     this.runs.push(run);
     this.emit(run, { structure: true });
     return run;
+  }
+
+  /**
+   * A run another process runs, followed through its record (`state`: built from its lines as they come, through
+   * `apply`, the path a live run's events take). It replaces a view of the same run (one run shown once).
+   */
+  addAttached(plan: Plan, header: RecordedRun['header'], state: RunState<Cell>, where: { recordFile: string; owner?: RunOwner; logOf: RunView['logOf'] }): RunView {
+    const run = this.build(plan, header.runId, state, header.at);
+    Object.assign(run, { ...where, attached: true });
+    const old = this.find(header.runId);
+    if (old) this.remove(old);
+    this.runs.unshift(run);
+    this.emit(run, { structure: true });
+    return run;
+  }
+
+  /** Says a run changed without an event (it was attached, detached or interrupted). */
+  touch(run: RunView): void {
+    this.emit(run);
   }
 
   /** Applies one engine event (to the view's own state unless the engine applies it to the state they share). */

@@ -5,6 +5,7 @@ import { formatDuration } from '../../util/duration';
 import { NodeCache } from './nodeCache';
 import { logFileOf, type CellView, type RunStore, type RunView } from '../runs/runStore';
 import { RefreshScheduler } from '../refresh';
+import { describeOwner } from '../../record/owner';
 
 export type Node =
   | { kind: 'run'; id: string; run: RunView }
@@ -177,13 +178,15 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
       // Derived from the cells, so a run read back from its record reads the same as one watched live.
       const stopped = n.run.state.cancel !== false || progressOf(n.run.state.counts).stopped > 0;
       const finished = n.run.phase === 'finished';
-      const phase = finished ? (stopped ? 'stopped' : c.failed ? undefined : 'done') : n.run.phase;
+      const phase = n.run.interrupted ? 'interrupted' : finished ? (stopped ? 'stopped' : c.failed ? undefined : 'done') : n.run.phase;
+      // Who runs a run followed from its record (another window, a terminal, a background run), and since when.
+      const by = n.run.owner && !finished ? `${n.run.owner.via === 'cli' ? 'CLI' : n.run.owner.via} pid ${n.run.owner.pid}` : undefined;
       // Counts first: the description is cut at the right edge.
-      item.description = [`${c.succeeded}/${c.total}`, c.failed ? `${c.failed} failed` : undefined, phase, `started ${time(n.run.startedAt)}`].filter(Boolean).join(' · ');
+      item.description = [`${c.succeeded}/${c.total}`, c.failed ? `${c.failed} failed` : undefined, phase, by, `started ${time(n.run.startedAt)}`].filter(Boolean).join(' · ');
       item.iconPath = finished ? icon(c.failed ? 'failed' : stopped ? 'cancelled' : 'succeeded') : icon('active');
-      const record = n.run.recordFile ? `\n\nrecord: ${n.run.recordFile}` : '';
+      const record = (n.run.owner ? `\n\n${n.run.interrupted ? 'was run' : 'run'} by ${describeOwner(n.run.owner)} since ${time(n.run.owner.startedAt)}` : '') + (n.run.recordFile ? `\n\nrecord: ${n.run.recordFile}` : '');
       item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id}) · ${n.run.mode}, ${n.run.backend}\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${record}`);
-      item.contextValue = `pqoRun ${n.run.phase}${c.failed ? ' hasFailures' : ''}`;
+      item.contextValue = `pqoRun ${n.run.phase}${c.failed ? ' hasFailures' : ''}${n.run.attached ? ' attached' : ''}`;
       item.id = n.id;
       return item;
     }
