@@ -111,6 +111,9 @@ async function main(): Promise<number> {
 
     await step('a forced stop: the status bar says stopped, not a green check; the grid shows what was stopped', '5-stopped.png', async () => {
       await palette(page, '>PQ Orchestrator: Stop Run');
+      // The second Stop only once the first has landed (under load a second palette command typed at once was lost,
+      // and the run ended gracefully, its running cells finished).
+      await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 .*stopping/ }).first().waitFor({ timeout: bound(30_000) });
       await palette(page, '>PQ Orchestrator: Stop Run');
       await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: bound(30_000) });
       const grid = await gridFrame(page, 'hostslow');
