@@ -5,6 +5,7 @@ import { benchValidation } from './validation';
 import { benchBundle } from './bundle';
 import { benchGrid } from './grid';
 import { benchTimeLeft } from './timeLeft';
+import { benchAttach } from './attach';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   if (want('engine')) await benchEngineCost();
   if (want('store')) await benchStoreCost();
   if (want('timeleft')) benchTimeLeft();
+  if (want('attach')) await benchAttach();
   if (want('local')) benchLocalVsXargs();
   if (want('bundle')) benchBundle();
   if (want('grid')) {
