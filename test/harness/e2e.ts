@@ -29,6 +29,15 @@ async function main(): Promise<number> {
     fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'workspace', f), path.join(ws, f));
   }
+  // Runs whose workers wait at a gate (a file) the test opens: started in a terminal, in the background, in the window.
+  const gates = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-e2e-gates-'));
+  const openGate = (name: string) => fs.writeFileSync(path.join(gates, name), '');
+  for (const name of ['term', 'bg', 'inhost']) {
+    fs.mkdirSync(path.join(ws, name));
+    const text = fs.readFileSync(path.join(ws, 'config.yaml'), 'utf8').replace('name: "hostrun"', `name: "${name}"`).replace('worker_script: "worker.py"', 'worker_script: "../worker.py"');
+    // Held cells must not time out however long a loaded machine takes between steps.
+    fs.writeFileSync(path.join(ws, name, 'config.yaml'), text.replace('timeout_minutes: 2', 'timeout_minutes: 30').replace('SLEEP_S: "0.2"', `SLEEP_S: "0"\n  GATE_FILE: ${JSON.stringify(path.join(gates, name))}`));
+  }
   // 20 weekdays × 50 partitions = 1,000 cells, three of which fail: the failures must not hide among the green rows.
   fs.mkdirSync(path.join(ws, 'grid'));
   fs.writeFileSync(path.join(ws, 'grid', 'worker.py'), 'import os, sys\ncell = os.environ["SIMULATION_DATE"] + "/" + os.environ["PARTITION_ID"]\nif cell in os.environ["FAIL_CELLS"].split(","):\n    raise RuntimeError("bad data for " + cell)\n');
@@ -44,7 +53,10 @@ async function main(): Promise<number> {
   const page = browser.page;
   let passed = 0;
   let failed = 0;
+  // PQO_E2E_ONLY: only the steps whose names match (a developer's focused run; CI runs them all).
+  const only = process.env.PQO_E2E_ONLY ? new RegExp(process.env.PQO_E2E_ONLY) : undefined;
   const step = async (name: string, shot: string, fn: () => Promise<void>) => {
+    if (only && !only.test(name)) return;
     try {
       await fn();
       passed++;
@@ -210,6 +222,68 @@ async function main(): Promise<number> {
       await offline.screenshot({ path: path.join(OUT, '11-report-page.png') });
       await offline.close();
     });
+
+    await step('a CLI run started in the integrated terminal is followed in the Runs view and its grid; Stop from the tree ends it, exit 4', '12-terminal-run.png', async () => {
+      await showRunsView(page);
+      // Toggle Terminal makes a terminal when there is none (Create New Terminal is not offered until the terminal
+      // backend is ready).
+      await palette(page, '>View: Toggle Terminal');
+      await page.locator('.terminal-wrapper.active .xterm, .terminal.xterm').first().waitFor({ timeout: bound(30_000) });
+      await page.locator('.terminal.xterm').first().click();
+      const exitFile = path.join(ws, 'term', 'exit-code');
+      await page.keyboard.type(`cd term && pq-orchestrator config.yaml; echo $? > exit-code\n`, { delay: 5 });
+      const row = page.locator('.monaco-list-row', { hasText: /term ?\d+\/6.*CLI pid \d+/ }).first();
+      await showRunsView(page);
+      await row.waitFor({ timeout: bound(60_000) });
+      await page.locator('.statusbar-item', { hasText: /term 0\/6 · 3 running/ }).first().waitFor({ timeout: bound(30_000) });
+      await page.locator('.statusbar-item', { hasText: /term 0\/6/ }).first().click();
+      const grid = await gridFrame(page, 'term');
+      await grid.locator('#legend [data-state="running"][data-count="3"]').waitFor({ timeout: bound(30_000) });
+      await page.screenshot({ path: path.join(OUT, '12a-terminal-run-live.png') });
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Stop Run"]').click();
+      await page.locator('.monaco-list-row', { hasText: /term ?\d+\/6.*stopping/ }).first().waitFor({ timeout: bound(30_000) });
+      openGate('term');
+      await waitForFile(exitFile, bound(60_000));
+      const code = fs.readFileSync(exitFile, 'utf8').trim();
+      if (code !== '4') throw new Error(`the CLI in the terminal exited ${code}, not 4`);
+      await page.locator('.monaco-list-row', { hasText: /term ?3\/6 · stopped/ }).first().waitFor({ timeout: bound(30_000) });
+      await grid.locator('#legend [data-state="not started"][data-count="3"]').waitFor({ timeout: bound(30_000) });
+    });
+
+    await step('through a window reload: a background run goes on and is attached again; a run of the window is offered for Resume and completes', '13-after-reload.png', async () => {
+      await showRunsView(page);
+      await palette(page, 'Go to File', 'bg/config.yaml', 'bg');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'GATE_FILE' }).first().waitFor({ timeout: bound(30_000) });
+      await palette(page, '>PQ Orchestrator: Run in Background');
+      await page.locator('.monaco-list-row', { hasText: /bg ?\d+\/6.*background pid \d+/ }).first().waitFor({ timeout: bound(60_000) });
+      await palette(page, 'Go to File', 'inhost/config.yaml', 'inhost');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'GATE_FILE' }).first().waitFor({ timeout: bound(30_000) });
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.statusbar-item', { hasText: /inhost 0\/6 · 3 running/ }).first().waitFor({ timeout: bound(30_000) });
+      await palette(page, '>Developer: Reload Window');
+      await page.locator('.monaco-workbench').waitFor({ timeout: bound(90_000) });
+      await page.locator('.activitybar [aria-label^="PQ Orchestrator"]').first().waitFor({ timeout: bound(60_000) });
+      await showRunsView(page);
+      const bgRow = page.locator('.monaco-list-row', { hasText: /bg ?\d+\/6.*background pid \d+/ }).first();
+      await bgRow.waitFor({ timeout: bound(60_000) });
+      const notice = page.locator('.notification-toast', { hasText: /inhost: run .* was interrupted: an editor window/ });
+      await notice.waitFor({ timeout: bound(60_000) });
+      await page.locator('.monaco-list-row', { hasText: /inhost ?\d+\/6.*interrupted/ }).first().waitFor({ timeout: bound(30_000) });
+      await page.screenshot({ path: path.join(OUT, '13a-interrupted-offered.png') });
+      await notice.locator('a.monaco-button, .monaco-button', { hasText: 'Resume' }).first().click();
+      await page.locator('.statusbar-item', { hasText: /inhost \d\/6/ }).first().waitFor({ timeout: bound(60_000) });
+      openGate('bg');
+      openGate('inhost');
+      await page.locator('.notification-toast', { hasText: /bg: 5\/6 succeeded, 1 failed/ }).waitFor({ timeout: bound(90_000) });
+      await page.locator('.notification-toast', { hasText: /inhost: 5\/6 succeeded, 1 failed/ }).waitFor({ timeout: bound(90_000) });
+      // Every cell of the background run was created once and finished once: none lost, none run twice.
+      const lines = fs.readFileSync(onlyRecord(path.join(ws, 'bg')), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; i?: number });
+      for (const t of ['created', 'finished']) {
+        const cells = lines.filter((l) => l.t === t).map((l) => l.i);
+        if (cells.length !== 6 || new Set(cells).size !== 6) throw new Error(`the background run's record has ${cells.length} ${t} lines for ${new Set(cells).size} cells`);
+      }
+    });
   } finally {
     await browser.close();
     await cs.stop();
@@ -256,6 +330,29 @@ async function gridFrame(page: Page, name: string, timeoutMs = 60_000): Promise<
     if (Date.now() - t0 > timeoutMs) throw new Error(`no Run Grid page of ${name} after ${timeoutMs} ms`);
     await page.waitForTimeout(250);
   }
+}
+
+/** Shows the Runs view (a click on its activity bar item, unless it is the one shown: a click would hide it). */
+async function showRunsView(page: Page): Promise<void> {
+  const item = page.locator('.activitybar .action-item:has([aria-label^="PQ Orchestrator"])').first();
+  await item.waitFor({ timeout: bound(30_000) });
+  if (!((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) await item.click();
+}
+
+async function waitForFile(file: string, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  while (!fs.existsSync(file) || fs.readFileSync(file, 'utf8').trim() === '') {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${file} not written in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The record of the one run of the config in `dir`. */
+function onlyRecord(dir: string): string {
+  const root = path.join(dir, '.pq-orchestrator', 'runs');
+  const name = fs.readdirSync(root)[0];
+  const run = fs.readdirSync(path.join(root, name)).filter((d) => !d.startsWith('run.lock'))[0];
+  return path.join(root, name, run, 'record.jsonl');
 }
 
 /** Changes the colour theme the way a user's settings.json would (the editor applies it live). */

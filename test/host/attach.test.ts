@@ -9,6 +9,7 @@ import type { RunView } from '../../src/extension/runs/runStore';
 import { readRecord } from '../../src/record/reader';
 import { recordedState } from '../../src/record/replay';
 import { processStartTime } from '../../src/record/lock';
+import { requestStop } from '../../src/record/owner';
 import { loadPlan } from '../../src/plan/load';
 
 const EXT_ID = 'deephaven-pq-orchestrator.pq-orchestrator';
@@ -178,6 +179,30 @@ describe('runs that outlive the editor: attached through their records', functio
       assert.match(describe_(a, view), /interrupted/);
       assert.equal(a.store.counts(view).succeeded, 0, 'the torn line was not taken');
       assert.ok(!a.store.runs.some((r) => r.phase !== 'finished' && r.id === view.id));
+    } finally {
+      g.open();
+      cleanUp(a, g.dir);
+    }
+  });
+
+  it('a run of this window names an editor window as its owner, is not attached to itself, and stops on a stop request from another window', async () => {
+    const a = await api();
+    const g = await gated('attachself');
+    try {
+      const active = await a.runs.start(vscode.Uri.file(g.config));
+      assert.ok(active);
+      await waitFor(() => a.store.counts(active.view).active === 3, 'three cells running');
+      const rec = readRecord(path.dirname(active.view.recordFile!))!;
+      assert.equal(rec.owner?.via, 'editor', 'a window is not a terminal: Stop from elsewhere must not signal it');
+      assert.equal(rec.owner?.pid, process.pid);
+      assert.ok(!a.attached.isAttached(active.view.id), 'not followed through its own record');
+      assert.equal(a.store.runs.filter((r) => r.id === active.view.id).length, 1);
+      // Another window's Stop: a line in the run folder, read by this window's run within a second.
+      requestStop(path.dirname(active.view.recordFile!), 'another window');
+      await waitFor(() => active.view.phase === 'stopping', 'the run to stop as a first Stop does');
+      g.open();
+      await active.done;
+      assert.equal(active.view.summary?.interrupted, 'graceful');
     } finally {
       g.open();
       cleanUp(a, g.dir);

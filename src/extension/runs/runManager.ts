@@ -137,7 +137,7 @@ export class RunManager implements vscode.Disposable {
       const offs: (() => void)[] = [() => offCancel.dispose()];
       try {
         progress.report({ message: plan.config.backend === 'dhe' ? 'connecting to the server' : 'starting' });
-        const opened = await RunSession.open(plan, { mode, only, log: say, signal: abort.signal }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
+        const opened = await RunSession.open(plan, { mode, only, log: say, signal: abort.signal, via: 'editor' }).catch((e: Error) => ({ kind: 'stop' as const, level: 'error' as const, message: e.message, exitCode: 4, busy: false }));
         if (!(opened instanceof RunSession)) {
           this.notifyNotStarted(opened, say, secrets, abort.signal.aborted, uri, plan.config.backend === 'dhe');
           started(undefined);
