@@ -11,12 +11,19 @@ import { applyEvent } from '../src/runModel/runState';
 import { planFor } from './engine';
 import { percentile, printTable } from './table';
 
-/** A writer process: the record's header, then for each cell `creating`, `created`, `finished`, in batches (as a run flushes once per turn). */
-const WRITER = `
+/**
+ * A writer process (argv: out/src/record/writer.js, run folder, header JSON, cells, lines a batch, ms between
+ * batches): the record's header naming this process as its owner (as the CLI's does), then for each cell
+ * `creating`, `created`, `finished`, in batches (as a run flushes once per turn), then its end.
+ */
+export const WRITER = `
+const path = require('path');
 const { RecordWriter } = require(process.argv[1]);
+const { processStartTime } = require(path.join(path.dirname(process.argv[1]), 'lock.js'));
 const [dir, header, cells, batch, everyMs] = [process.argv[2], JSON.parse(process.argv[3]), +process.argv[4], +process.argv[5], +process.argv[6]];
 const w = new RecordWriter(dir, []);
-w.append({ ...header, at: Date.now() });
+const owner = { pid: process.pid, host: require('os').hostname(), startedAt: Date.now(), pidStart: processStartTime(process.pid), via: 'cli' };
+w.append({ ...header, owner, at: Date.now() });
 let i = 0;
 const tick = () => {
   for (let k = 0; k < batch && i < cells * 3; k++, i++) {
