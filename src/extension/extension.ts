@@ -100,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     }),
   }));
   const attach = (file: string) => attached.attach(file);
-  const recordWatch = own(watchRunRecords(attached, (runId) => runs.active.has(runId), files));
+  const recordWatch = own(watchRunRecords(attached, (runId) => runs.active.has(runId), files, log));
   const status = own(new StatusBar(store));
   const tree = own(new RunTreeProvider(store));
   const view = own(vscode.window.createTreeView('pqOrchestrator.runs', { treeDataProvider: tree, showCollapseAll: true }));

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordFollower } from '../../src/record/follow';
+import { RunsWatcher } from '../../src/record/runsWatcher';
 import type { RecordLine } from '../../src/record/format';
 import { describeOwner, ownerLiveness, requestStop, STOP_FILE } from '../../src/record/owner';
 import { processStartTime } from '../../src/record/lock';
@@ -159,6 +160,30 @@ describe('attaching to a run through its record', function () {
     await waitFor(() => watched.lines.length === 2 && polled.lines.length === 2, 20_000, 'both to see the new line by themselves');
     watched.f.stop();
     polled.f.stop();
+  });
+
+  it('runs are noticed as they start, under a runs folder that does not exist yet: by notifications, or by polling where there are none', async () => {
+    for (const poll of [false, true]) {
+      const base = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-runs-'));
+      const root = path.join(base, '.pq-orchestrator', 'runs', 'cfg');
+      const seen: string[] = [];
+      const w = new RunsWatcher((f) => seen.push(f), 50, poll ? () => { throw new Error('no notifications'); } : undefined);
+      w.setRoots([root]);
+      assert.equal(w.mode, poll ? 'poll' : 'watch');
+      if (!poll) assert.deepEqual(w.watched, [base], 'the nearest folder that exists');
+      const run = path.join(root, '20240101-000000-000-abcd');
+      fs.mkdirSync(run, { recursive: true });
+      fs.writeFileSync(path.join(run, 'record.jsonl'), '{"t":"run"}\n');
+      await waitFor(() => seen.length > 0, 20_000, `the new record to be noticed (${poll ? 'polling' : 'notifications'})`);
+      assert.equal(seen[0], path.join(run, 'record.jsonl'));
+      // A change to it (a resume) is handed on again; nothing changed, nothing handed on.
+      const n = seen.length;
+      w.refresh();
+      assert.equal(seen.length, n, 'unchanged: not handed on again');
+      fs.appendFileSync(path.join(run, 'record.jsonl'), '{"t":"resume"}\n');
+      await waitFor(() => seen.length > n, 20_000, 'the grown record to be handed on again');
+      w.dispose();
+    }
   });
 
   it('the record names its owner (pid, process start, host, what it is); gone once it ends; a reused pid is not the owner', async () => {

@@ -31,6 +31,9 @@ interface Following {
   timer?: NodeJS.Timeout;
 }
 
+/** How often runs folders are looked at where the file system gives no notifications. */
+const POLL_S = 2;
+
 /** How often an attached run's owner is checked for being alive (a pid and its start time: no file is read). */
 export const OWNER_CHECK_MS = 2000;
 
@@ -183,11 +186,12 @@ function isThisProcess(o: RunOwner): boolean {
  * under the runs folders of the workspace's configs (`RunsWatcher`: file system notifications, nothing read while
  * nothing changes). `inWindow`: a run this window runs. `update` re-reads which folders to watch (configs change).
  */
-export function watchRunRecords(attached: AttachedRuns, inWindow: (runId: string) => boolean, files: ConfigFiles): vscode.Disposable & { update(): Promise<void> } {
+export function watchRunRecords(attached: AttachedRuns, inWindow: (runId: string) => boolean, files: ConfigFiles, log: vscode.LogOutputChannel): vscode.Disposable & { update(): Promise<void> } {
+  let saidPoll = false;
   const watcher = new RunsWatcher((file) => {
     if (attached.isFollowing(file) || inWindow(path.basename(path.dirname(file))) || recordEnded(file)) return;
     attached.attach(file);
-  });
+  }, POLL_S * 1000);
   const update = async () => {
     const roots: string[] = [];
     for (const uri of await files.findAll()) {
@@ -195,6 +199,10 @@ export function watchRunRecords(attached: AttachedRuns, inWindow: (runId: string
       if (l.kind === 'plan') roots.push(runsRoot(l.plan.config.file, l.plan.name));
     }
     watcher.setRoots(roots);
+    if (watcher.mode === 'poll' && !saidPoll) {
+      saidPoll = true;
+      log.info(`the file system gives no notifications for the runs folders; runs started elsewhere are looked for every ${POLL_S} s`);
+    }
   };
   // A config saved (its name decides its runs folder), added or removed: the folders to watch change.
   const configs = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}', false, true, false);
