@@ -11,8 +11,7 @@ import { holdSignals } from './signals';
 import { formatProblemLines, locateProblems } from './problems';
 import { EXIT } from '../runModel/exitCodes';
 import { painter } from './colour';
-import { cellOrder, planForecast } from '../session/cellOrder';
-import { forecastText } from '../plan/forecast';
+import { learnedDurations, planForecast, planPreview } from '../session/cellOrder';
 import { runOrchestration } from './run';
 import type { Io } from './io';
 
@@ -83,32 +82,31 @@ async function execute(args: CliArgs, io: Io): Promise<number> {
   if (args.lastRun) return lastRunReport(plan, args, io);
   if (args.dryRun) {
     if (args.json) {
-      const last = lastRecordedStates(plan, args.runDir);
-      const f = planForecast(plan, runsRoot(plan.config.file, plan.name, args.runDir));
+      // The newest run, read once: each cell's last state and the durations the forecast learns from.
+      const root = runsRoot(plan.config.file, plan.name, args.runDir);
+      const newest = newestRun(plan, root);
+      const last = newest && newest.rec.header.planHash === plan.hash ? lastStates(priorCells(newest.state)) : undefined;
+      const f = planForecast(plan, root, learnedDurations(plan, root, newest));
       io.out(JSON.stringify({ ok: true, warnings: located, plan: planSummary(plan, { base: process.cwd(), runsFolder: runsRoot(plan.config.file, plan.name, args.runDir) }), forecast: 'forecast' in f ? f.forecast : { none: f.why }, cells: planCells(plan, last) }) + '\n');
     }
     else {
       const root = runsRoot(plan.config.file, plan.name, args.runDir);
-      const order = cellOrder(plan, root);
-      const f = planForecast(plan, root);
-      const forecast = 'forecast' in f ? forecastText(f.forecast) : `none: ${f.why}`;
-      io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: root, order: { note: order.note, first: order.cells.slice(0, 3).map((c) => c.queryName) }, forecast }) + '\n');
+      const { order, text } = planPreview(plan, root);
+      io.out(formatPlanText(plan, { base: process.cwd(), runsFolder: root, order: { note: order.note, first: order.cells.slice(0, 3).map((c) => c.queryName) }, forecast: text }) + '\n');
     }
     return EXIT.SUCCESS;
   }
   return runOrchestration(plan, args, io);
 }
 
-/** The last run's state of each cell, when the newest run recorded this same plan (a dry run never fails over it). */
-function lastRecordedStates(plan: Plan, runDir?: string) {
+/** The newest recorded run and its state, or undefined (a dry run never fails over a damaged record). */
+function newestRun(plan: Plan, root: string) {
   try {
-    const last = latestRunState(runsRoot(plan.config.file, plan.name, runDir), plan);
-    return last && last.rec.header.planHash === plan.hash ? lastStates(priorCells(last.state)) : undefined;
+    return latestRunState(root, plan);
   } catch {
     return undefined;
   }
 }
-
 
 /**
  * `--report <file> --last-run`: the config's latest outcome of every cell as an HTML grid, nothing run: the last run,

@@ -31,6 +31,7 @@ export interface PqoApi {
   view: vscode.TreeView<Node>;
   diagnostics: Diagnostics;
   analyses: Analyses;
+  lenses: LensProvider;
   credentials: Credentials;
   status: StatusBar;
   keys: ContextKeys;
@@ -121,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   setTimeout(() => void recordWatch.update().then(() => loadHistory(files, store, attach)).catch(() => undefined), 0);
 
   const cliDir = cliOnTerminalPath(context);
-  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, credentials, status, keys, contextKeys, grids, attached, cliDir, activatedInMs: 0 };
+  const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, lenses, credentials, status, keys, contextKeys, grids, attached, cliDir, activatedInMs: 0 };
   api.activatedInMs = performance.now() - t0;
   log.info(`PQ Orchestrator activated in ${api.activatedInMs.toFixed(1)} ms`);
   return api;

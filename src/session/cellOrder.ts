@@ -1,8 +1,8 @@
 import type { Cell, Plan } from '../plan/plan';
 import { longestFirst } from '../plan/order';
-import { forecast, type Forecast } from '../plan/forecast';
-import { latestRun } from '../record/runs';
-import { recordedState } from '../record/replay';
+import { forecast, forecastText, type Forecast } from '../plan/forecast';
+import { latestRunState } from '../record/replay';
+import type { RunState } from '../runModel/runState';
 import type { RecordedRun } from '../record/reader';
 
 /** The order cells start in, and why (the dry run shows it). */
@@ -15,19 +15,21 @@ export interface CellOrder {
  * What the newest recorded run of this same plan (same config and worker script) under `root` measured: each
  * finished cell's duration. `why`: there is no such run, or it finished no cell.
  */
-export function learnedDurations(plan: Plan, root: string): { run: RecordedRun; known: Map<number, number> } | { why: string } {
-  let last;
-  try {
-    last = latestRun(root);
-  } catch {
-    last = undefined;
+export function learnedDurations(plan: Plan, root: string, newest?: { rec: RecordedRun; state: RunState<Cell> }): { run: RecordedRun; known: Map<number, number> } | { why: string } {
+  let last = newest;
+  if (!last) {
+    try {
+      last = latestRunState(root, plan);
+    } catch {
+      last = undefined;
+    }
   }
-  if (!last || last.header.planHash !== plan.hash) return { why: 'no earlier run of this same config and script to learn durations from' };
+  if (!last || last.rec.header.planHash !== plan.hash) return { why: 'no earlier run of this same config and script to learn durations from' };
   const known = new Map<number, number>();
-  for (const r of recordedState(last, plan).cells.values()) {
+  for (const r of last.state.cells.values()) {
     if ((r.state === 'succeeded' || r.state === 'failed') && r.createdAt !== undefined && r.endedAt !== undefined) known.set(r.cell.index, r.endedAt - r.createdAt);
   }
-  return known.size ? { run: last, known } : { why: `run ${last.header.runId} finished no cell` };
+  return known.size ? { run: last.rec, known } : { why: `run ${last.rec.header.runId} finished no cell` };
 }
 
 /** `execution.order`: date by date, or longest expected first, learnt from the newest recorded run of this plan. */
@@ -39,10 +41,20 @@ export function cellOrder(plan: Plan, root: string, cells: readonly Cell[] = pla
 }
 
 /** How long the plan should take, from the same measurements, in the order it will start; or why there is no forecast. */
-export function planForecast(plan: Plan, root: string): { forecast: Forecast } | { why: string } {
-  const learned = learnedDurations(plan, root);
+export function planForecast(plan: Plan, root: string, learned = learnedDurations(plan, root), order?: CellOrder): { forecast: Forecast } | { why: string } {
   if ('why' in learned) return { why: learned.why };
-  const order = cellOrder(plan, root, plan.cells, learned).cells;
-  const f = forecast(order, learned.known, plan.concurrency, { runId: learned.run.header.runId, at: learned.run.header.at });
+  const cells = (order ?? cellOrder(plan, root, plan.cells, learned)).cells;
+  const f = forecast(cells, learned.known, plan.concurrency, { runId: learned.run.header.runId, at: learned.run.header.at });
   return f ? { forecast: f } : { why: 'no cell was measured' };
+}
+
+/**
+ * What a dry run shows of the schedule (the CLI's, the editor's, the CodeLens tooltip): the order cells start in and
+ * the forecast, learnt from the newest recorded run once (its record is read once).
+ */
+export function planPreview(plan: Plan, root: string): { order: CellOrder; forecast: { forecast: Forecast } | { why: string }; text: string } {
+  const learned = learnedDurations(plan, root);
+  const order = cellOrder(plan, root, plan.cells, learned);
+  const f = planForecast(plan, root, learned, order);
+  return { order, forecast: f, text: 'forecast' in f ? forecastText(f.forecast) : `none: ${f.why}` };
 }

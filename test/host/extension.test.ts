@@ -214,6 +214,26 @@ describe('PQ Orchestrator in VS Code', function () {
       assert.ok(titles.includes('2 dates × 3 partitions = 6 queries'), titles.join(' | '));
     });
 
+    it('the CodeLens tooltip forecasts the run from the last run of this config and script, and says when there is none', async () => {
+      const a = await api();
+      const { uri, open: openGate } = gatedConfig('lensforecast');
+      openGate(); // nothing waits: the run is quick
+      // The provider itself: the API's executeCodeLensProvider drops a lens command's tooltip.
+      const tip = async () => {
+        const doc = await vscode.workspace.openTextDocument(uri);
+        return a.lenses.provideCodeLenses(doc).find((l) => /= 6 queries/.test(l.command?.title ?? ''))?.command?.tooltip ?? '';
+      };
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const before = await tip();
+      assert.match(before, /^Forecast: none: no earlier run of this same config and script/, `nothing made up without history: ${before}`);
+      const active = await a.runs.start(uri);
+      assert.ok(active);
+      await active.done;
+      let text = await tip();
+      for (const t0 = Date.now(); !/^Forecast: about /.test(text) && Date.now() - t0 < 60_000; text = await tip()) await new Promise((r) => setTimeout(r, 100));
+      assert.match(text, new RegExp(`^Forecast: about .+ at 3 at once \\(from run ${active.view.id} of \\d{4}-\\d\\d-\\d\\d, 6 of 6 cells measured\\)`));
+    });
+
     it('with a business calendar: the lens counts business days, the hover on `calendar` says what it skips', async () => {
       const dir = path.join(root().fsPath, 'caltest');
       fs.mkdirSync(dir, { recursive: true });

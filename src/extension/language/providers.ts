@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { ForecastTips } from './forecastTip';
 import { plain } from '../plainText';
 import { fixesFor } from '../../config/fixes';
 import { contextAt } from '../../config/navigate';
@@ -154,6 +155,8 @@ export class LensProvider implements vscode.CodeLensProvider {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
 
+  private readonly forecasts = new ForecastTips();
+
   constructor(private readonly files: ConfigFiles, private readonly analyses: Analyses) {}
 
   refresh(): void {
@@ -179,7 +182,9 @@ export class LensProvider implements vscode.CodeLensProvider {
       const dates = planDates(d).dates.length;
       const p = a.config.execution.num_partitions;
       const what = d.calendar ? `business day${dates === 1 ? '' : 's'} (${d.calendar.name})` : `date${dates === 1 ? '' : 's'}`;
-      lenses.push(new vscode.CodeLens(top, { title: `${dates} ${what} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '' }));
+      // How long it should take, from the last run of this config and script, in the tooltip (or why there is no forecast).
+      const tooltip = this.forecasts.tip(doc, a.config.name);
+      lenses.push(new vscode.CodeLens(top, { title: `${dates} ${what} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '', ...(tooltip ? { tooltip } : {}) }));
     }
     return lenses;
   }
