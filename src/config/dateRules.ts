@@ -49,7 +49,8 @@ export function dateProblems(ctx: ProblemCollector, raw: Record<string, unknown>
   exclude.forEach((d, i) => {
     if (isDate(d) && !planned.has(d)) ctx.add({ severity: 'warning', code: 'date', path: ['dates', 'exclude', i], on: 'value', message: `${d} is not one of the planned dates${calendar ? ' (outside the range, or a day the calendar skips)' : ''}: excluding it changes nothing` });
   });
-  const n = planDates({ ...spec, exclude: exclude.filter(isDate) }).dates.length;
+  // The plan less the exclusions that are in it (planned once).
+  const n = planned.size - new Set(exclude.filter((d): d is string => isDate(d) && planned.has(d))).size;
   if (n === 0) ctx.add({ severity: 'error', code: 'date', path: ['dates'], on: 'key', message: 'no dates to run: every date is excluded or a day off in the calendar' });
   return n;
 }

@@ -69,7 +69,10 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   const analyses = new Analyses(backendSetting, () => credentials.storedVariables());
   const diagnostics = own(new Diagnostics(files, analyses));
   // A credential stored (or forgotten) changes which variables are unset.
-  own(credentials.onDidChange(() => (analyses.clear(), diagnostics.refreshAll())));
+  own(credentials.onDidChange(() => {
+    analyses.clear();
+    diagnostics.refreshAll();
+  }));
   const yaml: vscode.DocumentSelector = [{ language: 'yaml' }, { pattern: '**/*.{yaml,yml}' }];
   const lenses = own(new LensProvider(files, analyses));
   own(diagnostics.onDidUpdate(() => lenses.refresh()));
@@ -113,7 +116,10 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     if (e.affectsConfiguration('pqOrchestrator.backend')) diagnostics.refreshAll();
   }));
   const contextKeys = new Map<string, boolean>();
-  const keys = own(new ContextKeys(store, runs, tree, files, (k, v) => (contextKeys.set(k, v), setContextKey(k, v))));
+  const keys = own(new ContextKeys(store, runs, tree, files, (k, v) => {
+    contextKeys.set(k, v);
+    setContextKey(k, v);
+  }));
   own(revealFailures(store, tree, view));
   const grids = own(new GridPanels(context.extensionUri, store, gridActions(runs)));
   for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, attached, background: (uri) => runInBackground(uri, { credentials, backend: backendSetting(), cliScript: path.join(context.extensionPath, 'bin', 'pq-orchestrator.js'), log }), credentials, tree, keys, grids })) own(d);

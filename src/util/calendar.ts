@@ -75,16 +75,27 @@ export function parseCalendar(xml: string, file: string): { calendar: BusinessCa
   return { calendar: { file, name: name!, ...(text(root.description) ? { description: text(root.description) } : {}), timeZone: timeZone!, ...range, weekend, holidays, shortDays } };
 }
 
-/** Reads and parses a calendar file; `error` names what went wrong. */
+/** Parsed calendars by file, while the file is unchanged: a config is validated at every keystroke. */
+const parsed = new Map<string, { stamp: string; result: { calendar: BusinessCalendar } | { error: string } }>();
+
+/** Reads and parses a calendar file (again only when its size or time changed); `error` names what went wrong. */
 export function readCalendar(file: string): { calendar: BusinessCalendar } | { error: string } {
   let xml: string;
+  let stamp: string;
   try {
+    const st = fs.statSync(file);
+    stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const hit = parsed.get(file);
+    if (hit?.stamp === stamp) return hit.result;
     xml = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'it is a folder, not a file' : (e as Error).message };
   }
-  return parseCalendar(xml, file);
+  const result = parseCalendar(xml, file);
+  if (parsed.size >= 16) parsed.delete(parsed.keys().next().value!);
+  parsed.set(file, { stamp, result });
+  return result;
 }
 
 /** The dates a config asks for: a range (weekends skipped or not) or a list, less exclusions and calendar days off. */

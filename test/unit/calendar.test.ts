@@ -135,4 +135,20 @@ describe('date lists and exclusions (dates.list, dates.exclude)', () => {
     assert.deepEqual(withCal.r.problems, []);
     assert.deepEqual(planDates(withCal.r.config!.dates).dates, ['2024-07-03'], 'the holiday skipped, the exclusion excluded, the half day kept');
   });
+
+  it('a calendar is read and parsed once while its file is unchanged (validation runs at every keystroke), again once it changes', () => {
+    const dir = tempProject({ 'worker.py': 'print("hi")\n', 'cal/TEST_NYSE.calendar': XML });
+    const file = path.join(dir, 'cal', 'TEST_NYSE.calendar');
+    const first = readCalendar(file);
+    assert.equal(readCalendar(file), first, 'the same parse, not a second one');
+    // Two analyses of a config with a calendar (its rules and its build) share it too.
+    const text = edit(BATCH_CONFIG, 'weekdays_only: true', 'calendar: "cal/TEST_NYSE.calendar"');
+    const a = analyze(text, { dir });
+    assert.equal(a.config?.dates.calendar, (first as { calendar: unknown }).calendar);
+    fs.writeFileSync(file, XML.replace('<name>TEST_NYSE</name>', '<name>TEST_NYSE2</name>'));
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const changed = readCalendar(file);
+    assert.notEqual(changed, first);
+    assert.equal('calendar' in changed && changed.calendar.name, 'TEST_NYSE2');
+  });
 });
