@@ -139,7 +139,8 @@ async function main(): Promise<number> {
       await palette(page, '>PQ Orchestrator: Run Orchestration');
       await page.locator('.statusbar-item', { hasText: /grid \d+\/1000/ }).first().waitFor({ timeout: bound(30_000) });
       const opened = Date.now();
-      await palette(page, '>PQ Orchestrator: Open Run Grid');
+      // A click on the status bar while the 1,000-cell run is busy opens its grid (it once found no command).
+      await page.locator('.statusbar-item', { hasText: /grid \d+\/1000/ }).first().click();
       // Opened while the run goes: the page shows cells running (headless chromium must not throttle the webview's
       // frame as a background renderer, see launchChromium; it showed the page only after the run before that).
       const live = await gridFrame(page, 'grid', bound(120_000));
@@ -221,6 +222,23 @@ async function main(): Promise<number> {
       await offline.locator('#strip-caption', { hasText: /peak \d+ of 3 allowed/ }).waitFor({ timeout: bound(5_000) });
       await offline.screenshot({ path: path.join(OUT, '11-report-page.png') });
       await offline.close();
+    });
+
+    await step('fix the worker, Rerun Failed Cells: the three failed cells run with the fixed script and succeed', '14-rerun-fixed.png', async () => {
+      await palette(page, 'Go to File', 'grid/worker.py', 'worker.py');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'bad data for' }).first().waitFor({ timeout: bound(30_000) });
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('4');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Shift+Home');
+      await page.keyboard.type('print("fixed: no bad data for " + cell)');
+      await page.keyboard.press('Control+S');
+      await page.locator('.tab.dirty', { hasText: 'worker.py' }).waitFor({ state: 'detached', timeout: bound(20_000) });
+      await palette(page, '>PQ Orchestrator: Rerun Failed Cells', 'grid/config.yaml');
+      await page.locator('.notification-toast', { hasText: /grid: 3\/3 succeeded/ }).waitFor({ timeout: bound(90_000) });
+      await page.locator('.statusbar-item', { hasText: 'grid 3/3' }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('a CLI run started in the integrated terminal is followed in the Runs view and its grid; Stop from the tree ends it, exit 4', '12-terminal-run.png', async () => {
