@@ -6,6 +6,7 @@ import { benchBundle } from './bundle';
 import { benchGrid } from './grid';
 import { benchTimeLeft } from './timeLeft';
 import { benchAttach } from './attach';
+import { benchForecast } from './forecast';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   if (want('store')) await benchStoreCost();
   if (want('timeleft')) benchTimeLeft();
   if (want('attach')) await benchAttach();
+  if (want('forecast')) await benchForecast();
   if (want('local')) benchLocalVsXargs();
   if (want('bundle')) benchBundle();
   if (want('grid')) {
