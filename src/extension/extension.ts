@@ -105,6 +105,11 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   }));
   const attach = (file: string) => attached.attach(file);
   const recordWatch = own(watchRunRecords(attached, (runId) => runs.active.has(runId), files, log));
+  // A run that ended changes its config's forecast: the CodeLens tooltip is asked for again.
+  const offLens = store.onDidChange((c) => {
+    if (c.run.phase === 'finished' && c.cell === undefined && c.dates.size === 0) lenses.refresh();
+  });
+  own({ dispose: offLens });
   const status = own(new StatusBar(store));
   const tree = own(new RunTreeProvider(store));
   const view = own(vscode.window.createTreeView('pqOrchestrator.runs', { treeDataProvider: tree, showCollapseAll: true }));

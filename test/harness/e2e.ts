@@ -32,6 +32,9 @@ async function main(): Promise<number> {
   // Runs whose workers wait at a gate (a file) the test opens: started in a terminal, in the background, in the window.
   const gates = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-e2e-gates-'));
   const openGate = (name: string) => fs.writeFileSync(path.join(gates, name), '');
+  // Six cells of 3 s, two at once: long enough to read the time left on a second run.
+  fs.mkdirSync(path.join(ws, 'fc'));
+  fs.writeFileSync(path.join(ws, 'fc', 'config.yaml'), fs.readFileSync(path.join(ws, 'config.yaml'), 'utf8').replace('name: "hostrun"', 'name: "fc"').replace('worker_script: "worker.py"', 'worker_script: "../worker.py"').replace('max_concurrent_sessions: 3', 'max_concurrent_sessions: 2').replace('FAIL_CELL: "2024-02-02/2"', 'FAIL_CELL: "none"').replace('SLEEP_S: "0.2"', 'SLEEP_S: "3"'));
   for (const name of ['term', 'bg', 'inhost']) {
     fs.mkdirSync(path.join(ws, name));
     const text = fs.readFileSync(path.join(ws, 'config.yaml'), 'utf8').replace('name: "hostrun"', `name: "${name}"`).replace('worker_script: "worker.py"', 'worker_script: "../worker.py"');
@@ -239,6 +242,24 @@ async function main(): Promise<number> {
       await palette(page, '>PQ Orchestrator: Rerun Failed Cells', 'grid/config.yaml');
       await page.locator('.notification-toast', { hasText: /grid: 3\/3 succeeded/ }).waitFor({ timeout: bound(90_000) });
       await page.locator('.statusbar-item', { hasText: 'grid 3/3' }).first().waitFor({ timeout: bound(20_000) });
+    });
+
+    await step('with history: the CodeLens forecasts the run, the progress notification says the time left', '15-forecast.png', async () => {
+      await palette(page, 'Go to File', 'fc/config.yaml', 'fc');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: bound(30_000) });
+      const lens = page.locator('.codelens-decoration :is(a, span)', { hasText: '= 6 queries' }).last();
+      await lens.waitFor({ timeout: bound(30_000) });
+      const tip = async () => (await lens.getAttribute('title')) ?? '';
+      if (!/^Forecast: none: no earlier run/.test(await tip())) throw new Error(`before any run the lens says: ${await tip()}`);
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.notification-toast', { hasText: /fc: 6\/6 succeeded/ }).waitFor({ timeout: bound(90_000) });
+      for (const t0 = Date.now(); !/^Forecast: about /.test(await tip()); await page.waitForTimeout(250)) {
+        if (Date.now() - t0 > bound(30_000)) throw new Error(`after a run the lens says: ${await tip()}`);
+      }
+      await palette(page, '>PQ Orchestrator: Run Orchestration');
+      await page.locator('.notification-toast', { hasText: /fc.*\d\/6 done, 0 failed, about .+ left/ }).first().waitFor({ timeout: bound(60_000) });
+      await page.screenshot({ path: path.join(OUT, '15a-time-left.png') });
+      await page.locator('.notification-toast', { hasText: /fc: 6\/6 succeeded/ }).first().waitFor({ timeout: bound(90_000) });
     });
 
     await step('a CLI run started in the integrated terminal is followed in the Runs view and its grid; Stop from the tree ends it, exit 4', '12-terminal-run.png', async () => {
