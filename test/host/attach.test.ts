@@ -222,8 +222,10 @@ describe('runs that outlive the editor: attached through their records', functio
       g.open();
       await waitFor(() => view.phase === 'finished', 'the background run to finish in the view');
       assert.equal(view.summary?.succeeded, 5);
-      const output = fs.readFileSync(path.join(path.dirname(view.recordFile!), 'output.log'), 'utf8');
-      assert.match(output, /Summary|succeeded/);
+      // The CLI prints its summary after its record's last line: waited for, not assumed.
+      const log = path.join(path.dirname(view.recordFile!), 'output.log');
+      await waitFor(() => fs.existsSync(log) && /Summary of attachbg/.test(fs.readFileSync(log, 'utf8')), 'the summary in the run folder\'s output.log');
+      assert.match(fs.readFileSync(log, 'utf8'), /Starting run/);
       sameAsReplay(view);
     } finally {
       g.open();
