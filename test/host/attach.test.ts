@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { waitFor as waitLong } from './wait';
 import type { PqoApi } from '../../src/extension/extension';
 import type { RunView } from '../../src/extension/runs/runStore';
 import { readRecord } from '../../src/record/reader';
@@ -19,15 +20,8 @@ async function api(): Promise<PqoApi> {
   return (await vscode.extensions.getExtension(EXT_ID)!.activate()) as PqoApi;
 }
 
-async function waitFor<T>(get: () => T | undefined | false, what: string, ms = 90_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Runs of other processes under load: a longer bound. */
+const waitFor = <T>(get: () => T | undefined | false, what: string, ms = 90_000) => waitLong(get, what, ms);
 
 /**
  * A config of its own (six cells, three at once, 2024-02-02/2 fails) whose workers wait at a gate the test opens,

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { waitFor } from './wait';
 import { logFileOf } from '../../src/extension/runs/runStore';
 import type { PqoApi } from '../../src/extension/extension';
 import type { Node } from '../../src/extension/tree/runTree';
@@ -17,15 +18,6 @@ async function api(): Promise<PqoApi> {
   return (await ext.activate()) as PqoApi;
 }
 
-async function waitFor<T>(get: () => T | undefined | false, what: string, ms = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A finished run of config.yaml (5 of 6 cells succeed, 2024-02-02/2 fails), made by the test that reads it. */
 async function hostrun(a: PqoApi) {
