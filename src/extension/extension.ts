@@ -16,7 +16,7 @@ import { FailedLogProvider, LOG_SCHEME, TracebackLinks } from './runs/failedLog'
 import { loadHistory } from './runs/history';
 import { RunManager } from './runs/runManager';
 import { AttachedRuns, watchRunRecords } from './runs/attached';
-import { interruptedNotice } from './runs/interrupted';
+import { aliveOnServer, interruptedNotice } from './runs/interrupted';
 import { runInBackground } from './runs/background';
 import { RunStore } from './runs/runStore';
 import { StatusBar } from './runs/statusBar';
@@ -96,6 +96,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     log,
     finished: (configFile, name, summary, runId) => runs.notifyFinished(vscode.Uri.file(configFile), name, summary, runId),
     interrupted: interruptedNotice(context.workspaceState, {
+      aliveOnServer: (run, serials) => aliveOnServer(run, serials, credentials),
       resume: (configFile) => void runs.start(vscode.Uri.file(configFile), 'resume'),
       openGrid: (runId) => {
         const run = store.find(runId);

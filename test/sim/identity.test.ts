@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor } from '../helpers/cli';
-import { project, runAgainst, SIM_PASSWORD, simConfig, startAgainst } from './helpers';
+import { FAST_ENV, project, runAgainst, SIM_PASSWORD, simConfig, startAgainst } from './helpers';
 import { Simulator } from './simulator';
 
 /** What a query's creator sent as its script (the simulator keeps every config it received). */
@@ -101,6 +102,52 @@ describe('creations whose outcome is unknown (dhe)', function () {
       assert.equal(sim.pendingCreates, 0, 'the run waited for the server to answer every creation');
       assert.equal(sim.queries.size, 0, 'none left on the server');
       assert.deepEqual(sim.violations, []);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+/** A source module bundled as the extension is (CommonJS, everything inlined), then loaded. */
+function bundled<T>(entry: string): T {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-bundle-')), 'module.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('esbuild').buildSync({ entryPoints: [path.join(root, entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error' });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(outfile) as T;
+}
+
+describe('an interrupted run: how many of its queries are still alive on the server (dhe)', function () {
+  this.timeout(90_000);
+
+  it('counts the killed run\'s queries the server still runs, by serial and mark; none once they ended', async () => {
+    const sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { workerMs: [6000, 6000], stepMs: 3 } });
+    await sim.start();
+    try {
+      const p = project(simConfig(sim));
+      const cli = startAgainst(p);
+      await waitFor(() => sim.live().length === 3, 45_000, 'three live');
+      cli.child.kill('SIGKILL');
+      await cli.done;
+      const { loadPlan } = await import('../../src/plan/load');
+      const { readRecord } = await import('../../src/record/reader');
+      const { latestRun } = await import('../../src/record/runs');
+      const { runsRoot } = await import('../../src/record/runs');
+      // The Deephaven API loads only from a CommonJS bundle (as the CLI and the extension ship): bundled for the test.
+      const { liveQueriesOf } = bundled<typeof import('../../src/session/liveQueries')>('src/session/liveQueries.ts');
+      const loaded = loadPlan(p.config, { purpose: 'run', env: { ...process.env, ...FAST_ENV } });
+      assert.equal(loaded.kind, 'plan');
+      const plan = (loaded as Extract<typeof loaded, { kind: 'plan' }>).plan;
+      const rec = latestRun(runsRoot(p.config, plan.name))!;
+      assert.ok(readRecord(rec.dir));
+      const serials = rec.lines.filter((l) => l.t === 'created').map((l) => (l as { s: string }).s);
+      assert.equal(serials.length, 3, 'the record saw three created');
+      const counted = await liveQueriesOf(plan, rec.header.runId, [...serials, '999999'], { runDir: rec.dir });
+      assert.deepEqual(counted, { alive: 3 }, 'the three still running; an unknown serial is not counted');
+      assert.deepEqual(await liveQueriesOf(plan, 'another-run', serials, { runDir: rec.dir }), { alive: 0 }, 'another run\'s mark does not count');
+      await waitFor(() => sim.live().length === 0, 45_000, 'the queries to end');
+      assert.deepEqual(await liveQueriesOf(plan, rec.header.runId, serials, { runDir: rec.dir }), { alive: 0 });
     } finally {
       await sim.stop();
     }

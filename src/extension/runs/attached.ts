@@ -17,8 +17,8 @@ import type { RunStore, RunView } from './runStore';
 /** What an attached run tells the rest of the editor: it finished (notify as for a run of this window), or was interrupted. */
 export interface AttachNeighbours {
   finished(configFile: string, name: string, summary: RunSummary, runId: string): void;
-  /** `live`: how many of its cells had a query being created or running when its owner went (on a server they may still run). */
-  interrupted(run: RunView, live: number): void;
+  /** `live`: the serials of its queries being created or running when its owner went (on a server they may still run). */
+  interrupted(run: RunView, live: string[]): void;
   log: vscode.LogOutputChannel;
 }
 
@@ -129,7 +129,8 @@ export class AttachedRuns implements vscode.Disposable {
     if (!this.following.has(file) || ownerLiveness(owner) !== 'gone') return;
     const view = entry.view;
     this.detach(file, 'interrupted');
-    const live = view.state.counts.active + view.state.counts.creating;
+    const live: string[] = [];
+    for (const c of view.state.cells.values()) if ((c.state === 'active' || c.state === 'creating') && c.serial) live.push(c.serial);
     settleInterrupted(view.state);
     view.interrupted = true;
     this.store.touch(view);

@@ -64,26 +64,26 @@ export class Credentials {
   /**
    * The variables to add to the environment for a run: the config's credential references (found by the core) that
    * the environment does not set, asked for per server and user. `raw` is the deephaven section as written.
-   * Undefined when the user dismissed a prompt.
+   * Undefined when the user dismissed a prompt (or, with `ask` false, when one is not stored: nobody is asked).
    */
-  async resolve(raw: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv): Promise<Record<string, string> | undefined> {
+  async resolve(raw: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv, ask = true): Promise<Record<string, string> | undefined> {
     const out: Record<string, string> = {};
     const lookup = (name: string) => out[name] ?? env[name];
     for (const ref of credentialRefs(raw)) {
       if (lookup(ref.variable)) continue;
       // The server and user as far as known: connection_url and username come first, so they are known for the rest.
       const early = ref.field === 'connection_url' || ref.field === 'username';
-      const v = await this.get(early ? originOf(expandRefs(raw?.connection_url, lookup)) || 'server' : originOf(expandRefs(raw?.connection_url, lookup)), early ? '' : expandRefs(raw?.username, lookup), ref.variable, ref.secret, ref.field);
+      const v = await this.get(early ? originOf(expandRefs(raw?.connection_url, lookup)) || 'server' : originOf(expandRefs(raw?.connection_url, lookup)), early ? '' : expandRefs(raw?.username, lookup), ref.variable, ref.secret, ref.field, ask);
       if (v === undefined) return undefined;
       out[ref.variable] = v;
     }
     return out;
   }
 
-  private async get(server: string, username: string, variable: string, secret: boolean, field: string): Promise<string | undefined> {
+  private async get(server: string, username: string, variable: string, secret: boolean, field: string, ask: boolean): Promise<string | undefined> {
     const key = this.key(server, username, variable);
     const stored = await this.secrets.get(key);
-    if (stored) return stored;
+    if (stored || !ask) return stored;
     const value = await this.ask({ variable, field, server, username, secret });
     if (!value) return undefined;
     await this.secrets.store(key, value);
