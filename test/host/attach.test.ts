@@ -12,6 +12,7 @@ import { recordedState } from '../../src/record/replay';
 import { processStartTime } from '../../src/record/lock';
 import { requestStop } from '../../src/record/owner';
 import { loadPlan } from '../../src/plan/load';
+import { recordHeader } from '../../src/record/format';
 
 const EXT_ID = 'deephaven-pq-orchestrator.pq-orchestrator';
 const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -199,6 +200,27 @@ describe('runs that outlive the editor: attached through their records', functio
       assert.equal(active.view.summary?.interrupted, 'graceful');
     } finally {
       g.open();
+      cleanUp(a, g.dir);
+    }
+  });
+
+  it('a record written before runs named their owner, never ended, is shown as recorded (finished), not followed as running', async () => {
+    const a = await api();
+    const g = await gated('attachlegacy');
+    try {
+      const loaded = loadPlan(g.config, { purpose: 'edit' });
+      assert.equal(loaded.kind, 'plan');
+      const plan = (loaded as Extract<typeof loaded, { kind: 'plan' }>).plan;
+      const dir = path.join(g.dir, '.pq-orchestrator', 'runs', 'attachlegacy', '20240101-000000-000-lgcy');
+      fs.mkdirSync(dir, { recursive: true });
+      const header = { ...recordHeader(plan, '20240101-000000-000-lgcy'), at: 1_700_000_000_000 };
+      fs.writeFileSync(path.join(dir, 'record.jsonl'), `${JSON.stringify(header)}\n{"t":"creating","i":0,"ms":5}\n{"t":"created","i":0,"s":"L1","ms":9}\n`);
+      await vscode.commands.executeCommand('pqOrchestrator.loadHistory');
+      const run = await waitFor(() => a.store.find('20240101-000000-000-lgcy'), 'the old run to be shown');
+      assert.equal(run.phase, 'finished');
+      assert.ok(!run.attached && !a.attached.isAttached(run.id), 'not followed');
+      assert.equal(a.store.counts(run).active, 0, 'its running cell settled as never finished');
+    } finally {
       cleanUp(a, g.dir);
     }
   });

@@ -94,6 +94,8 @@ export class AttachedRuns implements vscode.Disposable {
     if (line.t === 'run') {
       const owner = entry.follower.owner;
       if (owner && isThisProcess(owner)) return this.detach(file, 'ours');
+      // A record written before runs named their owner: nobody can tell whether it still runs; shown as recorded.
+      if (!owner) return this.detach(file, 'unowned');
       const p = loadPlanOf(line.config);
       if (!p) {
         this.neighbours.log.warn(`${file}: its config ${line.config} cannot be read now; not followed`);
@@ -137,7 +139,7 @@ export class AttachedRuns implements vscode.Disposable {
     this.neighbours.interrupted(view, live);
   }
 
-  private detach(file: string, _why: 'ended' | 'interrupted' | 'record' | 'ours' | 'disposed'): void {
+  private detach(file: string, _why: 'ended' | 'interrupted' | 'record' | 'ours' | 'unowned' | 'disposed'): void {
     const entry = this.following.get(file);
     if (!entry) return;
     this.following.delete(file);
