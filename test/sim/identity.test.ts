@@ -22,7 +22,9 @@ describe('identity: a query is ours because it carries our mark, not because its
   });
 
   it('kill -9, edit the worker, a plain new run: the killed run\'s live queries are replaced, never adopted', async () => {
-    sim.setKnobs({ workerMs: [4000, 4000], expectMaxLive: 3 });
+    // The killed run's queries must still run when the new run looks, however slow a loaded machine starts it:
+    // they would run two minutes (the new run stops them).
+    sim.setKnobs({ workerMs: [120_000, 120_000], expectMaxLive: 3 });
     const p = project(simConfig(sim), { 'worker.py': 'print("old script")\n' });
     const cli = startAgainst(p);
     await waitFor(() => sim.live().length === 3, 45_000, 'three live');
@@ -121,8 +123,9 @@ function bundled<T>(entry: string): T {
 describe('an interrupted run: how many of its queries are still alive on the server (dhe)', function () {
   this.timeout(90_000);
 
-  it('counts the killed run\'s queries the server still runs, by serial and mark; none once they ended', async () => {
-    const sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { workerMs: [6000, 6000], stepMs: 3 } });
+  it('counts the killed run\'s queries the server still runs, by serial and mark; none once they are gone', async () => {
+    // Queries that run for two minutes: still alive whenever the count is asked, on a loaded machine too.
+    const sim = new Simulator({ users: { sim: SIM_PASSWORD }, knobs: { workerMs: [120_000, 120_000], stepMs: 3 } });
     await sim.start();
     try {
       const p = project(simConfig(sim));
@@ -146,7 +149,8 @@ describe('an interrupted run: how many of its queries are still alive on the ser
       const counted = await liveQueriesOf(plan, rec.header.runId, [...serials, '999999'], { runDir: rec.dir });
       assert.deepEqual(counted, { alive: 3 }, 'the three still running; an unknown serial is not counted');
       assert.deepEqual(await liveQueriesOf(plan, 'another-run', serials, { runDir: rec.dir }), { alive: 0 }, 'another run\'s mark does not count');
-      await waitFor(() => sim.live().length === 0, 45_000, 'the queries to end');
+      // Gone from the server (deleted there): none counted.
+      for (const s of serials) sim.vanish(s);
       assert.deepEqual(await liveQueriesOf(plan, rec.header.runId, serials, { runDir: rec.dir }), { alive: 0 });
     } finally {
       await sim.stop();

@@ -223,8 +223,8 @@ describe('attaching to a run through its record', function () {
     assert.ok(rec.lines.some((l) => l.t === 'stop' && l.stage === 'graceful'), 'the record says it was asked to stop');
     assert.equal(rec.ended?.summary.interrupted, 'graceful');
     assert.ok(rec.ended!.summary.notStarted > 0, 'cells left to resume');
-    // The first cell finished (graceful: running cells finish).
-    assert.equal(rec.ended!.summary.succeeded, 1);
+    // Graceful: what was running finished (one cell runs at a time), nothing after it started.
+    assert.ok(rec.ended!.summary.succeeded >= 1 && rec.ended!.summary.cancelled === 0, JSON.stringify(rec.ended!.summary));
 
     // Resumed: the old request does not stop it again; two new ones force it.
     const again = startCli(['--config', p.config, '--resume'], { env: { SLEEP_S: '30', MARK_DIR: mark } });
