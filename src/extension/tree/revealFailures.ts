@@ -6,6 +6,8 @@ import type { Node, RunTreeProvider } from './runTree';
  * When a run watched live ends with failures, reveal and select its first failed cell: at 1,000 cells the few
  * failures would otherwise hide among the green rows. Runs loaded from history are not revealed.
  */
+const REVEAL_TRIES = 60;
+
 export function revealFailures(store: RunStore, tree: RunTreeProvider, view: vscode.TreeView<Node>): vscode.Disposable {
   const live = new Set<string>();
   const off = store.onDidChange((c) => {
@@ -15,11 +17,12 @@ export function revealFailures(store: RunStore, tree: RunTreeProvider, view: vsc
       return;
     }
     if (!live.delete(c.run.id) || c.run.state.counts.failed === 0) return;
-    reveal(c.run, 5);
+    reveal(c.run, REVEAL_TRIES);
   });
   const timers = new Set<NodeJS.Timeout>();
-  // The view can refuse a reveal while it is still refreshing the run's rows (a busy extension host): tried again
-  // a little later, a few times, rather than silently not revealed.
+  // The view refuses a reveal until the workbench has asked for the run's rows (on a busy machine that took longer
+  // than the 2.5 s five tries gave: the failure went unrevealed in 2 of about 8 loaded test runs): tried again every
+  // half second for up to 30 s, rather than silently not revealed.
   const reveal = (run: Parameters<RunTreeProvider['firstFailure']>[0], tries: number): void => {
     const node = tree.firstFailure(run);
     if (!node) return;
