@@ -54,6 +54,8 @@ async function main(): Promise<number> {
   execFileSync(CODE_SERVER, ['--user-data-dir', cs.dirs.userData, '--extensions-dir', cs.dirs.extensions, '--install-extension', vsix], { env: cs.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const browser = await launchChromium();
   const page = browser.page;
+  // Playwright's own default (30 s) for actions without a timeout is a bound too, three times the unloaded need.
+  page.setDefaultTimeout(bound(30_000));
   let passed = 0;
   let failed = 0;
   // PQO_E2E_ONLY: only the steps whose names match (a developer's focused run; CI runs them all).
@@ -129,7 +131,13 @@ async function main(): Promise<number> {
       // The second Stop only once the first has landed (under load a second palette command typed at once was lost,
       // and the run ended gracefully, its running cells finished).
       await page.locator('.statusbar-item', { hasText: /hostslow 0\/6 .*stopping/ }).first().waitFor({ timeout: bound(30_000) });
-      await palette(page, '>PQ Orchestrator: Stop Run');
+      // Typed again until the run says it is deleting what runs: under load a palette command can still be lost (a
+      // Stop after the forced one does nothing).
+      const forced = page.locator('.notification-toast', { hasText: 'stopping and deleting' }).first();
+      for (let i = 0; i < 3; i++) {
+        await palette(page, '>PQ Orchestrator: Stop Run');
+        if (await forced.waitFor({ timeout: bound(5_000) }).then(() => true, () => false)) break;
+      }
       await page.locator('.statusbar-item', { hasText: 'hostslow 0/6 · stopped' }).first().waitFor({ timeout: bound(30_000) });
       const grid = await gridFrame(page, 'hostslow');
       await grid.locator('#legend [data-state="stopped"][data-count="3"]').waitFor({ timeout: bound(20_000) });
