@@ -203,7 +203,9 @@ describe('dhe backend against the simulator', function () {
       // The server goes away at the first creation, with the replies to the creations already sent, for 0.6 s (less
       // than the creation timeout); the queries made before it finish during it.
       sim.setKnobs({ disconnectAfterCreates: 1, outageMs: 600, workerMs: [20, 40] });
-      const r = await runAgainst(project(simConfig(sim)));
+      // The wait for the connection is bounded by the creation timeout: 30 s here, so a reconnect slowed by a loaded
+      // machine is still waited for (at the suites' 0.7 s a slow reconnect made creations fail "not connected").
+      const r = await runAgainst(project(simConfig(sim)), [], { PQO_DHE_CREATE_TIMEOUT_MS: '30000' });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /lost the connection/);
       assert.match(r.stderr, /reconnected/);
