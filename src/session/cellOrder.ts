@@ -52,8 +52,8 @@ export function planForecast(plan: Plan, root: string, learned = learnedDuration
  * What a dry run shows of the schedule (the CLI's, the editor's, the CodeLens tooltip): the order cells start in and
  * the forecast, learnt from the newest recorded run once (its record is read once).
  */
-export function planPreview(plan: Plan, root: string): { order: CellOrder; forecast: { forecast: Forecast } | { why: string }; text: string } {
-  const learned = learnedDurations(plan, root);
+export function planPreview(plan: Plan, root: string, newest?: { rec: RecordedRun; state: RunState<Cell> }): { order: CellOrder; forecast: { forecast: Forecast } | { why: string }; text: string } {
+  const learned = learnedDurations(plan, root, newest);
   const order = cellOrder(plan, root, plan.cells, learned);
   const f = planForecast(plan, root, learned, order);
   return { order, forecast: f, text: 'forecast' in f ? forecastText(f.forecast) : `none: ${f.why}` };

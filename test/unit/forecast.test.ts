@@ -55,6 +55,41 @@ describe('forecast: how long a plan will take, before it starts', () => {
   });
 });
 
+describe('the forecast in the CodeLens tooltip', () => {
+  it('is worked out again as the config changes, but the record is read only when it changes', async function () {
+    this.timeout(60_000);
+    const { ForecastTips } = await import('../../src/extension/language/forecastTip');
+    const { analyzeConfig } = await import('../../src/config/validate');
+    const fs = await import('node:fs');
+    const dir = tempProject({ 'worker.py': TEST_WORKER, 'config.yaml': localConfig({ partitions: 2, end: '2024-01-02' }) });
+    const file = path.join(dir, 'config.yaml');
+    const run = await runCli(['--config', file], { env: { SLEEP_S: '0.1' } });
+    assert.equal(run.code, 0, run.stderr);
+    const tips = new ForecastTips();
+    let version = 0;
+    const tip = (text: string) => {
+      const doc = { uri: { fsPath: file, toString: () => `file://${file}` }, version: ++version, getText: () => text };
+      return tips.tip(doc as never, analyzeConfig(text, { file, purpose: 'edit' }).config!);
+    };
+    const { listRuns, runsRoot } = await import('../../src/record/runs');
+    const record = path.join(listRuns(runsRoot(file, 'clitest'))[0], 'record.jsonl');
+    const when = new Date(Date.UTC(2024, 0, 1));
+    fs.utimesSync(record, when, when); // a time that survives being set again exactly
+    const original = fs.readFileSync(file, 'utf8');
+    const first = tip(original);
+    assert.match(first, /^Forecast: about .* at 2 at once \(from run \S+ .*4 of 4 cells measured\)/);
+    // The record is spoilt in place (same size, time and inode): anything that reads it again gives no forecast.
+    const st = fs.statSync(record);
+    const fd = fs.openSync(record, 'r+');
+    fs.writeSync(fd, Buffer.alloc(st.size, 0x20), 0, st.size, 0);
+    fs.closeSync(fd);
+    fs.utimesSync(record, when, when);
+    assert.equal(tip(`# a comment\n${original}\n`), first, 'an edit that does not change the config reads nothing');
+    assert.match(tip(original.replace('num_partitions: 2', 'num_partitions: 3')), /^Forecast: none: no earlier run of this same config and script/);
+    assert.equal(tip(original), first, 'typed back: the forecast from the record as first read');
+  });
+});
+
 describe('time left during a run', () => {
   it('scales measured cells by how this run compares, uses its own running means for the rest, and moves smoothly', async () => {
     const { TimeLeft } = await import('../../src/runModel/timeLeft');

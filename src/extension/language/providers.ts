@@ -183,7 +183,7 @@ export class LensProvider implements vscode.CodeLensProvider {
       const p = a.config.execution.num_partitions;
       const what = d.calendar ? `business day${dates === 1 ? '' : 's'} (${d.calendar.name})` : `date${dates === 1 ? '' : 's'}`;
       // How long it should take, from the last run of this config and script, in the tooltip (or why there is no forecast).
-      const tooltip = this.forecasts.tip(doc, a.config.name);
+      const tooltip = this.forecasts.tip(doc, a.config);
       lenses.push(new vscode.CodeLens(top, { title: `${dates} ${what} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '', ...(tooltip ? { tooltip } : {}) }));
     }
     return lenses;
