@@ -353,9 +353,19 @@ async function replaceLastChar(page: Page, line: number, text: string): Promise<
 
 /** F1, type, then pick the row that matches (with `>` the text is a command; without, a Quick Open search). */
 async function palette(page: Page, command: string, search?: string, pickText = search): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: bound(60_000) });
+  // F1 goes where the focus is. A webview (the Run Grid) passes keys on to the workbench, but in CI the palette did
+  // not open in 180 s after a step that had opened a grid: the focus is taken back from any frame first, and F1
+  // pressed again while the palette has not opened.
+  for (let tries = 1; ; tries++) {
+    await page.evaluate('document.activeElement instanceof HTMLIFrameElement && document.activeElement.blur()');
+    await page.keyboard.press('F1');
+    if (await input.waitFor({ state: 'visible', timeout: bound(10_000) }).then(() => true, () => false)) break;
+    if (tries < 6) continue;
+    const focus = await page.evaluate(`(() => { const a = document.activeElement; const d = document.querySelector('.monaco-dialog-box');
+      return (a ? a.tagName + '.' + String(a.className).slice(0, 80) : 'nothing') + (d ? '; a dialog is open: ' + d.textContent.slice(0, 200) : ''); })()`);
+    throw new Error(`the command palette did not open for ${command} (F1 pressed ${tries} times; the focus: ${String(focus)})`);
+  }
   const text = command.startsWith('>') ? command : `>${command}`;
   await input.fill(text);
   await pick(page, text.slice(1).split(': ').pop()!);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor } from '../helpers/cli';
-import { FAST_ENV, project, runAgainst, SIM_PASSWORD, simConfig, startAgainst } from './helpers';
+import { FAST_ENV, project, runAgainst, SHORT_CREATE_TIMEOUT, SIM_PASSWORD, simConfig, startAgainst } from './helpers';
 import { Simulator } from './simulator';
 
 /** What a query's creator sent as its script (the simulator keeps every config it received). */
@@ -69,10 +69,10 @@ describe('identity: a query is ours because it carries our mark, not because its
   });
 
   it('a server slower than the create timeout: each cell created once, never more live than the cap, nothing left behind', async () => {
-    // The client gives up on a creation after 0.7 s (FAST_ENV); the server takes 1.2 s to make each query.
+    // The client gives up on a creation after 0.7 s; the server takes 1.2 s to make each query.
     sim.setKnobs({ createDelayMs: 1200, workerMs: [100, 200], expectMaxLive: 4 });
     const p = project(simConfig(sim, { partitions: 5, concurrency: 4, end: '2024-01-04' }));
-    const r = await runAgainst(p);
+    const r = await runAgainst(p, [], SHORT_CREATE_TIMEOUT);
     assert.equal(r.code, 0, r.stderr);
     // Creations the client gave up on may still land after the run: wait for the server to carry out every one.
     await waitFor(() => sim.pendingCreates === 0, 30_000, 'the server to finish its creations');
@@ -96,7 +96,7 @@ describe('creations whose outcome is unknown (dhe)', function () {
       // Client timeout 0.7 s, then 0.3 s more of waiting for the query to show: each creation is given up two seconds
       // before the server makes it (3 s; a margin a loaded machine keeps), so every attempt's query lands late.
       const p = project(simConfig(sim, { partitions: 1, end: '2024-01-01', concurrency: 1 }));
-      const r = await runAgainst(p, [], { PQO_DHE_CREATE_SETTLE_MS: '300' });
+      const r = await runAgainst(p, [], { ...SHORT_CREATE_TIMEOUT, PQO_DHE_CREATE_SETTLE_MS: '300' });
       assert.equal(r.code, 1, 'the cell failed creation: ' + r.stderr);
       const late = r.stderr.match(/appeared on the server after its creation had been given up; deleting it/g) ?? [];
       assert.equal(late.length, sim.received.length, 'each late query reported');
