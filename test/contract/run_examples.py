@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "stubs"))
 EXAMPLES = os.path.join(HERE, "..", "..", "examples")
 
+import bind_check  # noqa: E402
 import pqo_contract  # noqa: E402
 from deephaven import table_listener  # noqa: E402
 from deephaven_enterprise.database import Database  # noqa: E402
@@ -124,8 +125,11 @@ def main(out_file):
         runs.append(run(example, "manage_user_tables.py", {"ACTION": "list"}, db))
     for example in ("trading_simulation_batch", "trading_simulation_replay"):
         runs.append(run(example, "manage_user_tables.py", {"ACTION": "delete"}, db))
+    # Every call bound against deephaven-core's real signatures at each supported version (not the stubs').
+    calls = [c for r in runs for c in r["calls"]]
+    versions = list(bind_check.load()["versions"])
     with open(out_file, "w", encoding="utf-8") as f:
-        json.dump({"runs": runs}, f)
+        json.dump({"runs": runs, "versions": versions, "mismatches": bind_check.check(calls), "stubsBeyondCore": bind_check.missing_names(pqo_contract.DOCUMENTED)}, f)
 
 
 if __name__ == "__main__":

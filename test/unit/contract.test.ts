@@ -8,9 +8,11 @@ import { ROOT } from '../helpers/cli';
 /**
  * The Deephaven examples run (not just compile) under plain Python 3 against stubs of the server modules that expose
  * only the documented functions and signatures (test/contract/stubs, each naming its doc page), the way a
- * persistent query runs a script: its text, without a file. See test/contract/run_examples.py.
+ * persistent query runs a script: its text, without a file. See test/contract/run_examples.py. Every call they make
+ * is then bound against deephaven-core's real signatures at each supported version (test/contract/bind_check.py).
  */
 interface Call { api: string; args: unknown[]; kwargs: Record<string, unknown> }
+interface Mismatch { api: string; version: string; error: string }
 interface Run { example: string; script: string; env: Record<string, string>; error: string | null; returned: boolean; stoppedItself: boolean; calls: Call[]; undocumented: string[]; rerun?: boolean; otherName?: boolean; noSymbols?: boolean; schemaRace?: boolean }
 
 const SYMBOLS = 'AAPL,MSFT,GOOG,AMZN,META,NVDA,TSLA,JPM,XOM,JNJ,PG,KO,PEP,WMT,HD,BAC'.split(',');
@@ -25,11 +27,45 @@ describe('Deephaven examples against the documented server API (contract)', func
   this.timeout(60_000);
   let runs: Run[];
 
+  let report: { versions: string[]; mismatches: Mismatch[]; stubsBeyondCore: Mismatch[] };
+
   before(() => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-contract-')), 'runs.json');
     const r = spawnSync('python3', [path.join(ROOT, 'test/contract/run_examples.py'), out], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
     assert.equal(r.status, 0, r.stderr);
-    runs = (JSON.parse(fs.readFileSync(out, 'utf8')) as { runs: Run[] }).runs;
+    report = JSON.parse(fs.readFileSync(out, 'utf8'));
+    runs = (report as unknown as { runs: Run[] }).runs;
+  });
+
+  it('every call the examples make binds to deephaven-core\'s own signatures at each supported version, 0.33 to 42', () => {
+    // signatures.json is read from deephaven-core's tagged sources (extract_signatures.py), not written by us.
+    assert.deepEqual(report.versions, ['v0.33.3', 'v0.35.0', 'v0.37.0', 'v0.39.0', 'v41.1', 'v42.4']);
+    assert.ok(runs.reduce((n, r) => n + r.calls.filter((c) => !/^(Database|ControllerClient)\./.test(c.api)).length, 0) > 500, 'the calls are recorded');
+    assert.deepEqual(report.mismatches.map((m) => m.error), []);
+    assert.deepEqual(report.stubsBeyondCore.map((m) => m.error), [], 'the stubs offer nothing a supported version lacks');
+  });
+
+  it('the binding check catches each kind of mistake, naming the version and the real definition', () => {
+    const planted = [
+      { api: 'deephaven.agg.count_where', args: ['Wins', 'PnL > 0'], kwargs: {} }, // 0.38+ only
+      { api: 'Table.natural_join', args: ['Table', 'Sym'], kwargs: { joins: 'X', type: 'ERROR_ON_DUPLICATE' } }, // type: 0.39+
+      { api: 'deephaven.table_listener.listen', args: ['Table'], kwargs: {} }, // no listener
+      { api: 'deephaven.time_table', args: ['PT1S', null, false, 'extra'], kwargs: {} }, // one too many
+      { api: 'Table.where', args: [], kwargs: { filter: 'X > 1' } }, // the keyword is filters
+      { api: 'Table.no_such_method', args: [], kwargs: {} },
+    ];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-bind-')), 'calls.json');
+    fs.writeFileSync(file, JSON.stringify(planted));
+    const r = spawnSync('python3', [path.join(ROOT, 'test/contract/bind_check.py'), file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const found = JSON.parse(r.stdout) as Mismatch[];
+    const at = (api: string) => found.filter((m) => m.api === api).map((m) => m.version);
+    assert.deepEqual(at('deephaven.agg.count_where'), ['v0.33.3', 'v0.35.0', 'v0.37.0']);
+    assert.deepEqual(at('Table.natural_join'), ['v0.33.3', 'v0.35.0', 'v0.37.0']);
+    for (const api of ['deephaven.table_listener.listen', 'deephaven.time_table', 'Table.where', 'Table.no_such_method']) assert.equal(at(api).length, 6, `${api}: at every version`);
+    assert.match(found.find((m) => m.api === 'Table.where')!.error, /Table\.where\(filter=…\) does not bind to v0\.33\.3's \(filters=\) at py\/server\/deephaven\/table\.py:\d+: got an unexpected keyword argument 'filter'/);
+    assert.match(found.find((m) => m.api === 'deephaven.table_listener.listen')!.error, /missing a required argument: 'listener'/);
+    assert.match(found.find((m) => m.api === 'deephaven.agg.count_where')!.error, /does not exist in deephaven-core v0\.33\.3/);
   });
 
   const workers = () => runs.filter((r) => r.env.PARTITION_ID !== undefined && !r.schemaRace);

@@ -10,6 +10,8 @@ import threading
 
 CALLS = []
 UNDOCUMENTED = []
+# Every name a stub stands for, so that bind_check can tell which of them a supported version lacks.
+DOCUMENTED = set()
 STATE = {"now_ns": 0, "rows": 40}
 
 
@@ -61,11 +63,15 @@ def documented(name):
     """Marks a stub as the documented function `name`; records each call with its arguments. Table and Database
     operations need an ExecutionContext on the calling thread, as on the real engine."""
     needs_context = name.startswith(("Table.", "Database."))
+    DOCUMENTED.add(name)
+    method = not name.startswith("deephaven.")
 
     def wrap(fn):
         @functools.wraps(fn)
         def inner(*args, **kwargs):
-            record(name, *args[1:] if args and hasattr(args[0], "_stub_self") else args, **kwargs)
+            # A method's own object is not an argument; a function's first argument is one even when it is a stub
+            # object (listen(table, ...)).
+            record(name, *args[1:] if method and args and hasattr(args[0], "_stub_self") else args, **kwargs)
             if needs_context:
                 require_context(name)
             return fn(*args, **kwargs)
