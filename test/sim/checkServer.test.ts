@@ -43,14 +43,33 @@ describe('pq-orchestrator --check-server against the simulator', function () {
     assert.ok(!r.stdout.includes(SIM_PASSWORD) && !r.stderr.includes(SIM_PASSWORD), 'the password never reaches the output');
   });
 
-  it('key-file login, replay config: the probe reports the replay JVM settings the worker saw', async () => {
-    const p = project(simConfig(sim, { mode: 'replay', auth: `  auth_method: "private_key"\n  username: "sim"\n  private_key_path: "${key.file}"` }));
-    const r = await runAgainst(p, ['--check-server']);
+  const TOKEN = 'tok-S3cr3t-value-42';
+  const replayProject = () => project(`${simConfig(sim, { mode: 'replay', auth: `  auth_method: "private_key"\n  username: "sim"\n  private_key_path: "${key.file}"` })}  API_TOKEN: "\${SIM_API_TOKEN}"\n`);
+
+  it('key-file login, replay config: a ReplayScript probe too, reporting the replay clock and JVM settings the worker saw; a secret compared by digest', async () => {
+    const r = await runAgainst(replayProject(), ['--check-server'], { SIM_API_TOKEN: TOKEN });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Logged in\s+sim \(private_key\)/);
     assert.match(r.stdout, /ok\s+ReplayDatabase\.BufferSize=5000/);
     assert.match(r.stdout, /ok\s+ReplayDatabase\.TimestampColumn\.Market\.Trade=EventTime/);
     assert.match(r.stdout, /ok\s+PeriodicUpdateGraph\.targetCycleDurationMillis=100/);
+    assert.deepEqual(sim.received.map((q) => q.type), ['RunAndDone', 'ReplayScript'], 'both probes, one after the other');
+    assert.match(r.stdout, /Probe query pq_check_simtest_\d{8}_\d{6}_replay \(ReplayScript\)/);
+    assert.match(r.stdout, /replay clock the worker saw \(ReplayScript\):\n\s+ok\s+date 2024-01-01\n\s+ok\s+time 09:30:00\.004 \(America\/New_York\)\n\s+ok\s+speed 10\.00×/);
+    assert.equal(sim.deletedNames.length, 2, 'both probes deleted');
+    // The secret reached the worker (its digest matched) but is in no script, report or output.
+    assert.equal((r.stdout.match(/ok\s+API_TOKEN=\(set, hidden\)/g) ?? []).length, 2);
+    for (const q of sim.received) assert.ok(!String(q.scriptCode).includes(TOKEN), 'not in the probe script');
+    assert.ok(!r.stdout.includes(TOKEN) && !r.stderr.includes(TOKEN));
+  });
+
+  it('a replay worker whose clock ignores the replay date and start: each named, exit 4', async () => {
+    sim.setKnobs({ replayClockIsWall: true });
+    const r = await runAgainst(replayProject(), ['--check-server'], { SIM_API_TOKEN: TOKEN });
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /MISMATCH\s+date \d{4}-\d{2}-\d{2} \(sent 2024-01-01\)/);
+    assert.match(r.stdout, /replay date: the worker's clock says \d{4}-\d{2}-\d{2}, the orchestrator sent ReplayDate 2024-01-01/);
+    assert.match(r.stdout, /replay speed: the worker's clock ran at 1\.00×, the orchestrator sent ReplaySpeed 10/);
   });
 
   it('a worker kind and a server the server does not have: each listed, no probe query, exit 4', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes, verify } from 'node:crypto';
+import { createHash, randomBytes, verify } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -44,6 +44,8 @@ export interface Knobs {
   reconnectEmptyCacheMs: number;
   /** Workers do not see this environment variable (as a server that mis-split the env string would do). */
   dropEnvVar: string;
+  /** A replay worker whose clock ignores ReplayDate and ReplayStart (it reads the wall clock), as a misconfigured server would. */
+  replayClockIsWall: boolean;
   /** Worker run time by query name, ms: the same name always runs as long (reruns are comparable). Overrides workerMs. */
   workerMsByName: [number, number] | null;
   /** Keep a copy of every query config received (tests read them; a 250,000-query benchmark does not). */
@@ -66,6 +68,7 @@ export const DEFAULT_KNOBS: Knobs = {
   expectMaxLive: Infinity,
   reconnectEmptyCacheMs: 0,
   dropEnvVar: '',
+  replayClockIsWall: false,
   workerMsByName: null,
   keepReceived: true,
   createDelayMs: 0,
@@ -539,7 +542,7 @@ export class Simulator {
       this.after(q, 2 * step, () => this.set(q, 'Failed', `Traceback (most recent call last):\n  File "<string>", line 3, in <module>\nKeyError: '${missing}'`));
       return true;
     }
-    const probe = probeOutput(q.config, env);
+    const probe = probeOutput(q.config, env, this.knobs.replayClockIsWall);
     if (probe !== undefined) {
       // The server check's probe: it raises an exception whose message carries what it saw.
       this.after(q, 2 * step + 5, () => this.set(q, 'Failed', probe));
@@ -672,19 +675,38 @@ const DROP = Symbol('drop reply');
  * What the server check's probe script would raise when run by a worker with this environment and these JVM
  * arguments (undefined for any other script): the names it asks for, the values the worker has.
  */
-function probeOutput(config: Record<string, unknown>, env: Map<string, string>): string | undefined {
+/**
+ * What the server check's probe script would report on a worker: its environment (a secret variable as the digest the
+ * script computes), the replay JVM properties and, for a ReplayScript, the replay clock. The script's own request is
+ * read from the JSON literal it carries.
+ */
+function probeOutput(config: Record<string, unknown>, env: Map<string, string>, clockIsWall: boolean): string | undefined {
   const code = String(config.scriptCode ?? '');
   if (!code.includes('PQO_CHECK_BEGIN')) return undefined;
-  const names = JSON.parse(/\[("[^\]]*")\]/.exec(code)?.[0] ?? '[]') as string[];
+  const literal = /(?:json\.loads|parseText)\('([^']*)'\)/.exec(code)?.[1];
+  const ask = JSON.parse((literal ?? '{}').replace(/\\\\/g, '\\')) as { names?: string[]; secret?: string[]; nonce?: string; replay?: boolean };
   const props: Record<string, string> = {};
   for (const a of String(config.jvmArgs ?? '').split(/\s+/)) {
     const m = /^-D((?:PeriodicUpdateGraph|ReplayDatabase)\.[^=]+)=(.*)$/.exec(a);
     if (m) props[m[1]] = m[2];
   }
-  const seen = JSON.stringify({ env: Object.fromEntries(names.map((n) => [n, env.get(n) ?? null])), props });
+  const value = (n: string): string | null => {
+    const v = env.get(n);
+    if (v === undefined) return null;
+    return ask.secret?.includes(n) ? `sha256:${createHash('sha256').update(`${ask.nonce ?? ''}${v}`, 'utf8').digest('hex').slice(0, 16)}` : v;
+  };
+  const report: Record<string, unknown> = { env: Object.fromEntries((ask.names ?? []).map((n) => [n, value(n)])), props };
+  if (ask.replay && config.type === 'ReplayScript') {
+    const fields = (config.typeSpecificFields ?? {}) as Record<string, { value?: string }>;
+    const now = new Date();
+    report.clock = clockIsWall
+      ? { today: now.toISOString().slice(0, 10), time: now.toISOString().slice(11, 23), zone: 'Etc/UTC', speed: 1 }
+      : { today: fields.ReplayDate?.value, time: `${fields.ReplayStart?.value}.004`, zone: 'America/New_York', speed: Number(fields.ReplaySpeed?.value ?? 1) };
+  }
+  const seen = JSON.stringify(report);
   return config.scriptLanguage === 'Groovy'
-    ? `java.lang.RuntimeException: PQO_CHECK_BEGIN${seen}PQO_CHECK_END\n\tat Script1.run(Script1.groovy:4)`
-    : `Traceback (most recent call last):\n  File "<string>", line 4, in <module>\nRuntimeError: PQO_CHECK_BEGIN${seen}PQO_CHECK_END`;
+    ? `java.lang.RuntimeException: PQO_CHECK_BEGIN${seen}PQO_CHECK_END\n\tat Script1.run(Script1.groovy:6)`
+    : `Traceback (most recent call last):\n  File "<string>", line 14, in <module>\nRuntimeError: PQO_CHECK_BEGIN${seen}PQO_CHECK_END`;
 }
 
 /** As `live()` counts: every query not in a terminal state. */

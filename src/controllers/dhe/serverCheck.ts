@@ -1,7 +1,6 @@
-import { isSecretName } from '../../config/types';
 import type { Plan } from '../../plan/plan';
-import { cellSpec } from '../../plan/cellSpec';
-import { dheQuerySpec, rangeScheduling, type DheQuerySpec } from './querySpec';
+import type { DheQuerySpec } from './querySpec';
+import { compareProbe, parseProbeReport, probeSpecs, type ProbeAsk } from './probe';
 import { redact } from '../../util/redact';
 import type { OpenOptions } from '../options';
 import type { QueryInfo } from './api';
@@ -26,89 +25,6 @@ export interface ServerCheckOptions extends OpenOptions {
   /** How long to wait for the probe to end. */
   probeWaitMs?: number;
   now?: Date;
-}
-
-const BEGIN = 'PQO_CHECK_BEGIN';
-const END = 'PQO_CHECK_END';
-/** JVM properties the orchestrator sets for replay; the probe reports those it sees. */
-const PROPERTY_PREFIXES = ['PeriodicUpdateGraph.', 'ReplayDatabase.'];
-
-/**
- * The probe's script: it reads its environment and JVM properties and reports them in the message of the exception
- * it raises, because the JS API returns a query's stack trace but not its printed output. A probe therefore ends
- * Failed by design; the report is what counts.
- */
-export function probeScript(language: DheQuerySpec['scriptLanguage'], names: string[]): string {
-  const list = JSON.stringify(names);
-  const prefixes = JSON.stringify(PROPERTY_PREFIXES);
-  if (language === 'Groovy') {
-    return [
-      `def pqoNames = ${list}`,
-      `def pqoProps = System.getProperties().findAll { k, v -> ${prefixes}.any { p -> k.toString().startsWith(p) } }.collectEntries { k, v -> [(k.toString()): v.toString()] }`,
-      `def pqoSeen = [env: pqoNames.collectEntries { [(it): System.getenv(it)] }, props: pqoProps]`,
-      `throw new RuntimeException("${BEGIN}" + groovy.json.JsonOutput.toJson(pqoSeen) + "${END}")`,
-      '',
-    ].join('\n');
-  }
-  return [
-    'import os, json, jpy',
-    '_pqo_props = jpy.get_type("java.lang.System").getProperties()',
-    `_pqo_seen = {"env": {k: os.environ.get(k) for k in ${list}}, "props": {str(k): str(_pqo_props.getProperty(str(k))) for k in _pqo_props.stringPropertyNames().toArray() if str(k).startswith(tuple(${prefixes}))}}`,
-    `raise RuntimeError("${BEGIN}" + json.dumps(_pqo_seen) + "${END}")`,
-    '',
-  ].join('\n');
-}
-
-/**
- * The probe's report out of a stack trace, or undefined when the trace does not hold one. A trace may also quote the
- * script's raising line, so only a marker followed by a JSON object counts.
- */
-export function parseProbeReport(trace: string): { env: Record<string, string | null>; props: Record<string, string> } | undefined {
-  let found: { env: Record<string, string | null>; props: Record<string, string> } | undefined;
-  for (const m of trace.matchAll(new RegExp(`${BEGIN}(\\{[\\s\\S]*?\\})${END}`, 'g'))) {
-    try {
-      const parsed = JSON.parse(m[1]) as { env?: Record<string, string | null>; props?: Record<string, string> };
-      found = { env: parsed.env ?? {}, props: parsed.props ?? {} };
-    } catch {
-      // not the report: keep looking
-    }
-  }
-  return found;
-}
-
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-}
-
-/** The probe query: the first cell's settings, run once as a short RunAndDone with the probe script. */
-export function probeSpec(plan: Plan, now: Date): DheQuerySpec {
-  const base = dheQuerySpec(cellSpec(plan, plan.cells[0]), now);
-  const names = Object.keys(base.envVars);
-  return {
-    ...base,
-    name: `pq_check_${plan.name}_${stamp(now)}`,
-    type: 'RunAndDone',
-    scriptCode: probeScript(base.scriptLanguage, names),
-    timeoutMs: 5 * 60_000,
-    typeSpecificFields: {},
-    scheduling: rangeScheduling(now, 5),
-    envVars: { ...base.envVars, QUERY_NAME: `pq_check_${plan.name}_${stamp(now)}` },
-  };
-}
-
-/** Expected JVM properties from `-Dkey=value` arguments. */
-function expectedProps(jvmArgs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of jvmArgs) {
-    const m = /^-D([^=]+)=(.*)$/.exec(a);
-    if (m && PROPERTY_PREFIXES.some((p) => m[1].startsWith(p))) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-function show(name: string, value: string | null | undefined): string {
-  if (value === null || value === undefined) return '(not set)';
-  return isSecretName(name) ? '(set, hidden)' : JSON.stringify(value);
 }
 
 /**
@@ -158,7 +74,7 @@ export async function checkServer(plan: Plan, options: ServerCheckOptions): Prom
     out();
     if (options.probe === false) out('Probe query skipped (--no-probe-query).');
     else if (mismatches.length) out('Probe query skipped: the config does not fit this server (see above).');
-    else await probe(session, plan, options, out, mismatches);
+    else for (const p of probeSpecs(plan, options.now ?? new Date())) await probe(session, p.spec, p.ask, options, out, mismatches);
   } catch (e) {
     const m = session.clean(e);
     out(`FAILED: ${m}`);
@@ -180,10 +96,9 @@ function finish(plan: Plan, lines: string[], mismatches: string[]): ServerCheckR
   return { text: redact(lines.join('\n'), secrets), mismatches: mismatches.map((m) => redact(m, secrets)) };
 }
 
-async function probe(session: DheSession, plan: Plan, options: ServerCheckOptions, out: (s?: string) => void, mismatches: string[]): Promise<void> {
+async function probe(session: DheSession, spec: DheQuerySpec, ask: ProbeAsk, options: ServerCheckOptions, out: (s?: string) => void, mismatches: string[]): Promise<void> {
   const { client, owner, t } = session;
-  const spec = probeSpec(plan, options.now ?? new Date());
-  out(`Probe query ${spec.name}`);
+  out(`Probe query ${spec.name} (${spec.type})`);
   const serial = String(await withTimeout(client.createQuery(toDheQuery(spec, owner)), t.createMs, `createQuery ${spec.name}`));
   out(`  created, serial ${serial}`);
   let info: QueryInfo | undefined;
@@ -192,7 +107,7 @@ async function probe(session: DheSession, plan: Plan, options: ServerCheckOption
     for (;;) {
       info = client.getKnownConfigs().find((q) => String(q.serial) === serial);
       const status = String(info?.designated?.status ?? info?.status ?? '');
-      if (isFinal(phaseOf(status, undefined, 'RunAndDone', false))) break;
+      if (isFinal(phaseOf(status, undefined, spec.type, false))) break;
       if (Date.now() > deadline) {
         const m = `the probe query did not end within ${Math.round((options.probeWaitMs ?? 180_000) / 1000)} s (last status ${status || 'unknown'})`;
         out(`  ${m}`);
@@ -213,23 +128,9 @@ async function probe(session: DheSession, plan: Plan, options: ServerCheckOption
       return;
     }
     out(`  ended ${status}, as designed: it reports through the message of the exception it raises`);
-    out('  environment the worker saw:');
-    for (const [name, sent] of Object.entries(spec.envVars)) {
-      const got = seen.env[name];
-      const ok = got === sent;
-      out(`    ${ok ? 'ok      ' : 'MISMATCH'}  ${name}=${show(name, got)}${ok ? '' : ` (sent ${show(name, sent)})`}`);
-      if (!ok) mismatches.push(`environment variable ${name}: the worker saw ${show(name, got)}, the orchestrator sent ${show(name, sent)}`);
-    }
-    const want = expectedProps(spec.jvmArgs);
-    if (Object.keys(want).length || Object.keys(seen.props).length) {
-      out('  replay settings (JVM properties) the worker saw:');
-      for (const [k, v] of Object.entries(want)) {
-        const ok = seen.props[k] === v;
-        out(`    ${ok ? 'ok      ' : 'MISMATCH'}  ${k}=${seen.props[k] ?? '(not set)'}${ok ? '' : ` (sent ${v})`}`);
-        if (!ok) mismatches.push(`JVM property ${k}: the worker saw ${seen.props[k] ?? '(not set)'}, the orchestrator sent ${v}`);
-      }
-      for (const [k, v] of Object.entries(seen.props)) if (!(k in want)) out(`    server    ${k}=${v}`);
-    } else out('  replay settings: none sent, none seen');
+    const compared = compareProbe(spec, ask, seen);
+    compared.lines.forEach((l) => out(l));
+    mismatches.push(...compared.mismatches);
   } finally {
     await withTimeout(client.deleteQueries([serial]), t.callMs, 'deleteQueries').then(
       () => out('  deleted'),
