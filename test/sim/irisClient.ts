@@ -1,12 +1,28 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import type {
+  ConsoleServerAddress,
+  EnterpriseClient,
+  LoginCredentials,
+  PlainEditableQueryInfo,
+  QueryConfigurationType,
+  QueryConstants,
+  QueryInfo,
+  ServerConfigValues,
+  UserInfo,
+} from '@deephaven-enterprise/jsapi-types';
+
 /**
  * The simulator's `irisapi/irisapi.nocache.js`: a browser-style script that defines the global `iris` with the part
- * of the Deephaven Enterprise client API the orchestrator uses, same names and shapes as the typings. It speaks a
- * small JSON protocol to the simulator over the WebSocket the real API would use (`/socket`).
+ * of the Deephaven Enterprise client API the orchestrator uses. Its public members are typed with the official
+ * `@deephaven-enterprise/jsapi-types`, and `irisClient.typecheck.ts` makes `tsc` prove they are the typings' (a renamed
+ * or missing member, or another signature, fails the build). It speaks a small JSON protocol to the simulator over the
+ * WebSocket the real API would use (`/socket`); what comes over it is the simulator's `SimQueryInfo`, itself a part
+ * of the typings' `QueryInfo`.
  *
- * `installIris` is served as source text (`installIris.toString()`), so it must not use anything from outside itself.
+ * `installIris` is served as source text (`installIris.toString()`), so it must not use anything from outside itself
+ * at run time (types are erased).
  */
-export function installIris(g: any): void {
+export function installIris(g: any) {
   const EVENTS = {
     EVENT_CONNECT: 'connect',
     EVENT_DISCONNECT: 'disconnect',
@@ -18,7 +34,7 @@ export function installIris(g: any): void {
     EVENT_REFRESH_TOKEN_UPDATED: 'refreshtokenupdated',
     LOGIN_TYPE_PASSWORD: 'password',
     LOGIN_TYPE_SAML: 'saml',
-  };
+  } as const;
 
   class Client {
     static EVENT_CONNECT = EVENTS.EVENT_CONNECT;
@@ -147,23 +163,23 @@ export function installIris(g: any): void {
       });
     }
 
-    addEventListener(type: string, listener: (e: any) => void): () => void {
+    addEventListener(type: string, listener: (e: CustomEvent) => void): () => void {
       let set = this.listeners.get(type);
       if (!set) this.listeners.set(type, (set = new Set()));
-      set.add(listener);
-      return () => this.removeEventListener(type, listener);
+      set.add(listener as (e: any) => void);
+      return () => this.removeEventListener(type, listener as (e: any) => void);
     }
 
-    removeEventListener(type: string, listener: (e: any) => void): void {
-      this.listeners.get(type)?.delete(listener);
+    removeEventListener<T>(type: string, listener: (e: { type: string; detail: T }) => void): void {
+      this.listeners.get(type)?.delete(listener as (e: any) => void);
     }
 
-    async login(credentials: any): Promise<void> {
+    async login(credentials: LoginCredentials): Promise<void> {
       const r = await this.call('login', credentials);
       this.session = r.session;
     }
 
-    getChallengeNonce(): Promise<any> {
+    getChallengeNonce(): ReturnType<EnterpriseClient['getChallengeNonce']> {
       return this.call('getChallengeNonce', {});
     }
 
@@ -173,19 +189,19 @@ export function installIris(g: any): void {
       return null;
     }
 
-    getUserInfo(): Promise<any> {
+    getUserInfo(): Promise<UserInfo> {
       return this.call('getUserInfo', {});
     }
 
-    getDbServers(): Promise<any[]> {
+    getDbServers(): Promise<ConsoleServerAddress[]> {
       return this.call('getDbServers', {});
     }
 
-    getDbServersForType(type: string): Promise<any[]> {
+    getDbServersForType(type: string): Promise<ConsoleServerAddress[]> {
       return this.call('getDbServersForType', { type });
     }
 
-    getServerConfigValues(): Promise<any> {
+    getServerConfigValues(): Promise<ServerConfigValues> {
       return this.call('getServerConfigValues', {});
     }
 
@@ -193,43 +209,45 @@ export function installIris(g: any): void {
       return this.call('getJvmProfiles', {});
     }
 
-    async getQueryConstants(): Promise<any> {
+    async getQueryConstants(): Promise<QueryConstants> {
       const c = await this.call('getQueryConstants', {});
       return { ...c, getMaxHeapGbForServer: (name?: string) => (name && c.maxHeapGbByServer[name] !== undefined ? c.maxHeapGbByServer[name] : c.maxHeapGb) };
     }
 
-    async getQueryConfigurationTypes(): Promise<Map<string, any>> {
-      const list: any[] = await this.call('getQueryConfigurationTypes', {});
+    async getQueryConfigurationTypes(): Promise<Map<string, QueryConfigurationType>> {
+      const list: QueryConfigurationType[] = await this.call('getQueryConfigurationTypes', {});
       return new Map(list.map((t) => [t.name, t]));
     }
 
-    getKnownConfigs(): any[] {
-      return [...this.known.values()];
+    /** The simulator's infos are a part of `QueryInfo` (`SimQueryInfo`): what the orchestrator reads. */
+    getKnownConfigs(): QueryInfo[] {
+      return [...this.known.values()] as QueryInfo[];
     }
 
-    createQuery(query: any): Promise<string> {
+    createQuery(query: PlainEditableQueryInfo): Promise<string> {
       return this.call('createQuery', { query });
     }
 
-    stopQueries(serials: string[]): Promise<void> {
-      return this.call('stopQueries', { serials });
+    stopQueries(serialIds: string[]): Promise<void> {
+      return this.call('stopQueries', { serials: serialIds });
     }
 
-    restartQueries(serials: string[]): Promise<void> {
-      return this.call('restartQueries', { serials });
+    restartQueries(serialIds: string[]): Promise<void> {
+      return this.call('restartQueries', { serials: serialIds });
     }
 
     deleteQueries(serials: string[]): Promise<void> {
       return this.call('deleteQueries', { serials });
     }
 
-    disconnect(): void {
+    disconnect(_fireEvents?: boolean): void {
       this.closedByUser = true;
       this.ws.close();
     }
   }
 
   g.iris = { Client };
+  return Client;
 }
 
 /** The script text served at /irisapi/irisapi.nocache.js. */

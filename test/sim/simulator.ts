@@ -4,6 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { irisScript } from './irisClient';
 import { AUTO_VARS, parseEnvVars, queryProblem, schedulingOf, type ServerFacts } from './queryRules';
+import type { QueryInfo, ReplicaStatus } from '@deephaven-enterprise/jsapi-types';
+
+/**
+ * What the simulator hands out for a query (in events and `getKnownConfigs()`): the query's config as created, with
+ * the part of the typings' `QueryInfo` the orchestrator reads. Built from the typings, so a renamed field fails `tsc`.
+ */
+export type SimQueryInfo = Pick<QueryInfo, 'serial' | 'name' | 'owner' | 'envVars' | 'status' | 'configurationType' | 'fullStackTrace' | 'processInfoId' | 'workerHost' | 'numberFailures'> & {
+  designated: Pick<ReplicaStatus, 'status' | 'fullStackTrace' | 'processInfoId' | 'workerHost' | 'numberFailures'>;
+  scriptCode?: undefined;
+};
 
 /**
  * A Deephaven Enterprise stand-in on loopback: serves `irisapi/irisapi.nocache.js` over HTTP and the controller over
@@ -611,15 +621,15 @@ export class Simulator {
     this.tryPlaceWaiting();
   }
 
-  private info(q: SimQuery): Record<string, unknown> {
+  private info(q: SimQuery): SimQueryInfo {
     const c = q.config;
     const designated = { status: q.status, fullStackTrace: q.fullStackTrace, processInfoId: q.processInfoId, workerHost: q.workerHost, numberFailures: q.status === 'Failed' ? 1 : 0 };
     return {
-      ...c,
+      ...(c as Omit<SimQueryInfo, 'serial' | 'status' | 'configurationType' | 'designated' | 'fullStackTrace' | 'processInfoId' | 'workerHost' | 'numberFailures'>),
       scriptCode: undefined,
       serial: q.serial,
       status: q.status,
-      configurationType: c.type,
+      configurationType: String(c.type),
       designated,
       fullStackTrace: q.fullStackTrace,
       processInfoId: q.processInfoId,
