@@ -77,19 +77,21 @@ export type Face = 'cli' | 'editor';
 export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, face: Face = 'cli'): string {
   const out: string[] = [];
   const failed = s.failedCreation + s.failedExecution;
+  const cli = face === 'cli';
+  // The CLI keeps the spec's word; the editor says "cells" everywhere (its tree, grid and commands do).
+  const unit = cli ? 'sessions' : 'cells';
   out.push('', `Summary of ${plan.name} (run ${s.runId}):`);
-  out.push(`  sessions      ${s.cells}`);
+  out.push(`  ${unit.padEnd(14)}${s.cells}`);
   out.push(`  succeeded     ${s.succeeded}`);
   out.push(`  failed        ${failed}${failed ? ` (${s.failedCreation} creation, ${s.failedExecution} execution)` : ''}`);
   if (s.cancelled) out.push(`  cancelled     ${s.cancelled} (stopped and deleted)`);
   if (s.notStarted) out.push(`  not started   ${s.notStarted}`);
   out.push(`  duration      ${formatDuration(s.endedAt - s.startedAt)}${s.forecastMs !== undefined ? ` (forecast ${formatDuration(s.forecastMs)})` : ''}`);
-  const cli = face === 'cli';
   if (s.interrupted && cli) out.push(`  interrupted   ${s.interrupted === 'graceful' ? 'by a shutdown signal (running sessions finished)' : 'by a second shutdown signal (running sessions deleted)'}`);
   if (s.interrupted && !cli) out.push(`  stopped       by you (${s.interrupted === 'graceful' ? 'running cells finished' : 'running cells stopped and deleted'})`);
-  if (s.budgetExhausted) out.push(`  stopped early more than max_failures (${plan.config.execution.max_failures}) sessions failed`);
+  if (s.budgetExhausted) out.push(`  stopped early more than max_failures (${plan.config.execution.max_failures}) ${unit} failed`);
   if (s.failures.length) {
-    out.push('', 'Failed sessions:');
+    out.push('', `Failed ${unit}:`);
     const sorted = [...s.failures].sort((a, b) => a.cell.index - b.cell.index);
     for (const f of sorted.slice(0, 50)) {
       const lines = f.detail.split('\n').filter((l) => l.trim());
@@ -106,8 +108,8 @@ export function formatSummary(plan: Plan, s: RunSummary, recordFile?: string, fa
   }
   if (recordFile) out.push('', `Run record: ${recordFile}`);
   if (s.notStarted + s.cancelled > 0) out.push(cli ? 'Continue this run with --resume.' : 'Continue this run with "Resume Interrupted Run".');
-  if (failed > 0) out.push(cli ? 'Run only the failed sessions again with --rerun-failed.' : 'Run only the failed sessions again with "Rerun Failed Cells".');
-  const words = `${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ' (not every session ran)' : ''}`;
+  if (failed > 0) out.push(cli ? 'Run only the failed sessions again with --rerun-failed.' : 'Run only the failed cells again with "Rerun Failed Cells".');
+  const words = `${EXIT_WORDS[s.exitCode] ?? ''}${s.exitCode === 4 && s.succeeded < s.cells && !failed ? ` (not every ${cli ? 'session' : 'cell'} ran)` : ''}`;
   out.push(cli ? `Exit code ${s.exitCode}: ${words}` : `Result: ${s.interrupted ? stoppedWords(s) : words}`);
   return out.join('\n');
 }

@@ -7,6 +7,7 @@ import { cellSpec } from '../plan/cellSpec';
 import { cellEnv, waves, type Plan } from '../plan/plan';
 import { MASK, redact } from '../util/redact';
 import { displayPath } from '../util/displayPath';
+import { formatDuration } from '../util/duration';
 
 /** What the server would receive for one cell, secrets masked and the script summarised. */
 export function describeQuery(plan: Plan, spec: DheQuerySpec, base?: string): Record<string, unknown> {
@@ -121,16 +122,20 @@ export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): strin
     const days = s.dates.skipped.filter((d) => d.why === why).map((d) => d.date);
     if (days.length) row('', `skipped (${why === 'holiday' ? `holidays in ${cal?.name}` : 'dates.exclude'}): ${days.length > 12 ? `${days.slice(0, 12).join(', ')} and ${days.length - 12} more` : days.join(', ')}`);
   }
+  // One word for one thing: a cell is a date and a partition; on dhe it is one query, locally one worker process.
+  const dhe = s.backend === 'dhe';
+  const unit = dhe ? 'query' : 'worker process';
   row('partitions', `${s.partitionsPerDate} per date`);
-  row('cells', `${s.cells} queries (${s.dates.count} × ${s.partitionsPerDate})`);
+  row('cells', `${s.cells} (${s.dates.count} date${s.dates.count === 1 ? '' : 's'} × ${s.partitionsPerDate} partition${s.partitionsPerDate === 1 ? '' : 's'}), one ${unit} each`);
   row('concurrency', `${s.concurrency} at once: ${s.waves} wave${s.waves === 1 ? '' : 's'}`);
-  row('first query', s.firstQuery);
-  row('last query', s.lastQuery);
+  row(dhe ? 'first query' : 'first cell', s.firstQuery);
+  row(dhe ? 'last query' : 'last cell', s.lastQuery);
   const names = plan.cells.map((c) => c.queryName);
-  row('queries', names.length <= 8 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, ... ${names.length - 6} more ..., ${names.slice(-3).join(', ')}`);
+  row(dhe ? 'queries' : 'cell names', names.length <= 8 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, ... ${names.length - 6} more ..., ${names.slice(-3).join(', ')}`);
   row('worker script', `${displayPath(s.workerScript, base)} (${c.execution.script_language})`);
-  row('retries', `${c.execution.max_retries} per creation; stop after more than ${c.execution.max_failures} failed cells`);
-  row('cleanup', `delete successful: ${c.execution.delete_successful_queries}, delete failed: ${c.execution.delete_failed_queries}`);
+  row('retries', `${c.execution.max_retries} per ${dhe ? 'creation' : 'start'}; stop after more than ${c.execution.max_failures} failed cells`);
+  // Deleting finished queries is a server matter: a local run has nothing to delete.
+  if (dhe) row('cleanup', `delete successful queries: ${c.execution.delete_successful_queries ? 'yes' : 'no'}, delete failed queries: ${c.execution.delete_failed_queries ? 'yes' : 'no'}`);
   if (options.order) {
     row('order', options.order.note);
     if (c.execution.order === 'longest_first' && options.order.first.length) row('starts with', options.order.first.join(', '));
@@ -142,7 +147,12 @@ export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): strin
   for (const [k, v] of Object.entries(s.env)) lines.push(`  ${k}=${v}`);
   if (s.local) {
     lines.push('', 'How each cell runs locally:');
-    for (const [k, v] of Object.entries(s.local)) row(k, String(v));
+    const l = s.local as ReturnType<typeof describeLocal>;
+    row('interpreter', String(l.interpreter));
+    row('command', String(l.command));
+    row('working folder', String(l.workingFolder));
+    row('log folder', String(l.logFolder));
+    row('timeout', formatDuration(Number(l.timeoutMs)));
   } else if (s.query) {
     lines.push('', 'Query settings sent to the server (first cell):');
     for (const [k, v] of Object.entries(s.query)) {
@@ -160,6 +170,6 @@ export function formatPlanText(plan: Plan, options: PlanTextOptions = {}): strin
     }
     lines.push(`  ${'envVars (as sent)'.padEnd(18)}${JSON.stringify(encodeEnvVars(s.env))}`);
   }
-  lines.push('', `Dry run: nothing was created. ${s.cells} queries would be created.`);
+  lines.push('', `Dry run: nothing was ${dhe ? 'created' : 'started'}. ${s.cells} ${dhe ? `quer${s.cells === 1 ? 'y' : 'ies'} would be created` : `worker process${s.cells === 1 ? '' : 'es'} would be started`}.`);
   return redact(lines.join('\n'), c.secrets);
 }

@@ -258,7 +258,7 @@ describe('PQ Orchestrator in VS Code', function () {
     it('Dry Run opens the plan', async () => {
       await vscode.commands.executeCommand('pqOrchestrator.dryRun', file('config.yaml'));
       const doc = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-plan' && vscode.window.activeTextEditor.document, 'plan document');
-      assert.match(doc.getText(), /cells\s+6 queries \(2 × 3\)/);
+      assert.match(doc.getText(), /cells\s+6 \(2 dates × 3 partitions\), one worker process each/);
     });
 
     it('Dry Run of an edited config plans the editor text and never saves the file', async () => {
@@ -270,8 +270,8 @@ describe('PQ Orchestrator in VS Code', function () {
       await vscode.workspace.applyEdit(edit);
       try {
         await vscode.commands.executeCommand('pqOrchestrator.dryRun', doc.uri);
-        const plan = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-plan' && /8 queries/.test(vscode.window.activeTextEditor.document.getText()) && vscode.window.activeTextEditor.document, 'plan of the edited text');
-        assert.match(plan.getText(), /cells\s+8 queries \(2 × 4\)/);
+        const plan = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-plan' && /8 worker processes would be started/.test(vscode.window.activeTextEditor.document.getText()) && vscode.window.activeTextEditor.document, 'plan of the edited text');
+        assert.match(plan.getText(), /cells\s+8 \(2 dates × 4 partitions\), one worker process each/);
         assert.equal(fs.readFileSync(doc.uri.fsPath, 'utf8'), onDisk, 'the file on disk is untouched');
         assert.ok(doc.isDirty, 'the edit is still unsaved');
       } finally {

@@ -24,7 +24,8 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /Plan: mysim \(replay mode\)/);
       assert.match(r.stdout, /dates\s+2024-01-15 to 2024-01-19, weekdays only: 5 dates/);
-      assert.match(r.stdout, /cells\s+10 queries \(5 × 2\)/);
+      assert.match(r.stdout, /cells\s+10 \(5 dates × 2 partitions\), one query each/);
+      assert.match(r.stdout, /cleanup\s+delete successful queries: yes, delete failed queries: no/);
       assert.match(r.stdout, /concurrency\s+50 at once: 1 wave/);
       assert.match(r.stdout, /first query\s+pq_replay_mysim_20240115_0/);
       assert.match(r.stdout, /last query\s+pq_replay_mysim_20240119_1/);
@@ -48,7 +49,7 @@ describe('pq-orchestrator CLI', function () {
       assert.equal(after.cells[0].lastState, 'succeeded');
       assert.equal(after.cells.filter((c: { lastState?: string }) => c.lastState === 'succeeded').length, 11);
       const text = await runCli(['--config', p.config, '--dry-run']);
-      assert.match(text.stdout, /queries\s+pq_batch_clitest_20240101_0, pq_batch_clitest_20240101_1, pq_batch_clitest_20240101_2, \.\.\. 6 more \.\.\., pq_batch_clitest_20240104_0, pq_batch_clitest_20240104_1, pq_batch_clitest_20240104_2/);
+      assert.match(text.stdout, /cell names\s+pq_batch_clitest_20240101_0, pq_batch_clitest_20240101_1, pq_batch_clitest_20240101_2, \.\.\. 6 more \.\.\., pq_batch_clitest_20240104_0, pq_batch_clitest_20240104_1, pq_batch_clitest_20240104_2/);
     });
 
     it('prints machine-readable JSON with --json, secrets masked', async () => {
@@ -406,7 +407,11 @@ describe('pq-orchestrator CLI', function () {
       const p = project(localConfig({ end: '2024-01-01' }));
       const dry = await runCli([p.config, '--dry-run']);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /Dry run: nothing was created/);
+      assert.match(dry.stdout, /Dry run: nothing was started\. 2 worker processes would be started\./);
+      // A local plan in the words of a local run: no queries, no server cleanup, no internal field names.
+      assert.match(dry.stdout, /cells\s+2 \(1 date × 2 partitions\), one worker process each/);
+      assert.match(dry.stdout, /working folder\s+\S+\n\s+log folder\s+\S+<run id>\/logs\/\n\s+timeout\s+5 min/);
+      assert.doesNotMatch(dry.stdout, /cleanup|delete successful|workingFolder|timeoutMs|queries would/);
       const wrong = await runCli([p.config, '--frobnicate']);
       assert.equal(wrong.code, 4);
       assert.equal(wrong.stderr.trim(), 'pq-orchestrator: unknown option: --frobnicate; see --help');

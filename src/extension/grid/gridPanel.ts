@@ -6,6 +6,7 @@ import { gridPage } from '../../grid/page';
 import { formatSummary } from '../../report/lines';
 import { cellSource, gridData, showsSerials } from '../../grid/adapter';
 import { RefreshScheduler } from '../refresh';
+import { latestPicture } from './latestPicture';
 import type { RunStore, RunView, StoreChange } from '../runs/runStore';
 
 /** At most this many messages a second reach a panel, each with only the cells that changed since the last. */
@@ -96,6 +97,8 @@ export class GridPanel {
   private readonly off: () => void;
 
   private current: RunView;
+  /** Whether the page shows the config's latest outcomes (composed across runs) rather than the run alone. */
+  private composed = false;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -151,12 +154,17 @@ export class GridPanel {
   /** Handles what the page sends (its clicks, selection, acknowledgements). */
   async receive(m: FromPage): Promise<void> {
     switch (m.type) {
-      case 'ready':
+      case 'ready': {
         // (Again after the panel was hidden and shown: a webview that is not retained starts over.)
         this.ready = true;
         this.patches.clear();
-        this.post({ type: 'init', data: gridData(this.run.plan, this.run.state, { runId: this.run.id, summary: this.summary(), live: this.live(), interactive: true, t0: this.run.startedAt }) });
+        // A config's grid over a finished rerun of some cells: every cell's latest outcome, not the rerun alone.
+        const latest = this.follow ? latestPicture(this.run) : undefined;
+        this.composed = Boolean(latest);
+        const summary = latest ? `${this.summary()}\n${latest.note}` : this.summary();
+        this.post({ type: 'init', data: gridData(this.run.plan, latest?.state ?? this.run.state, { runId: this.run.id, summary, live: this.live(), interactive: true, t0: this.run.startedAt }) });
         break;
+      }
       case 'open':
         if (Number.isInteger(m.cell)) await this.actions.open(this.run, m.cell);
         break;
@@ -179,6 +187,8 @@ export class GridPanel {
 
   private onChange(c: StoreChange): void {
     if (c.run !== this.run || !this.ready) return;
+    // The rerun this config's grid follows has ended: drawn again as the latest outcome of every cell.
+    if (this.follow && !this.composed && c.run.phase === 'finished' && latestPicture(c.run)) return void this.receive({ type: 'ready' });
     // A change without a cell (the run's end, its summary) still needs a message: an empty patch carries it.
     this.patches.mark(c.cell ?? -1);
   }

@@ -1,0 +1,26 @@
+import * as path from 'node:path';
+import type { Cell } from '../../plan/plan';
+import { latestOutcomes } from '../../record/replay';
+import type { RunState } from '../../runModel/runState';
+import type { RunView } from '../runs/runStore';
+
+/**
+ * What a config's grid (a panel that follows the config's latest run) shows when that run covered only some cells,
+ * as a rerun of the failed ones does: the latest outcome of every cell across the chain of runs it reran, so that
+ * after "fix the worker, rerun the failed cells" the picture is the whole backtest. The run's own cells come from
+ * the run as the editor holds it (its record may not be flushed yet), the others from the earlier records.
+ * Undefined when there is nothing to compose (a full run, a run still going, no earlier run).
+ */
+export function latestPicture(run: RunView): { state: RunState<Cell>; note: string } | undefined {
+  if (run.phase !== 'finished' || !run.recordFile || run.state.counts.total >= run.plan.cells.length) return undefined;
+  let composed: ReturnType<typeof latestOutcomes>;
+  try {
+    composed = latestOutcomes(path.dirname(path.dirname(run.recordFile)), run.plan);
+  } catch {
+    return undefined;
+  }
+  if (!composed || composed.runs.length < 2 || composed.runs[0].header.runId !== run.id) return undefined;
+  const cells = new Map(composed.state.cells);
+  for (const [i, r] of run.state.cells) cells.set(i, r);
+  return { state: { ...composed.state, cells }, note: `latest outcome of each cell across runs ${composed.runs.map((r) => r.header.runId).join(' ← ')}` };
+}

@@ -1,0 +1,37 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { RunStore } from '../../src/extension/runs/runStore';
+import { latestPicture } from '../../src/extension/grid/latestPicture';
+import { loadPlan } from '../../src/plan/load';
+import { latestRun, runsRoot } from '../../src/record/runs';
+import { localConfig, runCli, TEST_WORKER } from '../helpers/cli';
+import { tempProject } from '../helpers/configs';
+
+describe('a config\'s grid after a rerun of its failed cells', function () {
+  this.timeout(60_000);
+
+  it('shows every cell\'s latest outcome across the run and its rerun, not the rerun alone', async () => {
+    const dir = tempProject({ 'worker.py': TEST_WORKER, 'config.yaml': localConfig({ partitions: 2, end: '2024-01-02' }) });
+    const config = path.join(dir, 'config.yaml');
+    const first = await runCli(['--config', config], { env: { FAIL_CELLS: '2024-01-02/1' } });
+    assert.equal(first.code, 2, first.stderr);
+    const again = await runCli(['--config', config, '--rerun-failed']);
+    assert.equal(again.code, 0, again.stderr);
+    const loaded = loadPlan(config, { purpose: 'edit' });
+    assert.equal(loaded.kind, 'plan');
+    const plan = (loaded as Extract<typeof loaded, { kind: 'plan' }>).plan;
+    const store = new RunStore();
+    const rerun = store.addRecorded(plan, latestRun(runsRoot(config, plan.name))!, () => undefined);
+    assert.equal(rerun.state.counts.total, 1, 'the rerun ran the one failed cell');
+    const picture = latestPicture(rerun);
+    assert.ok(picture, 'composed');
+    const outcomes = [...picture.state.cells.values()].map((r) => `${r.cell.queryName}:${r.state}`);
+    assert.equal(outcomes.length, 4);
+    assert.ok(outcomes.every((o) => o.endsWith(':succeeded')), outcomes.join(' '));
+    assert.match(picture.note, /^latest outcome of each cell across runs \S+ ← \S+$/);
+    // A full run is its own picture.
+    const full = await runCli(['--config', config]);
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal(latestPicture(store.addRecorded(plan, latestRun(runsRoot(config, plan.name))!, () => undefined)), undefined);
+  });
+});
