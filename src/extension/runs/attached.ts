@@ -139,10 +139,12 @@ export class AttachedRuns implements vscode.Disposable {
     this.neighbours.interrupted(view, live);
   }
 
-  private detach(file: string, _why: 'ended' | 'interrupted' | 'record' | 'ours' | 'unowned' | 'disposed'): void {
+  private detach(file: string, why: keyof typeof DETACHED): void {
     const entry = this.following.get(file);
     if (!entry) return;
     this.following.delete(file);
+    // Said in the output, so "why does this run no longer move" has an answer (a record's problems were said already).
+    if (DETACHED[why]) this.neighbours.log.info(`${file}: no longer followed: ${DETACHED[why]}`);
     entry.follower.stop();
     if (entry.timer) clearInterval(entry.timer);
     if (entry.view) {
@@ -174,6 +176,16 @@ export class AttachedRuns implements vscode.Disposable {
     for (const file of [...this.following.keys()]) this.detach(file, 'disposed');
   }
 }
+
+/** Why a record stopped being followed, as the output says it ('' when nothing is worth saying). */
+const DETACHED = {
+  ended: 'the run ended',
+  interrupted: 'its owner is gone before the run ended (interrupted)',
+  unowned: 'written before runs named their owner, so nobody can tell whether it still runs; shown as recorded',
+  record: '',
+  ours: '',
+  disposed: '',
+} as const;
 
 function loadPlanOf(configFile: string) {
   const l = loadPlan(configFile, { purpose: 'edit' });

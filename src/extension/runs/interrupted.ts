@@ -6,6 +6,7 @@ import type { Credentials } from './credentials';
 import * as path from 'node:path';
 import { loadPlan } from '../../plan/load';
 import { liveQueriesOf } from '../../session/liveQueries';
+import { credentialsFor } from './loadForRun';
 
 const SEEN = 'pqOrchestrator.interruptedNoticed';
 
@@ -39,9 +40,7 @@ export function interruptedNotice(memento: vscode.Memento, act: { resume(configF
 export async function aliveOnServer(run: RunView, serials: string[], credentials: Credentials): Promise<string> {
   const going = `${serials.length} of its queries were being created or running then`;
   if (!vscode.workspace.isTrusted) return `${going}; they may still be on the server.`;
-  const first = loadPlan(run.configFile, { purpose: 'edit' });
-  const raw = first.kind === 'read-error' ? undefined : (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
-  const extra = await credentials.resolve(raw, process.env, false);
+  const extra = await credentialsFor(run.configFile, credentials, { backend: 'dhe', ask: false });
   const loaded = extra ? loadPlan(run.configFile, { purpose: 'run', backend: 'dhe', env: { ...process.env, ...extra } }) : undefined;
   if (loaded?.kind !== 'plan') return `${going}; they may still be on the server (not asked: its credentials are not stored).`;
   const r = await liveQueriesOf(loaded.plan, run.id, serials, { runDir: run.recordFile ? path.dirname(run.recordFile) : '' });

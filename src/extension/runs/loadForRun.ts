@@ -19,18 +19,13 @@ export async function loadForRun(uri: vscode.Uri, purpose: 'run' | 'dry-run' | '
   let env: NodeJS.ProcessEnv = process.env;
   let given: Record<string, string> = {};
   if (purpose !== 'dry-run') {
-    // Credentials the environment does not set are asked for (the core finds them; the editor only prompts).
-    const first = loadPlan(uri.fsPath, { purpose: 'edit', backend, text });
-    const raw = first.kind === 'read-error' ? undefined : (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
-    if (raw && first.kind !== 'read-error' && first.backend === 'dhe') {
-      const extra = await credentials.resolve(raw, process.env);
-      if (!extra) {
-        void vscode.window.showWarningMessage('Run cancelled: a credential was not given.');
-        return undefined;
-      }
-      given = extra;
-      env = { ...process.env, ...extra };
+    const extra = await credentialsFor(uri.fsPath, credentials, { backend, text, ask: true });
+    if (!extra) {
+      void vscode.window.showWarningMessage('Run cancelled: a credential was not given.');
+      return undefined;
     }
+    given = extra;
+    env = { ...process.env, ...extra };
   }
   const loaded = loadPlan(uri.fsPath, { purpose: purpose === 'dry-run' ? 'edit' : 'run', backend, env, text });
   if (loaded.kind === 'read-error') {
@@ -49,4 +44,16 @@ export async function loadForRun(uri: vscode.Uri, purpose: 'run' | 'dry-run' | '
     return undefined;
   }
   return { plan: loaded.plan, given };
+}
+
+/**
+ * The credentials a config needs that the environment does not set: the stored ones, and (when `ask`) the others
+ * asked for (the core finds which; the editor only prompts). `{}` for a config that does not run on dhe; undefined
+ * when one is missing.
+ */
+export async function credentialsFor(file: string, credentials: Credentials, o: { backend?: BackendName; text?: string; ask: boolean }): Promise<Record<string, string> | undefined> {
+  const first = loadPlan(file, { purpose: 'edit', backend: o.backend, text: o.text });
+  if (first.kind === 'read-error' || first.backend !== 'dhe') return {};
+  const raw = (first.data as { deephaven?: Record<string, unknown> } | null)?.deephaven;
+  return raw ? credentials.resolve(raw, process.env, o.ask) : {};
 }
