@@ -131,7 +131,8 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
   for (const d of registerCommands({ extensionUri: context.extensionUri, files, store, runs, attached, background: (uri) => runInBackground(uri, { credentials, backend: backendSetting(), cliScript: path.join(context.extensionPath, 'bin', 'pq-orchestrator.js'), log }), credentials, tree, keys, grids })) own(d);
   // The last recorded run of each config, CLI runs included, without delaying activation.
   // Runs not ended are followed live, or offered for resume when their owner is gone.
-  setTimeout(() => void recordWatch.update().then(() => loadHistory(files, store, attach)).catch(() => undefined), 0);
+  // One walk of the configs at activation: the records watcher plans them, the last runs are loaded from those plans.
+  setTimeout(() => void recordWatch.update().then((plans) => loadHistory(files, store, attach, plans)).catch(() => undefined), 0);
 
   const cliDir = cliOnTerminalPath(context);
   const api: PqoApi = { store, runs, tree, view, diagnostics, analyses, lenses, credentials, status, keys, contextKeys, grids, attached, cliDir, activatedInMs: 0 };

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPlan } from '../../plan/load';
+import type { Plan } from '../../plan/plan';
 import { RecordFollower, recordEnded } from '../../record/follow';
 import { RunsWatcher } from '../../record/runsWatcher';
 import { runsRoot } from '../../record/runs';
@@ -201,23 +202,28 @@ function isThisProcess(o: RunOwner): boolean {
  * under the runs folders of the workspace's configs (`RunsWatcher`: file system notifications, nothing read while
  * nothing changes). `inWindow`: a run this window runs. `update` re-reads which folders to watch (configs change).
  */
-export function watchRunRecords(attached: AttachedRuns, inWindow: (runId: string) => boolean, files: ConfigFiles, log: vscode.LogOutputChannel): vscode.Disposable & { update(): Promise<void> } {
+export function watchRunRecords(attached: AttachedRuns, inWindow: (runId: string) => boolean, files: ConfigFiles, log: vscode.LogOutputChannel): vscode.Disposable & { update(): Promise<Map<string, Plan>> } {
   let saidPoll = false;
   const watcher = new RunsWatcher((file) => {
     if (attached.isFollowing(file) || inWindow(path.basename(path.dirname(file))) || recordEnded(file)) return;
     attached.attach(file);
   }, POLL_S * 1000);
+  // Returns the configs it planned (file → plan), so that activation loads the last runs without planning again.
   const update = async () => {
     const roots: string[] = [];
+    const plans = new Map<string, Plan>();
     for (const uri of await files.findAll()) {
       const l = loadPlan(uri.fsPath, { purpose: 'edit' });
-      if (l.kind === 'plan') roots.push(runsRoot(l.plan.config.file, l.plan.name));
+      if (l.kind !== 'plan') continue;
+      plans.set(uri.fsPath, l.plan);
+      roots.push(runsRoot(l.plan.config.file, l.plan.name));
     }
     watcher.setRoots(roots);
     if (watcher.mode === 'poll' && !saidPoll) {
       saidPoll = true;
       log.info(`the file system gives no notifications for the runs folders; runs started elsewhere are looked for every ${POLL_S} s`);
     }
+    return plans;
   };
   // A config saved (its name decides its runs folder), added or removed: the folders to watch change.
   const configs = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml}', false, true, false);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { logDirOf, recordedLogFile } from '../../controllers/local/logs';
 import { loadPlan } from '../../plan/load';
+import type { Plan } from '../../plan/plan';
 import { listRuns, runsRoot } from '../../record/runs';
 import { recordEnded } from '../../record/follow';
 import { RECORD_FILE } from '../../record/format';
@@ -16,11 +17,13 @@ export type Attach = (recordFile: string) => RunView | undefined;
  * Puts the last recorded run of each config in the workspace into the tree (runs from the CLI too), when its record
  * still matches the config and worker script as they are now. Returns how many runs it added.
  */
-export async function loadHistory(files: ConfigFiles, store: RunStore, attach?: Attach): Promise<number> {
+export async function loadHistory(files: ConfigFiles, store: RunStore, attach?: Attach, plans?: ReadonlyMap<string, Plan>): Promise<number> {
   let added = 0;
-  for (const uri of await files.findAll()) {
+  // `plans`: the configs already found and planned (at activation, by the records watcher): not walked again.
+  const configs = plans ? [...plans.keys()] : (await files.findAll()).map((u) => u.fsPath);
+  for (const file of configs) {
     try {
-      if (lastRecordedRun(store, uri.fsPath, attach)?.added) added++;
+      if (lastRecordedRun(store, file, attach, plans?.get(file))?.added) added++;
     } catch {
       /* an unreadable config or record is simply not shown */
     }
@@ -32,10 +35,10 @@ export async function loadHistory(files: ConfigFiles, store: RunStore, attach?: 
  * A config's last recorded run in the store: the one already there, or added from its record (replayed while read)
  * when that record still matches the config and worker script. Undefined when there is none that matches.
  */
-export function lastRecordedRun(store: RunStore, configFile: string, attach?: Attach): { run: RunView; added: boolean } | undefined {
-  const loaded = loadPlan(configFile, { purpose: 'edit' });
-  if (loaded.kind !== 'plan') return undefined;
-  const plan = loaded.plan;
+export function lastRecordedRun(store: RunStore, configFile: string, attach?: Attach, planned?: Plan): { run: RunView; added: boolean } | undefined {
+  const loaded = planned ? undefined : loadPlan(configFile, { purpose: 'edit' });
+  if (loaded && loaded.kind !== 'plan') return undefined;
+  const plan = planned ?? (loaded as Extract<ReturnType<typeof loadPlan>, { kind: 'plan' }>).plan;
   const root = runsRoot(configFile, plan.name);
   // A run folder is named by its run id: a run the store has is not read again.
   const newest = listRuns(root)[0];
