@@ -21,4 +21,16 @@ describe('the package as a user meets it', () => {
       assert.ok(ignore.includes(`!${img}`), `${img} is packaged (.vscodeignore)`);
     }
   });
+
+  it('the walkthrough shows images, not text only, and each is packaged', () => {
+    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
+    const dir = path.join(ROOT, 'media', 'walkthrough');
+    const images = fs.readdirSync(dir).flatMap((f) => [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/!\[([^\]]*)\]\(([^)]+)\)/g)].map((m) => ({ alt: m[1], file: path.relative(ROOT, path.resolve(dir, m[2])) })));
+    assert.ok(images.length >= 4, `${images.length} images`);
+    for (const { alt, file } of images) {
+      assert.ok(alt.length > 20, `${file}: its alt text says what it shows`);
+      assert.ok(fs.existsSync(path.join(ROOT, file)), `${file} exists`);
+      assert.ok(ignore.includes(`!${file}`) || ignore.includes('!media/walkthrough/**') && file.startsWith('media/walkthrough/'), `${file} is packaged (.vscodeignore)`);
+    }
+  });
 });
