@@ -148,6 +148,29 @@ async function main(): Promise<number> {
       await grid.locator('#legend [data-state="not started"][data-count="3"]').waitFor({ timeout: bound(10_000) });
     });
 
+    await step('a Stop in the editor\'s words; Resume from that notification: the same row and grid go on to the end (5/6, its failing cell)', '5a-resumed.png', async () => {
+      const said = 'hostslow: Stopped by you: 0 done, 3 stopped, 3 not started';
+      let resume = page.locator('.notification-toast', { hasText: said }).first().locator('.monaco-button', { hasText: 'Resume' }).first();
+      if (!(await resume.waitFor({ timeout: bound(5_000) }).then(() => true, () => false))) {
+        // The toast may have gone to the notification centre meanwhile: the same notification, with its buttons.
+        await palette(page, '>Notifications: Show Notifications');
+        resume = page.locator('.notifications-center .notification-list-item', { hasText: said }).first().locator('.monaco-button', { hasText: 'Resume' }).first();
+        await resume.waitFor({ timeout: bound(20_000) });
+      }
+      await resume.click();
+      await page.locator('.notification-toast', { hasText: /hostslow: 5\/6 succeeded, 1 failed/ }).first().waitFor({ timeout: bound(120_000) });
+      await showRunsView(page);
+      // One run shown once, updated in place (a resumed run keeps its id; it once showed twice, frozen). The config
+      // fails one cell on purpose (FAIL_CELL).
+      await page.locator('.monaco-list-row', { hasText: /hostslow\s*5\/6 · 1 failed/ }).first().waitFor({ timeout: bound(20_000) });
+      // (Run rows begin with the config's name; the Failed group's description names the run too.)
+      const rows = await page.locator('.monaco-list-row', { hasText: /^hostslow/ }).allTextContents();
+      if (rows.length !== 1) throw new Error(`${rows.length} run rows in the Runs view for hostslow: ${rows.join(' | ')}`);
+      const grid = await gridFrame(page, 'hostslow');
+      await grid.locator('#legend [data-state="succeeded"][data-count="5"]').waitFor({ timeout: bound(20_000) });
+      await grid.locator('#legend [data-state="failed"][data-count="1"]').waitFor({ timeout: bound(10_000) });
+    });
+
     await step('a 20 × 50 run with three failures: the first failed cell is revealed, the grid shows the three', '6-failures-revealed.png', async () => {
       await palette(page, 'Go to File', 'grid/config.yaml', 'grid');
       await page.locator('.monaco-editor .view-lines', { hasText: 'FAIL_CELLS' }).first().waitFor({ timeout: bound(30_000) });
