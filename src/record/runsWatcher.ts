@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileStamp } from '../util/fileStamp';
 import { nearestExisting } from '../util/fsErrors';
 import { RECORD_FILE } from './format';
 import { listRuns } from './runs';
@@ -47,7 +48,7 @@ export class RunsWatcher {
       }
       want.add(record);
       // Handed on when it changed since last time only (a run of this window writes often; others need not care).
-      const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      const stamp = fileStamp(st);
       if (this.seen.get(record) === stamp) continue;
       this.seen.set(record, stamp);
       this.onRecord(record);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { fileStamp } from './fileStamp';
 import { fromDayNumber, listDates, toDayNumber, weekdayOf } from './dates';
 
 /**
@@ -84,7 +85,7 @@ export function readCalendar(file: string): { calendar: BusinessCalendar } | { e
   let stamp: string;
   try {
     const st = fs.statSync(file);
-    stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    stamp = fileStamp(st);
     const hit = parsed.get(file);
     if (hit?.stamp === stamp) return hit.result;
     xml = fs.readFileSync(file, 'utf8');

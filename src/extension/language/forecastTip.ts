@@ -7,6 +7,7 @@ import { RECORD_FILE } from '../../record/format';
 import { latestRunState } from '../../record/replay';
 import { listRuns, runsRoot } from '../../record/runs';
 import { planPreview } from '../../session/cellOrder';
+import { fileStamp } from '../../util/fileStamp';
 
 type Newest = ReturnType<typeof latestRunState>;
 
@@ -59,8 +60,7 @@ function safeLatest(root: string, plan: Parameters<typeof latestRunState>[1]): N
 
 function stampOf(file: string): string {
   try {
-    const st = fs.statSync(file);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    return fileStamp(fs.statSync(file));
   } catch {
     return 'none';
   }
