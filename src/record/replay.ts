@@ -101,7 +101,7 @@ export function latestRunState(root: string, plan: Plan): { rec: RecordedRun; st
  * layout, so after "fix the worker, rerun the failed cells" the picture is the whole backtest, not the rerun alone.
  * `runs`: the records drawn from, newest first. Undefined when there is no run.
  */
-export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell>; runs: RecordedRun[] } | undefined {
+export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell>; runs: RecordedRun[]; from: Map<number, RecordedRun> } | undefined {
   const dirs = listRuns(root);
   const byId = new Map(dirs.map((d) => [path.basename(d), d] as const));
   const chain: RecordedRun[] = [];
@@ -114,6 +114,8 @@ export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell
   if (chain.length === 0) return undefined;
   const names = new Map(plan.cells.map((c) => [c.queryName, c] as const));
   const state = createRunState(plan.cells);
+  // Which run decided each cell (its latest line): a cell's log is that run's.
+  const from = new Map<number, RecordedRun>();
   for (const rec of [...chain].reverse()) {
     const same = rec.header.planHash === plan.hash;
     const cell = (i: number) => {
@@ -128,10 +130,13 @@ export function latestOutcomes(root: string, plan: Plan): { state: RunState<Cell
     for (const line of rec.lines) {
       if (!('i' in line)) continue;
       const e = decodeLine(line, cell, rec.header.runId, serialOf);
-      if (e) applyEvent(state, e);
+      if (!e) continue;
+      applyEvent(state, e);
+      const c = cell(line.i);
+      if (c) from.set(c.index, rec);
     }
   }
-  return { state, runs: chain };
+  return { state, runs: chain, from };
 }
 
 /**

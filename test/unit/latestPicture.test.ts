@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { latestPicture } from '../../src/extension/grid/latestPicture';
@@ -29,6 +30,17 @@ describe('a config\'s grid after a rerun of its failed cells', function () {
     assert.equal(outcomes.length, 4);
     assert.ok(outcomes.every((o) => o.endsWith(':succeeded')), outcomes.join(' '));
     assert.match(picture.note, /^latest outcome of each cell across runs \S+ ← \S+$/);
+    // A cell the first run decided opens from that run: its id and its worker log (a click in the grid once opened
+    // nothing); the rerun's own cell is the rerun's.
+    const firstId = picture.note.split(' ← ')[1];
+    const earlier = [...picture.state.cells.values()].find((v) => !rerun.state.cells.has(v.cell.index))!;
+    assert.equal(picture.latest.runOf(earlier.cell.index), firstId);
+    const log = picture.latest.logOf(earlier);
+    assert.ok(log && log.includes(firstId), `the first run's log: ${log}`);
+    assert.match(fs.readFileSync(log, 'utf8'), new RegExp(`worker ${earlier.cell.queryName} starting`));
+    const own = [...rerun.state.cells.keys()][0];
+    assert.equal(picture.latest.runOf(own), rerun.id);
+    assert.equal(picture.latest.logOf(picture.state.cells.get(own)!), undefined, 'the rerun\'s own cells are the run\'s (logFileOf)');
     // A full run is its own picture.
     const full = await runCli(['--config', config]);
     assert.equal(full.code, 0, full.stderr);

@@ -161,6 +161,8 @@ export class GridPanel {
         // A config's grid over a finished rerun of some cells: every cell's latest outcome, not the rerun alone.
         const latest = this.follow ? latestPicture(this.run) : undefined;
         this.composed = Boolean(latest);
+        // Kept on the run: a click on a cell an earlier run decided opens that cell's log from that run.
+        this.run.latest = latest?.latest;
         const summary = latest ? `${this.summary()}\n${latest.note}` : this.summary();
         this.post({ type: 'init', data: gridData(this.run.plan, latest?.state ?? this.run.state, { runId: this.run.id, summary, live: this.live(), interactive: true, t0: this.run.startedAt }) });
         break;

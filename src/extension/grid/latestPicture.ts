@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Cell } from '../../plan/plan';
 import { latestOutcomes } from '../../record/replay';
 import type { RunState } from '../../runModel/runState';
+import { logFinder } from '../runs/history';
 import type { RunView } from '../runs/runStore';
 
 /**
@@ -11,7 +12,7 @@ import type { RunView } from '../runs/runStore';
  * the run as the editor holds it (its record may not be flushed yet), the others from the earlier records.
  * Undefined when there is nothing to compose (a full run, a run still going, no earlier run).
  */
-export function latestPicture(run: RunView): { state: RunState<Cell>; note: string } | undefined {
+export function latestPicture(run: RunView): { state: RunState<Cell>; note: string; latest: NonNullable<RunView['latest']> } | undefined {
   if (run.phase !== 'finished' || !run.recordFile || run.state.counts.total >= run.plan.cells.length) return undefined;
   let composed: ReturnType<typeof latestOutcomes>;
   try {
@@ -22,5 +23,20 @@ export function latestPicture(run: RunView): { state: RunState<Cell>; note: stri
   if (!composed || composed.runs.length < 2 || composed.runs[0].header.runId !== run.id) return undefined;
   const cells = new Map(composed.state.cells);
   for (const [i, r] of run.state.cells) cells.set(i, r);
-  return { state: { ...composed.state, cells }, note: `latest outcome of each cell across runs ${composed.runs.map((r) => r.header.runId).join(' ← ')}` };
+  const state = { ...composed.state, cells };
+  // A cell an earlier run decided: its log is in that run's folder (the logs folder listed once per run, when asked).
+  const finders = new Map<string, ReturnType<typeof logFinder>>();
+  const from = composed.from;
+  const latest: NonNullable<RunView['latest']> = {
+    state,
+    runOf: (i) => (run.state.cells.has(i) ? run.id : from.get(i)?.header.runId),
+    logOf(v) {
+      const rec = from.get(v.cell.index);
+      if (!rec || !v.serial || run.state.cells.has(v.cell.index)) return undefined;
+      let find = finders.get(rec.dir);
+      if (!find) finders.set(rec.dir, (find = logFinder(rec.dir)));
+      return find(v.cell.queryName, v.serial);
+    },
+  };
+  return { state, note: `latest outcome of each cell across runs ${composed.runs.map((r) => r.header.runId).join(' ← ')}`, latest };
 }

@@ -9,11 +9,13 @@ import type { GridActions } from './gridPanel';
 export function gridActions(runs: RunManager): GridActions {
   return {
     async open(run, cell) {
-      const v = run.byIndex.get(cell);
+      // The run's own cell, else (in a config's grid over a rerun) the cell as the earlier run that decided it left it.
+      const own = run.byIndex.get(cell);
+      const v = own ?? run.latest?.state.cells.get(cell);
       if (!v) return;
       // A failed cell's detail and log; any other cell's own log where the backend wrote one (a local worker's).
-      if (v.state === 'failed' || logFileOf(run, v)) {
-        const doc = await vscode.workspace.openTextDocument(logUri(run.id, v));
+      if (v.state === 'failed' || (own ? logFileOf(run, v) : run.latest?.logOf(v))) {
+        const doc = await vscode.workspace.openTextDocument(logUri(run.id, v, !own));
         await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.One });
       } else await vscode.window.showTextDocument(vscode.Uri.file(run.workerScript), { preview: true, viewColumn: vscode.ViewColumn.One });
     },

@@ -4,8 +4,9 @@ import { logFileOf, type CellView, type RunStore } from './runStore';
 
 export const LOG_SCHEME = 'pqo-log';
 
-export function logUri(runId: string, v: CellView): vscode.Uri {
-  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${v.cell.queryName}.log`, query: `run=${encodeURIComponent(runId)}&cell=${v.cell.index}` });
+/** `earlier`: the cell as an earlier run left it, in the config's latest picture over this run (`RunView.latest`). */
+export function logUri(runId: string, v: CellView, earlier = false): vscode.Uri {
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${v.cell.queryName}.log`, query: `run=${encodeURIComponent(runId)}&cell=${v.cell.index}${earlier ? '&latest=1' : ''}` });
 }
 
 /** A cell's log as a read-only document: a failure's detail (for a failed cell), then the worker's own log. */
@@ -15,17 +16,20 @@ export class FailedLogProvider implements vscode.TextDocumentContentProvider {
   provideTextDocumentContent(uri: vscode.Uri): string {
     const q = new URLSearchParams(uri.query);
     const run = this.store.find(q.get('run') ?? '');
-    const v = run?.byIndex.get(Number(q.get('cell')));
+    const cell = Number(q.get('cell'));
+    const earlier = q.get('latest') === '1' ? run?.latest : undefined;
+    const v = earlier ? earlier.state.cells.get(cell) : run?.byIndex.get(cell);
     if (!run || !v) return 'This run is no longer known.';
     const lines = [
       `${v.cell.queryName}`,
+      ...(earlier ? [`from run ${earlier.runOf(cell) ?? '(unknown)'}, an earlier run of this config (run ${run.id} did not run this cell)`] : []),
       // A local run's serials are its own bookkeeping (the tree hides them too); a Deephaven serial is looked up.
       `date ${v.cell.date}, partition ${v.cell.partition}, attempt ${v.attempt}${v.serial && run.backend !== 'local' ? `, serial ${v.serial}` : ''}`,
       `state ${v.state}${v.status ? ` (last status ${v.status})` : ''}`,
       `worker script ${run.workerScript}`,
     ];
     if (v.state === 'failed' || v.detail) lines.push('', '--- failure detail ---', v.detail ?? '(none)');
-    const logFile = logFileOf(run, v);
+    const logFile = earlier ? earlier.logOf(v) : logFileOf(run, v);
     if (logFile) {
       lines.push('', `--- worker log: ${logFile} ---`);
       try {

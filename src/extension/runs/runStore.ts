@@ -51,6 +51,11 @@ export interface RunView {
   attached?: boolean;
   /** Its owner went away before it ended (a closed window, kill -9): resumable, never again live. */
   interrupted?: boolean;
+  /**
+   * The config's latest outcome of every cell across this run and the runs it reran, when a config's grid composed
+   * it: the cells this run did not run are read, and their logs found, from the run that decided them.
+   */
+  latest?: { state: RunState<Cell>; runOf(cell: number): string | undefined; logOf(v: CellView): string | undefined };
 }
 
 /** A cell's worker log file, where its backend writes one (a local worker's), resolved as it is opened. */
