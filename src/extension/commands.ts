@@ -3,6 +3,7 @@ import type { ConfigFiles } from './language/configFiles';
 import type { Credentials } from './runs/credentials';
 import { logUri } from './runs/failedLog';
 import { loadHistory } from './runs/history';
+import { openRecordedRun } from './runs/recordedPick';
 import { newConfig, type StarterId } from './newConfig';
 import type { RunManager } from './runs/runManager';
 import type { AttachedRuns } from './runs/attached';
@@ -150,6 +151,13 @@ export function registerCommands({ extensionUri, files, store, runs, attached, b
     }
     // From the palette or an editor: the config's latest run, followed as new runs start.
     if (run) grids.open(run, { follow: !(arg && ('run' in arg || 'runId' in arg)) });
+  });
+  // One recorded run of a config (any of them, not only the newest the Runs view keeps): into the view, its grid opened.
+  command('pqOrchestrator.openRecordedRun', async (arg?: vscode.Uri | Node, runId?: string) => {
+    const uri = await configUri(arg);
+    const run = uri ? await openRecordedRun(store, uri, typeof runId === 'string' ? runId : undefined) : undefined;
+    if (run) grids.open(run);
+    return run?.id;
   });
   // The status bar's click: no arguments (a command with arguments is re-registered at every redraw, and a click
   // during a busy run could reach one already gone: "command not found").

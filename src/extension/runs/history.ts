@@ -6,7 +6,9 @@ import type { Plan } from '../../plan/plan';
 import { listRuns, runsRoot } from '../../record/runs';
 import { recordEnded } from '../../record/follow';
 import { RECORD_FILE } from '../../record/format';
-import { latestRunState } from '../../record/replay';
+import { readRecord, type RecordedRun } from '../../record/reader';
+import { followedRun, latestRunState } from '../../record/replay';
+import { applyEvent } from '../../runModel/runState';
 import type { ConfigFiles } from '../language/configFiles';
 import type { RunStore, RunView } from './runStore';
 
@@ -76,4 +78,33 @@ export function logFinder(runDir: string): (queryName: string, serial: string) =
     const f = recordedLogFile(logDirOf(runDir), queryName, serial);
     return f && files.has(path.basename(f)) ? f : undefined;
   };
+}
+
+/** A config's recorded runs, newest first (the newest `max`): what "Open a Recorded Run" offers. */
+export function recordedRuns(configFile: string, plan: Plan, max = 50): RecordedRun[] {
+  return listRuns(runsRoot(configFile, plan.name))
+    .slice(0, max)
+    .flatMap((dir) => {
+      try {
+        const rec = readRecord(dir);
+        return rec ? [rec] : [];
+      } catch {
+        return []; // an unreadable record is not offered
+      }
+    });
+}
+
+/**
+ * A recorded run in the store: the one already there, else added from its record, its cells matched to the plan by
+ * what they are (query names through the record's layout: an earlier run may have run another version of the config).
+ */
+export function recordedRunView(store: RunStore, plan: Plan, rec: RecordedRun): RunView {
+  const known = store.find(rec.header.runId);
+  if (known) return known;
+  const run = followedRun(rec.header, plan);
+  for (const line of [rec.header, ...rec.lines]) {
+    const e = run.event(line);
+    if (e) applyEvent(run.state, e);
+  }
+  return store.addRecorded(plan, rec, logFinder(rec.dir), run.state);
 }
