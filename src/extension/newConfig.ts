@@ -29,7 +29,8 @@ export async function newConfig(extensionUri: vscode.Uri, kind?: StarterId): Pro
     await vscode.workspace.fs.copy(vscode.Uri.joinPath(extensionUri, 'examples', starter.folder, f), to);
   }
   const config = vscode.Uri.joinPath(target, 'config.yaml');
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(config));
+  // Not a preview: it must not take the place of the walkthrough tab it was started from (a preview tab is reused).
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(config), { preview: false });
   const next = starter.id === 'local' ? 'Press Dry run above the config, then Run.' : 'Set DH_CONNECTION_URL, DH_USERNAME and DH_PASSWORD (or answer the prompts), then Check server.';
   void vscode.window.showInformationMessage(`PQ Orchestrator: created ${vscode.workspace.asRelativePath(config)}. ${next}`);
   return config;

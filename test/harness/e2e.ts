@@ -19,11 +19,15 @@ import { CODE_SERVER, launchChromium, ROOT, startCodeServer } from './codeServer
 const bound = (ms: number): number => ms * 3;
 
 const OUT = path.join(ROOT, '.test-output', 'e2e');
+/** Where the packaged README's images are said to be (`.invalid` never resolves; the browser answers from media/). */
+const MEDIA_HOST = 'https://pqo-media.invalid';
 
 async function main(): Promise<number> {
   fs.mkdirSync(OUT, { recursive: true });
   const vsix = path.join(OUT, 'pq-orchestrator.vsix');
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--readme-path', 'media/marketplace/README.md', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Packaged as a release is, its README's images on an https server (VS Code draws README images from https only):
+  // here a name that resolves nowhere, answered by the browser from media/ (nothing leaves the machine).
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), '-o', vsix], { cwd: ROOT, env: { ...process.env, PQO_IMAGES_URL: `${MEDIA_HOST}/` }, stdio: ['ignore', 'ignore', 'inherit'] });
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pqo-e2e-ws-'));
   for (const f of ['config.yaml', 'worker.py', 'slow/config.yaml']) {
     fs.mkdirSync(path.dirname(path.join(ws, f)), { recursive: true });
@@ -54,6 +58,10 @@ async function main(): Promise<number> {
   execFileSync(CODE_SERVER, ['--user-data-dir', cs.dirs.userData, '--extensions-dir', cs.dirs.extensions, '--install-extension', vsix], { env: cs.env, stdio: ['ignore', 'ignore', 'inherit'] });
   const browser = await launchChromium();
   const page = browser.page;
+  await page.context().route(`${MEDIA_HOST}/**`, (route) => {
+    const file = path.join(ROOT, new URL(route.request().url()).pathname);
+    return file.startsWith(path.join(ROOT, 'media') + path.sep) && fs.existsSync(file) ? route.fulfill({ path: file }) : route.fulfill({ status: 404 });
+  });
   // Playwright's own default (30 s) for actions without a timeout is a bound too, three times the unloaded need.
   page.setDefaultTimeout(bound(30_000));
   let passed = 0;
@@ -84,6 +92,31 @@ async function main(): Promise<number> {
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: bound(20_000) });
       await page.keyboard.press('Control+Shift+M');
       await page.locator('.markers-panel .monaco-list-row', { hasText: 'must be between 1 and 1000, got 0' }).first().waitFor({ timeout: bound(20_000) });
+    });
+
+    await step('a misspelt section is underlined, listed with its fix first, and Rename fixes it', '1b-section-typo.png', async () => {
+      // (It once turned every check of the file off: no underline, no lens, no problem.)
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('3');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Shift+Home');
+      await page.keyboard.type('executon:');
+      const listed = page.locator('.markers-panel .monaco-list-row', { hasText: 'unknown key executon; did you mean execution?' }).first();
+      await listed.waitFor({ timeout: bound(20_000) });
+      await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: bound(20_000) });
+      await page.screenshot({ path: path.join(OUT, '1b-section-typo-listed.png') });
+      // The quick fix, from the keyboard on the misspelt word: its title in plain words.
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+G');
+      await page.keyboard.type('3:2');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Control+.');
+      await page.locator('.action-widget .monaco-list-row, .context-view .action-widget [role="option"]', { hasText: 'Rename to execution' }).first().click();
+      await listed.waitFor({ state: 'detached', timeout: bound(20_000) });
+      const line3 = await page.locator('.monaco-editor .view-line', { hasText: /^execution:/ }).count();
+      if (line3 !== 1) throw new Error('the quick fix did not write execution:');
     });
 
     await step('Run Orchestration from the palette fills the tree', '2-tree.png', async () => {
@@ -229,6 +262,35 @@ async function main(): Promise<number> {
       await page.locator('.getting-started-step', { hasText: 'Create a config' }).first().waitFor({ timeout: bound(20_000) });
     });
 
+    await step('the extension\'s details page is the user README, its images drawn', '10a-details-page.png', async () => {
+      // Room for the page: the panel (Problems, the terminal) closed if open, by its name in this VS Code.
+      if (await page.locator('.part.panel').isVisible()) {
+        if (!(await paletteIfOffered(page, 'View: Hide Panel'))) await paletteIfOffered(page, 'View: Close Panel');
+      }
+      await palette(page, '>Extensions: Show Installed Extensions');
+      const item = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'Deephaven PQ Orchestrator' }).first();
+      await item.click();
+      await page.locator('.tab', { hasText: 'Extension: Deephaven PQ Orchestrator' }).waitFor({ timeout: bound(30_000) });
+      // The README is drawn in a webview: the frame that has the user README's images, each scrolled to (the page
+      // loads an image when it comes into view) and drawn; the first one left in view for the screenshot.
+      const t0 = Date.now();
+      for (;;) {
+        let seen = '';
+        for (const f of page.frames()) {
+          const images = (await f
+            .evaluate(
+              `[...document.querySelectorAll('img[alt]')].filter((i) => /Run Grid|Failures first|failed cell's log/.test(i.alt)).reverse()
+                .map((i) => (i.scrollIntoView({ block: 'center' }), { ok: i.complete && i.naturalWidth > 0, src: i.getAttribute('src') })).reverse()`,
+            )
+            .catch(() => [])) as { ok: boolean; src: string }[];
+          if (images.length) seen = `${images.filter((i) => i.ok).length} of ${images.length} images drawn: ${images.map((i) => i.src).join(', ')}`;
+          if (images.length === 3 && images.every((i) => i.ok) && (await f.locator('body', { hasText: 'Rerun Failed' }).count())) return;
+        }
+        if (Date.now() - t0 > bound(30_000)) throw new Error(`the details page shows no user README with its 3 images (${seen || 'none found'})`);
+        await page.waitForTimeout(250);
+      }
+    });
+
     await step('the --report file opens offline in chromium and shows the run\'s counts', '11-report.png', async () => {
       const report = path.join(OUT, 'report.html');
       try {
@@ -280,22 +342,28 @@ async function main(): Promise<number> {
       // The config's grid is the whole backtest: every cell's latest outcome across the run and its rerun.
       await palette(page, '>PQ Orchestrator: Open Run Grid', 'grid/config.yaml');
       const t0 = Date.now();
-      for (;;) {
-        let whole = false;
+      let whole: Frame | undefined;
+      while (!whole) {
         for (const f of page.frames()) {
-          if (await f.locator('#legend [data-state="succeeded"][data-count="1000"]').count().catch(() => 0)) whole = true;
+          if (await f.locator('#legend [data-state="succeeded"][data-count="1000"]').count().catch(() => 0)) whole = f;
         }
         if (whole) break;
         if (Date.now() - t0 > bound(60_000)) throw new Error('no grid of the config shows 1,000 of 1,000 succeeded after the rerun');
         await page.waitForTimeout(250);
       }
       await page.screenshot({ path: path.join(OUT, '14a-config-grid-latest.png') });
+      // A cell the first run decided opens its log from that run (it once opened nothing: the rerun had not run it).
+      const viewport = whole.locator('#viewport');
+      const point = (await viewport.evaluate(`(() => window.pqoGrid.cellPoint(0))()`)) as { x: number; y: number };
+      await viewport.click({ position: point });
+      await page.locator('.tab', { hasText: 'pq_batch_grid_20240304_0.log' }).waitFor({ timeout: bound(20_000) });
+      await page.locator('.monaco-editor .view-lines', { hasText: /from run \S+, an earlier run of this config/ }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('with history: the CodeLens forecasts the run, the progress notification says the time left', '15-forecast.png', async () => {
       await palette(page, 'Go to File', 'fc/config.yaml', 'fc');
       await page.locator('.monaco-editor .view-lines', { hasText: 'SLEEP_S' }).first().waitFor({ timeout: bound(30_000) });
-      const lens = page.locator('.codelens-decoration :is(a, span)', { hasText: '= 6 queries' }).last();
+      const lens = page.locator('.codelens-decoration :is(a, span)', { hasText: '= 6 cells' }).last();
       await lens.waitFor({ timeout: bound(30_000) });
       const tip = async () => (await lens.getAttribute('title')) ?? '';
       if (!/^Forecast: none: no earlier run/.test(await tip())) throw new Error(`before any run the lens says: ${await tip()}`);

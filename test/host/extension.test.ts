@@ -203,7 +203,7 @@ describe('PQ Orchestrator in VS Code', function () {
       const titles = lenses.map((l) => l.command?.title ?? '');
       assert.ok(titles.some((t) => t.includes('Run')));
       assert.ok(titles.includes('Dry run'));
-      assert.ok(titles.includes('2 dates × 3 partitions = 6 queries'), titles.join(' | '));
+      assert.ok(titles.includes('2 dates × 3 partitions = 6 cells'), titles.join(' | '));
     });
 
     it('the CodeLens tooltip forecasts the run from the last run of this config and script, and says when there is none', async () => {
@@ -213,7 +213,7 @@ describe('PQ Orchestrator in VS Code', function () {
       // The provider itself: the API's executeCodeLensProvider drops a lens command's tooltip.
       const tip = async () => {
         const doc = await vscode.workspace.openTextDocument(uri);
-        return a.lenses.provideCodeLenses(doc).find((l) => /= 6 queries/.test(l.command?.title ?? ''))?.command?.tooltip ?? '';
+        return a.lenses.provideCodeLenses(doc).find((l) => /= 6 cells/.test(l.command?.title ?? ''))?.command?.tooltip ?? '';
       };
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
       const before = await tip();
@@ -241,7 +241,7 @@ describe('PQ Orchestrator in VS Code', function () {
           titles = lenses.map((l) => l.command?.title ?? '');
           if (!titles.some((x) => x.includes('business days'))) await new Promise((r) => setTimeout(r, 100));
         }
-        assert.ok(titles.includes('41 business days (TEST_NYSE) × 3 partitions = 123 queries'), titles.join(' | '));
+        assert.ok(titles.includes('41 business days (TEST_NYSE) × 3 partitions = 123 cells'), titles.join(' | '));
         const at = doc.positionAt(doc.getText().indexOf('calendar:') + 2);
         const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
         const shown = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
@@ -419,6 +419,24 @@ describe('PQ Orchestrator in VS Code', function () {
       const rerun = await waitFor(() => a.store.runs.length > before && a.store.runs[0], 'a new run');
       await waitFor(() => rerun.phase === 'finished', 'the rerun to finish');
       assert.deepEqual([...rerun.byIndex.values()].map((v) => [v.cell.queryName, v.state]), [['pq_batch_hostfix_20240202_2', 'succeeded']]);
+      // The config's grid (from the palette) is the whole backtest; a cell the first run decided opens its log there.
+      await vscode.commands.executeCommand('pqOrchestrator.openGrid', file('fix/config.yaml'));
+      const panel = await waitFor(() => a.grids.get(rerun.id), 'the config\'s grid');
+      assert.deepEqual(await waitFor(() => panel.lastRendered, 'the page to draw', 60_000), { succeeded: 6 }, 'every cell\'s latest outcome');
+      await panel.receive({ type: 'open', cell: 0 });
+      const earlier = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === 'pqo-log' && vscode.window.activeTextEditor.document.getText().includes('pq_batch_hostfix_20240201_0') && vscode.window.activeTextEditor.document, 'the first run\'s log of cell 0');
+      assert.match(earlier.getText(), new RegExp(`from run ${first!.view.id}, an earlier run of this config`));
+      assert.match(earlier.getText(), /done 2024-02-01\/0/, 'the worker\'s own output, from the first run\'s logs');
+      panel.panel.dispose();
+      // Each run stays openable: the first run, gone from the view, comes back from its record as it ended.
+      await vscode.commands.executeCommand('pqOrchestrator.clearFinishedRuns');
+      const id = await vscode.commands.executeCommand<string>('pqOrchestrator.openRecordedRun', file('fix/config.yaml'), first!.view.id);
+      assert.equal(id, first!.view.id);
+      const back = a.store.find(id)!;
+      assert.deepEqual([a.store.counts(back).succeeded, a.store.counts(back).failed], [5, 1], 'the first run as it ended, not the rerun');
+      const again = await waitFor(() => a.grids.get(id), 'its grid');
+      assert.deepEqual(await waitFor(() => again.lastRendered, 'the page to draw', 60_000), { succeeded: 5, failed: 1 });
+      again.panel.dispose();
     });
 
     it('Rerun selected in the grid starts a run of exactly those cells', async () => {
@@ -655,11 +673,13 @@ describe('PQ Orchestrator in VS Code', function () {
         assert.ok(created, kind);
         assert.equal(path.basename(path.dirname(created.fsPath)), folder, 'a subfolder: the workspace has a config.yaml already');
         assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, created.fsPath, 'opened in the editor');
+        // Kept open, not a preview (a preview tab is reused: it once replaced the walkthrough it was started from).
+        assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.isPreview, false, 'not opened as a preview');
         await new Promise((r) => setTimeout(r, 800)); // past the validation debounce
         const errors = ours(created).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
         assert.deepEqual(errors.map((d) => d.message), [], `${kind}: no errors`);
         const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', created);
-        assert.ok(lenses.some((l) => /queries$/.test(l.command?.title ?? '')), `${kind}: the plan size lens shows a valid plan`);
+        assert.ok(lenses.some((l) => /cells$/.test(l.command?.title ?? '')), `${kind}: the plan size lens shows a valid plan`);
       }
       const again = await vscode.commands.executeCommand<vscode.Uri>('pqOrchestrator.newConfig', 'local');
       assert.equal(path.basename(path.dirname(again.fsPath)), 'local_quickstart_2', 'never overwrites: a new folder');

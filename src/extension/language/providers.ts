@@ -150,7 +150,8 @@ export class LinkProvider implements vscode.DocumentLinkProvider {
   }
 }
 
-/** "Run · Dry run · 5 dates × 2 partitions = 10 queries" at the top of a config. */
+/** "Run · Dry run · 5 dates × 2 partitions = 10 cells" at the top of a config (a cell: one date's partition, one worker
+ * process or one persistent query; the word the tree, the grid and the notifications use). */
 export class LensProvider implements vscode.CodeLensProvider {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
@@ -184,7 +185,7 @@ export class LensProvider implements vscode.CodeLensProvider {
       const what = d.calendar ? `business day${dates === 1 ? '' : 's'} (${d.calendar.name})` : `date${dates === 1 ? '' : 's'}`;
       // How long it should take, from the last run of this config and script, in the tooltip (or why there is no forecast).
       const tooltip = this.forecasts.tip(doc, a.config);
-      lenses.push(new vscode.CodeLens(top, { title: `${dates} ${what} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} queries`, command: '', ...(tooltip ? { tooltip } : {}) }));
+      lenses.push(new vscode.CodeLens(top, { title: `${dates} ${what} × ${p} partition${p === 1 ? '' : 's'} = ${(dates * p).toLocaleString('en-US')} cell${dates * p === 1 ? '' : 's'}`, command: '', ...(tooltip ? { tooltip } : {}) }));
     }
     return lenses;
   }
