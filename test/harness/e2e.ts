@@ -96,6 +96,8 @@ async function main(): Promise<number> {
 
     await step('a misspelt section is underlined, listed with its fix first, and Rename fixes it', '1b-section-typo.png', async () => {
       // (It once turned every check of the file off: no underline, no lens, no problem.)
+      await palette(page, 'Go to File', 'config.yaml');
+      await page.locator('.monaco-editor .view-lines', { hasText: 'num_partitions' }).first().waitFor({ timeout: bound(30_000) });
       await page.locator('.monaco-editor .view-lines').first().click();
       await page.keyboard.press('Control+G');
       await page.keyboard.type('3');
@@ -103,6 +105,7 @@ async function main(): Promise<number> {
       await page.keyboard.press('End');
       await page.keyboard.press('Shift+Home');
       await page.keyboard.type('executon:');
+      if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
       const listed = page.locator('.markers-panel .monaco-list-row', { hasText: 'unknown key executon; did you mean execution?' }).first();
       await listed.waitFor({ timeout: bound(20_000) });
       await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: bound(20_000) });
@@ -357,7 +360,7 @@ async function main(): Promise<number> {
       const point = (await viewport.evaluate(`(() => window.pqoGrid.cellPoint(0))()`)) as { x: number; y: number };
       await viewport.click({ position: point });
       await page.locator('.tab', { hasText: 'pq_batch_grid_20240304_0.log' }).waitFor({ timeout: bound(20_000) });
-      await page.locator('.monaco-editor .view-lines', { hasText: /from run \S+, an earlier run of this config/ }).first().waitFor({ timeout: bound(20_000) });
+      await page.locator('.monaco-editor .view-lines', { hasText: ', an earlier run of this config (run ' }).first().waitFor({ timeout: bound(20_000) });
     });
 
     await step('with history: the CodeLens forecasts the run, the progress notification says the time left', '15-forecast.png', async () => {
