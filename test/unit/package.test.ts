@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from '../helpers/cli';
+import { ROOT, runCli } from '../helpers/cli';
+import { tempProject } from '../helpers/configs';
+import { loadPlan } from '../../src/plan/load';
 
 describe('the package as a user meets it', () => {
   it('the README shown in the Extensions view is the user one, and every image it shows is packaged', () => {
@@ -48,4 +50,42 @@ describe('the package as a user meets it', () => {
       assert.ok(ignore.includes(`!${file}`) || ignore.includes('!media/walkthrough/**') && file.startsWith('media/walkthrough/'), `${file} is packaged (.vscodeignore)`);
     }
   });
+
+  it('the Runs view\'s title keeps room for its name: three icons of ours at most, the rest in its ... menu', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { menus: { 'view/title': { command: string; group?: string }[] } } };
+    const icons = pkg.contributes.menus['view/title'].filter((m) => m.group?.startsWith('navigation')).map((m) => m.command);
+    // Show Failures Only and Show All Cells take turns in one place.
+    const places = new Set(icons.map((c) => (c === 'pqOrchestrator.showAllCells' ? 'pqOrchestrator.showFailuresOnly' : c)));
+    assert.ok(places.size <= 3, `${places.size} icons beside the title (it was cut to "PQ Orchestr..." with five): ${[...places].join(', ')}`);
+  });
+
+  describe('the walkthrough in a narrow editor', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { contributes: { walkthroughs: { steps: { id: string; description: string; media: { markdown: string } }[] }[] } };
+    const steps = pkg.contributes.walkthroughs[0].steps;
+    const media = (id: string) => fs.readFileSync(path.join(ROOT, steps.find((s) => s.id === id)!.media.markdown), 'utf8');
+
+    it('each step\'s text is in its description (VS Code hides a step\'s media when the editor is narrow)', () => {
+      for (const step of steps) {
+        const [text, link] = step.description.split('\n');
+        assert.ok((text.match(/[.:;] /g) ?? []).length >= 2, `${step.id}: its description says what the step does in full: ${text}`);
+        assert.match(link, /^\[[^\]]+\]\(command:pqOrchestrator\.[\w.]+\)$/, `${step.id}: ends with its button`);
+        // The media shows (a screenshot, a config, a plan); it does not carry text the narrow editor would lose.
+        const prose = media(step.id).replace(/```[\s\S]*?```/g, '').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !l.startsWith('!['));
+        assert.ok(prose.every((l) => l.length < 420), `${step.id}: no long text only the media has`);
+      }
+    });
+
+    it('the config it shows is valid, and the plan it shows is what Dry Run prints for the starter', async () => {
+      const yaml = /```yaml\n([\s\S]*?)```/.exec(media('create'))![1];
+      const dir = tempProject({ 'config.yaml': yaml, 'worker.py': 'print("hi")\n' });
+      const loaded = loadPlan(path.join(dir, 'config.yaml'), { purpose: 'edit' });
+      assert.equal(loaded.kind, 'plan', JSON.stringify(loaded).slice(0, 300));
+      const shown = /```text\n([\s\S]*?)```/.exec(media('dryrun'))![1].split('\n').filter(Boolean);
+      const dry = await runCli(['--config', 'local_quickstart/config.yaml', '--dry-run'], { cwd: path.join(ROOT, 'examples') });
+      assert.equal(dry.code, 0, dry.stderr);
+      const printed = new Set(dry.stdout.split('\n'));
+      for (const line of shown) assert.ok(printed.has(line), `Dry Run prints: ${line}`);
+    });
+  });
 });
+
