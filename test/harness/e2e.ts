@@ -142,6 +142,10 @@ async function main(): Promise<number> {
         await failedCell.waitFor({ timeout: bound(20_000) });
       }
       await page.locator('.activitybar .badge', { hasText: '1' }).first().waitFor({ timeout: bound(10_000) });
+      // The view's title is whole beside its icons (it was cut to "PQ Orchestr..." with five of them).
+      const title = page.locator('.part.sidebar .composite.title .title-label h2').first();
+      const shown = await title.evaluate((e: { textContent: string | null; scrollWidth: number; clientWidth: number }) => ({ text: e.textContent ?? '', cut: e.scrollWidth > e.clientWidth }), undefined, { timeout: bound(10_000) });
+      if (!/PQ Orchestrator/i.test(shown.text) || shown.cut) throw new Error(`the Runs view's title is ${shown.cut ? 'cut' : 'not ours'}: ${shown.text}`);
     });
 
     await step('opening the failed partition shows its log', '3-failed-log.png', async () => {
