@@ -98,13 +98,7 @@ async function main(): Promise<number> {
       // (It once turned every check of the file off: no underline, no lens, no problem.)
       await palette(page, 'Go to File', 'config.yaml');
       await page.locator('.monaco-editor .view-lines', { hasText: 'num_partitions' }).first().waitFor({ timeout: bound(30_000) });
-      await page.locator('.monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+G');
-      await page.keyboard.type('3');
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('End');
-      await page.keyboard.press('Shift+Home');
-      await page.keyboard.type('executon:');
+      await replaceLine(page, 3, 'executon:');
       if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
       const listed = page.locator('.markers-panel .monaco-list-row', { hasText: 'unknown key executon; did you mean execution?' }).first();
       await listed.waitFor({ timeout: bound(20_000) });
@@ -334,13 +328,7 @@ async function main(): Promise<number> {
     await step('fix the worker, Rerun Failed Cells: the three failed cells run with the fixed script and succeed', '14-rerun-fixed.png', async () => {
       await palette(page, 'Go to File', 'grid/worker.py', 'worker.py');
       await page.locator('.monaco-editor .view-lines', { hasText: 'bad data for' }).first().waitFor({ timeout: bound(30_000) });
-      await page.locator('.monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+G');
-      await page.keyboard.type('4');
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('End');
-      await page.keyboard.press('Shift+Home');
-      await page.keyboard.type('print("fixed: no bad data for " + cell)');
+      await replaceLine(page, 4, 'print("fixed: no bad data for " + cell)');
       await page.keyboard.press('Control+S');
       await page.locator('.tab.dirty', { hasText: 'worker.py' }).waitFor({ state: 'detached', timeout: bound(20_000) });
       await palette(page, '>PQ Orchestrator: Rerun Failed Cells', 'grid/config.yaml');
@@ -456,14 +444,25 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** Goes to a line of the active editor and replaces its last character, as typing would. */
-async function replaceLastChar(page: Page, line: number, text: string): Promise<void> {
+/** Goes to the end of a line of the active editor, then presses `keys` (a selection, a deletion) and types `text`. */
+async function atLineEnd(page: Page, line: number, keys: string, text: string): Promise<void> {
   await page.keyboard.press('Control+G');
   await page.keyboard.type(String(line));
   await page.keyboard.press('Enter');
   await page.keyboard.press('End');
-  await page.keyboard.press('Backspace');
+  await page.keyboard.press(keys);
   await page.keyboard.type(text);
+}
+
+/** Types a line of the active editor anew (from its indentation), as a person would. */
+async function replaceLine(page: Page, line: number, text: string): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await atLineEnd(page, line, 'Shift+Home', text);
+}
+
+/** Replaces the last character of a line of the active editor, as typing would. */
+async function replaceLastChar(page: Page, line: number, text: string): Promise<void> {
+  await atLineEnd(page, line, 'Backspace', text);
 }
 
 /** F1, type, then pick the row that matches (with `>` the text is a command; without, a Quick Open search). */
