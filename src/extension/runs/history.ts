@@ -80,13 +80,16 @@ export function logFinder(runDir: string): (queryName: string, serial: string) =
   };
 }
 
-/** A config's recorded runs, newest first (the newest `max`): what "Open a Recorded Run" offers. */
-export function recordedRuns(configFile: string, plan: Plan, max = 50): RecordedRun[] {
+/**
+ * A config's recorded runs, newest first (the newest `max`): what "Open a Recorded Run" offers. Each is its header
+ * and end line only (its cell lines are read past, not kept: a record can hold a million of them).
+ */
+export function recordedRuns(configFile: string, plan: Plan, max = 30): RecordedRun[] {
   return listRuns(runsRoot(configFile, plan.name))
     .slice(0, max)
     .flatMap((dir) => {
       try {
-        const rec = readRecord(dir);
+        const rec = readRecord(dir, () => undefined);
         return rec ? [rec] : [];
       } catch {
         return []; // an unreadable record is not offered
@@ -95,16 +98,18 @@ export function recordedRuns(configFile: string, plan: Plan, max = 50): Recorded
 }
 
 /**
- * A recorded run in the store: the one already there, else added from its record, its cells matched to the plan by
- * what they are (query names through the record's layout: an earlier run may have run another version of the config).
+ * A recorded run in the store: the one already there, else added from its record (replayed as it is read), its cells
+ * matched to the plan by what they are (query names through the record's layout: an earlier run may have run another
+ * version of the config).
  */
-export function recordedRunView(store: RunStore, plan: Plan, rec: RecordedRun): RunView {
-  const known = store.find(rec.header.runId);
+export function recordedRunView(store: RunStore, plan: Plan, listed: RecordedRun): RunView | undefined {
+  const known = store.find(listed.header.runId);
   if (known) return known;
-  const run = followedRun(rec.header, plan);
-  for (const line of [rec.header, ...rec.lines]) {
-    const e = run.event(line);
-    if (e) applyEvent(run.state, e);
-  }
-  return store.addRecorded(plan, rec, logFinder(rec.dir), run.state);
+  let run: ReturnType<typeof followedRun> | undefined;
+  const rec = readRecord(listed.dir, (line) => {
+    if (line.t === 'run') run ??= followedRun(line, plan);
+    const e = run?.event(line);
+    if (e) applyEvent(run!.state, e);
+  });
+  return rec && run ? store.addRecorded(plan, rec, logFinder(rec.dir), run.state) : undefined;
 }
