@@ -97,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): PqoApi {
     finished: (configFile, name, summary, runId) => runs.notifyFinished(vscode.Uri.file(configFile), name, summary, runId),
     interrupted: interruptedNotice(context.workspaceState, {
       aliveOnServer: (run, serials) => aliveOnServer(run, serials, credentials),
+      noted: (run) => store.touch(run),
       resume: (configFile) => void runs.start(vscode.Uri.file(configFile), 'resume'),
       openGrid: (runId) => {
         const run = store.find(runId);

@@ -14,7 +14,7 @@ const SEEN = 'pqOrchestrator.interruptedNoticed';
  * Says once per run (remembered in the workspace) that a run was interrupted: which run, how far it got, and for a
  * server run how many queries it had going; offers Resume (in a trusted workspace) and the grid.
  */
-export function interruptedNotice(memento: vscode.Memento, act: { resume(configFile: string): void; openGrid(runId: string): void; aliveOnServer(run: RunView, serials: string[]): Promise<string> }): (run: RunView, live: string[]) => void {
+export function interruptedNotice(memento: vscode.Memento, act: { resume(configFile: string): void; openGrid(runId: string): void; aliveOnServer(run: RunView, serials: string[]): Promise<string>; noted(run: RunView): void }): (run: RunView, live: string[]) => void {
   return (run, live) => {
     const seen = memento.get<string[]>(SEEN, []);
     if (seen.includes(run.id)) return;
@@ -25,6 +25,9 @@ export function interruptedNotice(memento: vscode.Memento, act: { resume(configF
       // For a server run: how many of the queries it had going are still alive there (asked, when it can be).
       const server = run.backend === 'dhe' && live.length ? ` ${await act.aliveOnServer(run, live)}` : '';
       const text = `${run.name}: run ${run.id} was interrupted: ${who} ended before the run did, with ${p.succeeded} of ${p.total} cells succeeded and ${p.failed} failed.${server}`;
+      // Kept where it can be read again once the notification has gone: the run's row's tooltip.
+      run.interruptedNote = text.slice(run.name.length + 2);
+      act.noted(run);
       const actions = vscode.workspace.isTrusted ? ['Resume', 'Open Grid'] : ['Open Grid'];
       const b = await vscode.window.showWarningMessage(text, ...actions);
       if (b === 'Resume') act.resume(run.configFile);
