@@ -51,7 +51,7 @@ export interface RunView {
   attached?: boolean;
   /** Its owner went away before it ended (a closed window, kill -9): resumable, never again live. */
   interrupted?: boolean;
-  /** What the notice of its interruption said (how far it got; for a server run, what still runs there): in its tooltip. */
+  /** What the notice of its interruption said (how far it got; for a server run, what still runs there): in its tooltip while it is interrupted. */
   interruptedNote?: string;
   /**
    * The config's latest outcome of every cell across this run and the runs it reran, when a config's grid composed

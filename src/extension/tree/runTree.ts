@@ -185,7 +185,7 @@ export class RunTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Di
       item.description = [`${c.succeeded}/${c.total}`, c.failed ? `${c.failed} failed` : undefined, phase, by, `started ${time(n.run.startedAt)}`].filter(Boolean).join(' · ');
       item.iconPath = finished ? icon(c.failed ? 'failed' : stopped ? 'cancelled' : 'succeeded') : icon('active');
       const record = (n.run.owner ? `\n\n${n.run.interrupted ? 'was run' : 'run'} by ${describeOwner(n.run.owner)} since ${time(n.run.owner.startedAt)}` : '') + (n.run.recordFile ? `\n\nrecord: ${n.run.recordFile}` : '');
-      item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id}) · ${n.run.mode}, ${n.run.backend}\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${n.run.interruptedNote ? `\n\n${n.run.interruptedNote}` : ''}${record}`);
+      item.tooltip = new vscode.MarkdownString(`**${n.run.name}** (run ${n.run.id}) · ${n.run.mode}, ${n.run.backend}\n\n${path.basename(n.run.configFile)} · started ${time(n.run.startedAt)}\n\n${c.succeeded} succeeded, ${c.failed} failed, ${c.active} running, ${c.pending} waiting of ${c.total}${n.run.interrupted && n.run.interruptedNote ? `\n\n${n.run.interruptedNote}` : ''}${record}`);
       item.contextValue = `pqoRun ${n.run.phase}${c.failed ? ' hasFailures' : ''}${n.run.attached ? ' attached' : ''}`;
       item.id = n.id;
       return item;
