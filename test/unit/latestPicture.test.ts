@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunStore } from '../../src/extension/runs/runStore';
 import { latestPicture } from '../../src/extension/grid/latestPicture';
+import { gridData } from '../../src/grid/adapter';
 import { loadPlan } from '../../src/plan/load';
 import { latestRun, runsRoot } from '../../src/record/runs';
 import { localConfig, runCli, TEST_WORKER } from '../helpers/cli';
@@ -38,6 +39,13 @@ describe('a config\'s grid after a rerun of its failed cells', function () {
     const log = picture.latest.logOf(earlier);
     assert.ok(log && log.includes(firstId), `the first run's log: ${log}`);
     assert.match(fs.readFileSync(log, 'utf8'), new RegExp(`worker ${earlier.cell.queryName} starting`));
+    // Its clock is the cells' own: it starts at the first run's first cell, not clamped to the rerun's start (a cell
+    // the first run ran once read "start +0 ms" at the rerun's time).
+    assert.ok(earlier.createdAt !== undefined && earlier.createdAt < rerun.startedAt, 'the first run\'s cell ran before the rerun');
+    assert.ok(picture.t0 <= earlier.createdAt!, `the grid's clock starts at ${picture.t0}, after a cell it draws (${earlier.createdAt})`);
+    const drawn = gridData(plan, picture.state, { runId: rerun.id, live: false, t0: picture.t0, summary: '', interactive: false });
+    assert.ok(drawn.starts[earlier.cell.index] >= 0 && drawn.starts[earlier.cell.index] < rerun.startedAt - picture.t0, 'drawn when the first run ran it');
+    assert.equal(picture.state.endedAt, rerun.state.endedAt);
     const own = [...rerun.state.cells.keys()][0];
     assert.equal(picture.latest.runOf(own), rerun.id);
     assert.equal(picture.latest.logOf(picture.state.cells.get(own)!), undefined, 'the rerun\'s own cells are the run\'s (logFileOf)');

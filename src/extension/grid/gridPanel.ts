@@ -164,7 +164,7 @@ export class GridPanel {
         // Kept on the run: a click on a cell an earlier run decided opens that cell's log from that run.
         this.run.latest = latest?.latest;
         const summary = latest ? `${this.summary()}\n${latest.note}` : this.summary();
-        this.post({ type: 'init', data: gridData(this.run.plan, latest?.state ?? this.run.state, { runId: this.run.id, summary, live: this.live(), interactive: true, t0: this.run.startedAt }) });
+        this.post({ type: 'init', data: gridData(this.run.plan, latest?.state ?? this.run.state, { runId: this.run.id, summary, live: this.live(), interactive: true, t0: latest?.t0 ?? this.run.startedAt }) });
         break;
       }
       case 'open':

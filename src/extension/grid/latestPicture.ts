@@ -12,7 +12,7 @@ import type { RunView } from '../runs/runStore';
  * the run as the editor holds it (its record may not be flushed yet), the others from the earlier records.
  * Undefined when there is nothing to compose (a full run, a run still going, no earlier run).
  */
-export function latestPicture(run: RunView): { state: RunState<Cell>; note: string; latest: NonNullable<RunView['latest']> } | undefined {
+export function latestPicture(run: RunView): { state: RunState<Cell>; note: string; t0: number; latest: NonNullable<RunView['latest']> } | undefined {
   if (run.phase !== 'finished' || !run.recordFile || run.state.counts.total >= run.plan.cells.length) return undefined;
   let composed: ReturnType<typeof latestOutcomes>;
   try {
@@ -23,7 +23,11 @@ export function latestPicture(run: RunView): { state: RunState<Cell>; note: stri
   if (!composed || composed.runs.length < 2 || composed.runs[0].header.runId !== run.id) return undefined;
   const cells = new Map(composed.state.cells);
   for (const [i, r] of run.state.cells) cells.set(i, r);
-  const state = { ...composed.state, cells };
+  // Its times are the cells' own, from the earliest cell drawn (an earlier run's) to this run's end: not measured from
+  // this run's start, which put a cell the first run ran at "start +0 ms" at the rerun's time.
+  const state = { ...composed.state, cells, endedAt: run.state.endedAt };
+  let t0 = run.startedAt;
+  for (const r of cells.values()) if (r.createdAt !== undefined && r.createdAt < t0) t0 = r.createdAt;
   // A cell an earlier run decided: its log is in that run's folder (the logs folder listed once per run, when asked).
   const finders = new Map<string, ReturnType<typeof logFinder>>();
   const from = composed.from;
@@ -38,5 +42,5 @@ export function latestPicture(run: RunView): { state: RunState<Cell>; note: stri
       return find(v.cell.queryName, v.serial);
     },
   };
-  return { state, note: `latest outcome of each cell across runs ${composed.runs.map((r) => r.header.runId).join(' ← ')}`, latest };
+  return { state, note: `latest outcome of each cell across runs ${composed.runs.map((r) => r.header.runId).join(' ← ')}`, t0, latest };
 }
