@@ -131,6 +131,15 @@ describe('an interrupted run: how many of its queries are still alive on the ser
       const p = project(simConfig(sim));
       const cli = startAgainst(p);
       await waitFor(() => sim.live().length === 3, 45_000, 'three live');
+      // And the run has recorded all three (the server counts a query before its reply reaches the run: killed in
+      // between, on a loaded machine, the record had none).
+      const record = () => {
+        const root = path.join(p.dir, '.pq-orchestrator', 'runs', 'simtest');
+        const dir = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => !d.startsWith('run.lock'))[0] : undefined;
+        return dir ? path.join(root, dir, 'record.jsonl') : undefined;
+      };
+      const created = () => (record() && fs.existsSync(record()!) ? fs.readFileSync(record()!, 'utf8').split('\n').filter((l) => l.startsWith('{"t":"created"')).length : 0);
+      await waitFor(() => created() === 3, 45_000, 'three created in the record');
       cli.child.kill('SIGKILL');
       await cli.done;
       const { loadPlan } = await import('../../src/plan/load');
