@@ -531,7 +531,14 @@ async function gridFrame(page: Page, name: string, timeoutMs = 60_000): Promise<
 async function showRunsView(page: Page): Promise<void> {
   const item = page.locator('.activitybar .action-item:has([aria-label^="PQ Orchestrator"])').first();
   await item.waitFor({ timeout: bound(30_000) });
-  if (!((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) await item.click();
+  // Judged by the side bar showing our view, not by the icon's state: after a window reload the icon was "checked"
+  // with the side bar hidden, so it was never clicked (and a click on an icon whose view shows hides it).
+  const shown = page.locator('.part.sidebar .composite.title', { hasText: /PQ Orchestrator/i }).first();
+  for (let tries = 1; !(await shown.isVisible()); tries++) {
+    if (tries > 5) throw new Error('the Runs view did not show in the side bar');
+    await item.click();
+    await shown.waitFor({ timeout: bound(5_000) }).catch(() => undefined);
+  }
 }
 
 async function waitForFile(file: string, timeoutMs: number): Promise<void> {
