@@ -29,9 +29,17 @@ describe('a Deephaven run whose owner died, in the editor', function () {
     try {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'worker.py'), WORKER);
-      fs.writeFileSync(path.join(dir, 'config.yaml'), simConfig(sim).replace('name: "simtest"', 'name: "dhedead"'));
-      const cli = startAgainst({ config: path.join(dir, 'config.yaml') }, [], FAST_ENV);
-      const view = await waitFor(() => a.store.runs.find((r) => r.name === 'dhedead' && r.owner), 'the CLI run, attached', 90_000);
+      // Written as a user does, saved from the editor: the extension learns of the new config from the save (a file
+      // written behind its back was found only by the watcher, which under load came after the wait's end).
+      const config = path.join(dir, 'config.yaml');
+      fs.writeFileSync(config, simConfig(sim).replace('name: "simtest"', 'name: "dhedead"'));
+      const doc = await vscode.workspace.openTextDocument(config);
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, doc.positionAt(doc.getText().length), '# written for the interrupted-count test\n');
+      await vscode.workspace.applyEdit(edit);
+      await doc.save();
+      const cli = startAgainst({ config }, [], FAST_ENV);
+      const view = await waitFor(() => a.store.runs.find((r) => r.name === 'dhedead' && r.owner), 'the CLI run, attached', 180_000);
       await waitFor(() => sim.live().length === 3 && a.store.counts(view).active === 3, 'three queries running', 90_000);
       cli.child.kill('SIGKILL'); // its owner goes (kill -9): the queries go on on the server
       await cli.done;
